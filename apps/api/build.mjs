@@ -1,0 +1,19 @@
+// Bundles the server into dist/main.js. Packages from node_modules stay external; the
+// workspace's own TypeScript packages and the generated Prisma client are bundled in.
+import { build } from "esbuild";
+
+await build({
+  entryPoints: ["src/main.ts"],
+  outfile: "dist/main.js",
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  sourcemap: true,
+  packages: "external",
+  alias: { "@restic-manager/contracts": "../../packages/contracts/src/index.ts" },
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});

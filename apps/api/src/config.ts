@@ -1,0 +1,135 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * All server configuration, read from the environment in this one module.
+ * Nothing else in the server reads process.env.
+ */
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** "90s", "30m", "12h", "7d" → seconds. */
+function parseDuration(value: string): number | undefined {
+  const match = /^(\d+)\s*([smhd])$/.exec(value.trim());
+  if (!match?.[1] || !match[2]) return undefined;
+  return Number(match[1]) * DURATION_UNITS[match[2] as keyof typeof DURATION_UNITS];
+}
+
+const ZDuration = z.string().transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < 60 || seconds > 365 * 86_400) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be a duration between 1m and 365d such as 30m, 12h or 7d (got "${value}")`,
+    });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const ZPort = z
+  .string()
+  .regex(/^\d{1,5}$/, "must be a port number between 0 and 65535")
+  .transform(Number)
+  .refine((port) => port <= 65535, "must be a port number between 0 and 65535");
+
+const ZEnv = z.object({
+  RM_PORT: ZPort.default(8080),
+  RM_HOST: z.string().min(1, "must not be empty").default("0.0.0.0"),
+  RM_DATA_DIR: z.string().min(1, "must not be empty").default("data"),
+  RM_DATABASE_PATH: z.string().min(1, "must not be empty").optional(),
+  RM_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .optional(),
+  RM_MASTER_KEY: z.string().min(1, "must not be empty").optional(),
+  RM_MASTER_KEY_FILE: z.string().min(1, "must not be empty").optional(),
+  RM_LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
+    .default("info"),
+  RM_SESSION_TTL: ZDuration.default(12 * 3600),
+  RM_WEB_DIR: z.string().min(1, "must not be empty").optional(),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databasePath: string;
+  publicUrl: string;
+  /** Base64 master keys from the environment, newest first; when absent the key file is used. */
+  masterKeysFromEnv: string[] | undefined;
+  masterKeyFile: string;
+  logLevel: LogLevel;
+  sessionTtlSeconds: number;
+  /** Where the built SPA lives; undefined serves no SPA (API only). */
+  webDir: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${setting} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration; throws a ConfigError naming the first bad setting. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const result = ZEnv.safeParse(pickSettings(env));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(
+      String(issue?.path[0] ?? "configuration"),
+      issue?.message ?? "is invalid",
+    );
+  }
+  const e = result.data;
+  const dataDir = path.resolve(cwd, e.RM_DATA_DIR);
+  return {
+    port: e.RM_PORT,
+    host: e.RM_HOST,
+    dataDir,
+    databasePath: resolveDatabasePath(e, dataDir, cwd),
+    publicUrl: (e.RM_PUBLIC_URL ?? `http://localhost:${e.RM_PORT}`).replace(/\/+$/, ""),
+    masterKeysFromEnv: e.RM_MASTER_KEY?.split(",").map((key) => key.trim()),
+    masterKeyFile: e.RM_MASTER_KEY_FILE
+      ? path.resolve(cwd, e.RM_MASTER_KEY_FILE)
+      : path.join(dataDir, "master.key"),
+    logLevel: e.RM_LOG_LEVEL,
+    sessionTtlSeconds: e.RM_SESSION_TTL,
+    webDir: e.RM_WEB_DIR ? path.resolve(cwd, e.RM_WEB_DIR) : undefined,
+  };
+}
+
+function resolveDatabasePath(
+  e: { RM_DATABASE_PATH?: string | undefined },
+  dataDir: string,
+  cwd: string,
+): string {
+  return e.RM_DATABASE_PATH
+    ? path.resolve(cwd, e.RM_DATABASE_PATH)
+    : path.join(dataDir, "restic-manager.db");
+}
+
+/** The database file alone, for tools (prisma.config.ts) that need nothing else. */
+export function loadDatabasePath(env: Env = process.env, cwd = process.cwd()): string {
+  return loadConfig(env, cwd).databasePath;
+}
+
+/** Empty variables count as unset, so `RM_PORT= cmd` falls back to the default. */
+function pickSettings(env: Env): Env {
+  const settings: Env = {};
+  for (const key of Object.keys(ZEnv.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") settings[key] = value;
+  }
+  return settings;
+}

@@ -1,0 +1,14 @@
+import type { Config } from "./config.js";
+import type { Db } from "./db.js";
+import type { Logger } from "./logger.js";
+import type { Keyring } from "./secrets/keyring.js";
+import type { AuthService } from "./services/auth.js";
+
+/** What every request handler may use; built once at start-up (see server.ts). */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  keyring: Keyring;
+  auth: AuthService;
+}

@@ -1,0 +1,78 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { createExpressMiddleware } from "@trpc/server/adapters/express";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { AppDeps } from "./deps.js";
+import { appRouter } from "./router.js";
+import { createContextFactory } from "./trpc/context.js";
+
+/** The HTTP surface: health, tRPC, and the built SPA. */
+export function createHttpApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(securityHeaders);
+  app.use(requestLog(deps));
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await deps.db.$queryRawUnsafe("SELECT 1");
+      res.json({ status: "ok" });
+    } catch (error) {
+      deps.logger.error({ event: "healthz.failed", err: error }, "health check failed");
+      res.status(503).json({ status: "unavailable", reason: "database unreachable" });
+    }
+  });
+
+  app.use(
+    "/trpc",
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: createContextFactory(deps),
+      maxBodySize: 1_000_000,
+      onError({ error, path: procedure }) {
+        if (error.code === "INTERNAL_SERVER_ERROR") {
+          deps.logger.error({ event: "trpc.error", procedure, err: error }, error.message);
+        }
+      },
+    }),
+  );
+
+  const webDir = deps.config.webDir;
+  if (webDir && existsSync(path.join(webDir, "index.html"))) {
+    app.use(express.static(webDir, { index: false, maxAge: "1h" }));
+    // Client-side routes all load the same page; the SPA decides what to draw.
+    app.get(/^\/(?!trpc\/|healthz$).*/, (_req, res) => {
+      res.set("Cache-Control", "no-cache");
+      res.sendFile(path.join(webDir, "index.html"));
+    });
+  }
+  return app;
+}
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction) {
+  res.set({
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy":
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  });
+  next();
+}
+
+function requestLog(deps: AppDeps) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      if (req.path === "/healthz" && res.statusCode === 200) return;
+      deps.logger.debug({
+        event: "http.request",
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    });
+    next();
+  };
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { ZCreateUserInput } from "@restic-manager/contracts";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { assertMigrated, openDatabase } from "./db.js";
+import { AppError } from "./errors.js";
+import { createLogger } from "./logger.js";
+import { KeyringError, rotateKeyFile } from "./secrets/keyring.js";
+import { startServer } from "./server.js";
+import { createUser } from "./services/users.js";
+
+const USAGE = `usage: restic-manager <command>
+
+  serve                                    run the server (the default)
+  user create --username NAME --role ROLE  create a user; the password is read from stdin
+                                           (ROLE: admin, operator or viewer)
+  keys rotate                              add a new master key to the key file; older keys
+                                           still open secrets sealed with them
+
+Configuration comes from RM_* environment variables (see README).`;
+
+async function serve(config: Config) {
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, logger);
+  console.error(
+    `restic-manager is running at ${config.publicUrl}\n` +
+      "No admin yet? Open that URL to create one, or run:\n" +
+      "  restic-manager user create --username admin --role admin < password-file",
+  );
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      logger.info({ event: "server.signal", signal }, "shutting down");
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ event: "server.stop_failed", err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+}
+
+async function createUserCommand(config: Config, args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { username: { type: "string" }, role: { type: "string", default: "viewer" } },
+  });
+  if (process.stdin.isTTY) console.error("Password (end with Enter, then Ctrl-D):");
+  const parsed = ZCreateUserInput.safeParse({ ...values, password: await readStdin() });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${String(issue?.path[0] ?? "input")}: ${issue?.message ?? "invalid"}`);
+  }
+  const db = await openDatabase(config.databasePath);
+  try {
+    await assertMigrated(db);
+    const user = await createUser(db, parsed.data, { type: "system", name: "cli" });
+    console.log(`created ${user.role} "${user.username}"`);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]) {
+  const [command = "serve", sub, ...rest] = argv;
+  if (command === "help" || command === "--help" || command === "-h") {
+    console.log(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  if (command === "serve") return serve(config);
+  if (command === "user" && sub === "create") return createUserCommand(config, rest);
+  if (command === "keys" && sub === "rotate") {
+    const id = rotateKeyFile(config.masterKeyFile);
+    console.log(`added master key ${id} to ${config.masterKeyFile}; restart the server to use it`);
+    return;
+  }
+  throw new UsageError(`unknown command "${argv.join(" ")}"\n\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (
+    error instanceof ConfigError ||
+    error instanceof UsageError ||
+    error instanceof AppError ||
+    error instanceof KeyringError
+  ) {
+    console.error(`restic-manager: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

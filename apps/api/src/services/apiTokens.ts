@@ -1,0 +1,75 @@
+import type { TCreateApiTokenInput } from "@restic-manager/contracts";
+import type { Actor, RequestMeta } from "../auth/actor.js";
+import { issueApiToken } from "../auth/apiToken.js";
+import type { Db } from "../db.js";
+import { AppError } from "../errors.js";
+import { recordAudit } from "./audit.js";
+
+const DAY_MS = 86_400_000;
+
+export async function listApiTokens(db: Db) {
+  const tokens = await db.apiToken.findMany({
+    orderBy: { createdAt: "desc" },
+    include: { user: { select: { username: true } } },
+  });
+  // The secret hash stays in the database.
+  return tokens.map(({ secretHash: _hash, user, ...token }) => ({
+    ...token,
+    createdBy: user.username,
+  }));
+}
+
+/** Returns the token in full: this is the only time anyone sees it. */
+export async function createApiToken(
+  db: Db,
+  input: TCreateApiTokenInput,
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  const issued = issueApiToken();
+  const expiresAt = input.expiresInDays
+    ? new Date(Date.now() + input.expiresInDays * DAY_MS)
+    : null;
+  const row = await db.$transaction(async (tx) => {
+    const created = await tx.apiToken.create({
+      data: {
+        id: issued.id,
+        name: input.name,
+        secretHash: issued.secretHash,
+        role: input.role,
+        userId: actor.userId,
+        expiresAt,
+      },
+    });
+    await recordAudit(tx, {
+      action: "token.created",
+      actor,
+      target: { type: "token", id: created.id, name: created.name },
+      ip: meta.ip,
+      details: { role: created.role, expiresAt: created.expiresAt?.toISOString() ?? null },
+    });
+    return created;
+  });
+  return {
+    token: issued.token,
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    expiresAt: row.expiresAt,
+  };
+}
+
+export async function revokeApiToken(db: Db, id: string, actor: Actor, meta: RequestMeta) {
+  await db.$transaction(async (tx) => {
+    const token = await tx.apiToken.findUnique({ where: { id } });
+    if (!token) throw new AppError("NOT_FOUND", "No such API token");
+    if (token.revokedAt) return;
+    await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    await recordAudit(tx, {
+      action: "token.revoked",
+      actor,
+      target: { type: "token", id: token.id, name: token.name },
+      ip: meta.ip,
+    });
+  });
+}

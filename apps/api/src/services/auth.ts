@@ -1,0 +1,308 @@
+import { randomBytes } from "node:crypto";
+import {
+  type TChangePasswordInput,
+  type TLoginInput,
+  type TRole,
+  type TSetupInput,
+  ZRole,
+} from "@restic-manager/contracts";
+import type { Actor, RequestMeta } from "../auth/actor.js";
+import { parseApiToken, secretMatches } from "../auth/apiToken.js";
+import { burnPasswordCheck, hashPassword, verifyPassword } from "../auth/password.js";
+import type { SessionTokens } from "../auth/sessionToken.js";
+import { ACCOUNT_RULE, ADDRESS_RULE, LoginThrottle } from "../auth/throttle.js";
+import type { Db } from "../db.js";
+import { AppError } from "../errors.js";
+import { recordAudit } from "./audit.js";
+
+/** Refresh a session's last-seen time at most this often, so reads stay reads. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+export interface AuthServiceOptions {
+  db: Db;
+  sessionTokens: SessionTokens;
+  sessionTtlSeconds: number;
+  now?: () => number;
+}
+
+export interface SignedIn {
+  user: { id: string; username: string; role: TRole };
+  cookie: string;
+  expiresAt: Date;
+}
+
+/** Token authentication either names an actor or says why it refused. */
+export type TokenCheck = { actor: Actor } | { rejected: string; tokenId?: string };
+
+export class AuthService {
+  readonly accountThrottle: LoginThrottle;
+  readonly addressThrottle: LoginThrottle;
+  private readonly db: Db;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AuthServiceOptions) {
+    this.db = options.db;
+    this.now = options.now ?? Date.now;
+    this.accountThrottle = new LoginThrottle(ACCOUNT_RULE, this.now);
+    this.addressThrottle = new LoginThrottle(ADDRESS_RULE, this.now);
+  }
+
+  async needsSetup(): Promise<boolean> {
+    return (await this.db.user.count()) === 0;
+  }
+
+  /** Creates the first admin; refused once any user exists, however many ask at once. */
+  async setupFirstAdmin(input: TSetupInput, meta: RequestMeta): Promise<SignedIn> {
+    const passwordHash = await hashPassword(input.password);
+    const user = await this.db.$transaction(async (tx) => {
+      if ((await tx.user.count()) > 0) {
+        throw new AppError("CONFLICT", "Set-up is already done: sign in instead");
+      }
+      const created = await tx.user.create({
+        data: { username: input.username, passwordHash, role: "admin" },
+      });
+      await recordAudit(tx, {
+        action: "auth.setup",
+        actor: { type: "anonymous", name: input.username },
+        target: { type: "user", id: created.id, name: created.username },
+        ip: meta.ip,
+      });
+      return created;
+    });
+    return this.startSession({ id: user.id, username: user.username, role: "admin" }, meta);
+  }
+
+  async login(input: TLoginInput, meta: RequestMeta): Promise<SignedIn> {
+    const accountKey = input.username.toLowerCase();
+    const addressKey = meta.ip ?? "unknown";
+    const waitMs = Math.max(
+      this.accountThrottle.retryAfterMs(accountKey),
+      this.addressThrottle.retryAfterMs(addressKey),
+    );
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.ceil(waitMs / 1000);
+      await recordAudit(this.db, {
+        action: "auth.login_throttled",
+        outcome: "failure",
+        actor: { type: "anonymous", name: input.username },
+        ip: meta.ip,
+        details: { retryAfterSeconds },
+      });
+      throw new AppError(
+        "TOO_MANY_REQUESTS",
+        `Too many failed sign-ins: try again in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
+    }
+
+    const user = await this.db.user.findUnique({ where: { username: input.username } });
+    let reason: string | undefined;
+    if (!user) {
+      await burnPasswordCheck(input.password);
+      reason = "unknown user";
+    } else if (!(await verifyPassword(user.passwordHash, input.password))) {
+      reason = "wrong password";
+    } else if (user.disabled) {
+      reason = "account disabled";
+    }
+    if (!user || reason) {
+      this.accountThrottle.recordFailure(accountKey);
+      this.addressThrottle.recordFailure(addressKey);
+      await recordAudit(this.db, {
+        action: "auth.login_failed",
+        outcome: "failure",
+        actor: { type: "anonymous", name: input.username },
+        target: user ? { type: "user", id: user.id, name: user.username } : undefined,
+        ip: meta.ip,
+        details: { reason },
+      });
+      // One message for every cause, so it does not tell which usernames exist.
+      throw new AppError("UNAUTHORIZED", "Wrong username or password");
+    }
+
+    this.accountThrottle.recordSuccess(accountKey);
+    const signedIn = await this.startSession(
+      { id: user.id, username: user.username, role: ZRole.parse(user.role) },
+      meta,
+    );
+    await recordAudit(this.db, {
+      action: "auth.login",
+      actor: { type: "anonymous", name: user.username },
+      target: { type: "user", id: user.id, name: user.username },
+      ip: meta.ip,
+    });
+    return signedIn;
+  }
+
+  private async startSession(user: SignedIn["user"], meta: RequestMeta): Promise<SignedIn> {
+    const expiresAt = new Date(this.now() + this.options.sessionTtlSeconds * 1000);
+    const session = await this.db.session.create({
+      data: {
+        id: randomBytes(18).toString("base64url"),
+        userId: user.id,
+        expiresAt,
+        ip: meta.ip ?? null,
+        userAgent: meta.userAgent?.slice(0, 300) ?? null,
+      },
+    });
+    const cookie = await this.options.sessionTokens.sign(
+      { sessionId: session.id, userId: user.id },
+      expiresAt,
+    );
+    return { user, cookie, expiresAt };
+  }
+
+  /** The signed-in user behind a session cookie, or undefined when it is not (or no longer) valid. */
+  async authenticateSession(cookie: string): Promise<Actor | undefined> {
+    const claims = await this.options.sessionTokens.verify(cookie);
+    if (!claims) return undefined;
+    const session = await this.db.session.findUnique({
+      where: { id: claims.sessionId },
+      include: { user: true },
+    });
+    const now = this.now();
+    if (
+      !session ||
+      session.userId !== claims.userId ||
+      session.revokedAt ||
+      session.expiresAt.getTime() <= now ||
+      session.user.disabled
+    ) {
+      return undefined;
+    }
+    if (now - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+      await this.db.session.update({
+        where: { id: session.id },
+        data: { lastSeenAt: new Date(now) },
+      });
+    }
+    return {
+      type: "user",
+      userId: session.user.id,
+      username: session.user.username,
+      role: ZRole.parse(session.user.role),
+      sessionId: session.id,
+    };
+  }
+
+  async authenticateToken(bearer: string): Promise<TokenCheck> {
+    const parsed = parseApiToken(bearer);
+    if (!parsed) return { rejected: "malformed token" };
+    const token = await this.db.apiToken.findUnique({
+      where: { id: parsed.id },
+      include: { user: true },
+    });
+    if (!token || !secretMatches(parsed.secret, token.secretHash)) {
+      return { rejected: "unknown token", tokenId: parsed.id };
+    }
+    if (token.revokedAt) return { rejected: "revoked token", tokenId: token.id };
+    if (token.expiresAt && token.expiresAt.getTime() <= this.now()) {
+      return { rejected: "expired token", tokenId: token.id };
+    }
+    if (token.user.disabled) return { rejected: "owner disabled", tokenId: token.id };
+    const now = this.now();
+    if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+      await this.db.apiToken.update({
+        where: { id: token.id },
+        data: { lastUsedAt: new Date(now) },
+      });
+    }
+    return {
+      actor: {
+        type: "token",
+        userId: token.user.id,
+        username: token.user.username,
+        role: ZRole.parse(token.role),
+        tokenId: token.id,
+        tokenName: token.name,
+      },
+    };
+  }
+
+  async logout(actor: Extract<Actor, { type: "user" }>, meta: RequestMeta): Promise<void> {
+    await this.db.session.updateMany({
+      where: { id: actor.sessionId, revokedAt: null },
+      data: { revokedAt: new Date(this.now()) },
+    });
+    await recordAudit(this.db, { action: "auth.logout", actor, ip: meta.ip });
+  }
+
+  async changePassword(
+    actor: Extract<Actor, { type: "user" }>,
+    input: TChangePasswordInput,
+    meta: RequestMeta,
+  ): Promise<void> {
+    const accountKey = actor.username.toLowerCase();
+    const waitMs = this.accountThrottle.retryAfterMs(accountKey);
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.ceil(waitMs / 1000);
+      throw new AppError(
+        "TOO_MANY_REQUESTS",
+        `Too many wrong passwords: try again in ${retryAfterSeconds} s`,
+        {
+          retryAfterSeconds,
+        },
+      );
+    }
+    const user = await this.db.user.findUniqueOrThrow({ where: { id: actor.userId } });
+    if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      this.accountThrottle.recordFailure(accountKey);
+      await recordAudit(this.db, {
+        action: "auth.password_changed",
+        outcome: "failure",
+        actor,
+        target: { type: "user", id: user.id, name: user.username },
+        ip: meta.ip,
+        details: { reason: "wrong current password" },
+      });
+      throw new AppError("BAD_REQUEST", "The current password is wrong");
+    }
+    const passwordHash = await hashPassword(input.newPassword);
+    await this.db.$transaction([
+      this.db.user.update({ where: { id: user.id }, data: { passwordHash } }),
+      // Every other sign-in ends: whoever knew the old password is out.
+      this.db.session.updateMany({
+        where: { userId: user.id, revokedAt: null, id: { not: actor.sessionId } },
+        data: { revokedAt: new Date(this.now()) },
+      }),
+    ]);
+    await recordAudit(this.db, {
+      action: "auth.password_changed",
+      actor,
+      target: { type: "user", id: user.id, name: user.username },
+      ip: meta.ip,
+    });
+  }
+
+  /** Ends every session of a user (all devices). Returns how many were open. */
+  async revokeAllSessions(userId: string, actor: Actor, meta: RequestMeta): Promise<number> {
+    const { count } = await this.db.session.updateMany({
+      where: { userId, revokedAt: null },
+      data: { revokedAt: new Date(this.now()) },
+    });
+    const user = await this.db.user.findUnique({ where: { id: userId } });
+    await recordAudit(this.db, {
+      action: "auth.sessions_revoked",
+      actor,
+      target: { type: "user", id: userId, name: user?.username },
+      ip: meta.ip,
+      details: { sessions: count },
+    });
+    return count;
+  }
+
+  async listSessions(userId: string) {
+    const sessions = await this.db.session.findMany({
+      where: { userId, revokedAt: null, expiresAt: { gt: new Date(this.now()) } },
+      orderBy: { lastSeenAt: "desc" },
+    });
+    return sessions.map(({ id, createdAt, lastSeenAt, expiresAt, ip, userAgent }) => ({
+      id,
+      createdAt,
+      lastSeenAt,
+      expiresAt,
+      ip,
+      userAgent,
+    }));
+  }
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+/** Every action the audit log records. Later capabilities add theirs here. */
+export const AUDIT_ACTIONS = [
+  "auth.setup",
+  "auth.login",
+  "auth.login_failed",
+  "auth.login_throttled",
+  "auth.logout",
+  "auth.password_changed",
+  "auth.sessions_revoked",
+  "auth.access_denied",
+  "user.created",
+  "user.updated",
+  "user.password_reset",
+  "user.deleted",
+  "token.created",
+  "token.revoked",
+  "token.rejected",
+] as const;
+export const ZAuditAction = z.enum(AUDIT_ACTIONS);
+export type TAuditAction = z.infer<typeof ZAuditAction>;
+
+export const ZAuditOutcome = z.enum(["success", "failure"]);
+export type TAuditOutcome = z.infer<typeof ZAuditOutcome>;
+
+export const ZAuditListInput = z.object({
+  action: ZAuditAction.optional(),
+  actor: z.string().trim().max(100).optional(),
+  target: z.string().trim().max(200).optional(),
+  outcome: ZAuditOutcome.optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+  /** The id of the last entry already shown: the next page starts after it. */
+  cursor: z.string().max(64).optional(),
+});
+export type TAuditListInput = z.input<typeof ZAuditListInput>;
