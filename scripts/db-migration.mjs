@@ -3,6 +3,7 @@
 //
 //   node scripts/db-migration.mjs new <name>   write prisma/migrations/<stamp>_<name>/migration.sql
 //   node scripts/db-migration.mjs check        exit 1 when schema.prisma and the migrations drift
+//                                              (--schema <file> checks another schema file)
 //
 // `prisma migrate dev` needs a shadow database that the WebAssembly engine cannot make on SQLite,
 // so the migrations are deployed into a scratch database, introspected, and diffed against
@@ -14,7 +15,11 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const migrationsDir = path.join(root, "prisma", "migrations");
-const schema = path.join(root, "prisma", "schema.prisma");
+const schemaFlag = process.argv.indexOf("--schema");
+const schema =
+  schemaFlag > 0
+    ? path.resolve(process.argv[schemaFlag + 1] ?? "")
+    : path.join(root, "prisma", "schema.prisma");
 
 function prisma(args, env) {
   return execFileSync(path.join(root, "node_modules", ".bin", "prisma"), args, {

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+function errorFor(env: Record<string, string>): string {
+  try {
+    loadConfig(env, "/srv/rm");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("configuration", () => {
+  it("has working defaults under the data directory", () => {
+    const config = loadConfig({}, "/srv/rm");
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      dataDir: "/srv/rm/data",
+      databasePath: "/srv/rm/data/restic-manager.db",
+      masterKeyFile: "/srv/rm/data/master.key",
+      publicUrl: "http://localhost:8080",
+      logLevel: "info",
+      sessionTtlSeconds: 12 * 3600,
+      masterKeysFromEnv: undefined,
+    });
+  });
+
+  it("reads every setting", () => {
+    const config = loadConfig(
+      {
+        RM_PORT: "9000",
+        RM_DATA_DIR: "/var/lib/rm",
+        RM_DATABASE_PATH: "db/custom.db",
+        RM_PUBLIC_URL: "https://backup.example.org/",
+        RM_MASTER_KEY_FILE: "/etc/rm/key",
+        RM_LOG_LEVEL: "debug",
+        RM_SESSION_TTL: "7d",
+      },
+      "/srv/rm",
+    );
+    expect(config).toMatchObject({
+      port: 9000,
+      dataDir: "/var/lib/rm",
+      databasePath: "/srv/rm/db/custom.db",
+      publicUrl: "https://backup.example.org",
+      masterKeyFile: "/etc/rm/key",
+      logLevel: "debug",
+      sessionTtlSeconds: 7 * 86_400,
+    });
+  });
+
+  it.each([
+    [{ RM_PORT: "http" }, "RM_PORT"],
+    [{ RM_PORT: "70000" }, "RM_PORT"],
+    [{ RM_PUBLIC_URL: "ftp://x" }, "RM_PUBLIC_URL"],
+    [{ RM_PUBLIC_URL: "not a url" }, "RM_PUBLIC_URL"],
+    [{ RM_LOG_LEVEL: "loud" }, "RM_LOG_LEVEL"],
+    [{ RM_SESSION_TTL: "5y" }, "RM_SESSION_TTL"],
+    [{ RM_SESSION_TTL: "10s" }, "RM_SESSION_TTL"],
+  ])("names the bad setting in one line: %o", (env, setting) => {
+    const message = errorFor(env);
+    expect(message.startsWith(`Invalid configuration: ${setting} `)).toBe(true);
+    expect(message).not.toContain("\n");
+  });
+});

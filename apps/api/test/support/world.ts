@@ -1,0 +1,127 @@
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import superjson from "superjson";
+import { inject } from "vitest";
+import { type Config, loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import type { AppRouter } from "../../src/router.js";
+import { type RunningServer, startServer } from "../../src/server.js";
+import { createUser } from "../../src/services/users.js";
+
+export const PASSWORD = "correct horse battery staple";
+
+/** A server of its own: a copy of the migrated template database, its own data dir, port 0. */
+export interface World {
+  server: RunningServer;
+  config: Config;
+  dataDir: string;
+  logs: string[];
+  /** A client with its own cookie jar, optionally sending a bearer token. */
+  client(options?: { bearer?: string; cookie?: string }): Client;
+  /** Creates a user directly, as the CLI would. */
+  addUser(username: string, role: "admin" | "operator" | "viewer"): Promise<{ id: string }>;
+  /** Signs in and returns a client holding the session cookie. */
+  signIn(username: string, password?: string): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export type Client = ReturnType<typeof makeClient>;
+
+function makeClient(url: string, options: { bearer?: string; cookie?: string } = {}) {
+  const jar = { cookie: options.cookie, setCookies: [] as string[] };
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${url}/trpc`,
+        transformer: superjson,
+        headers: () => ({
+          ...(options.bearer ? { authorization: `Bearer ${options.bearer}` } : {}),
+          ...(jar.cookie ? { cookie: jar.cookie } : {}),
+        }),
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          for (const header of response.headers.getSetCookie()) {
+            jar.setCookies.push(header);
+            const [pair = ""] = header.split(";");
+            const value = pair.slice(pair.indexOf("=") + 1);
+            jar.cookie = value === "" ? undefined : pair;
+          }
+          return response;
+        },
+      }),
+    ],
+  });
+  jars.set(trpc, jar);
+  return trpc;
+}
+
+const jars = new WeakMap<object, { cookie: string | undefined; setCookies: string[] }>();
+
+/** The cookies a client holds and every Set-Cookie header it was sent. */
+export function jarOf(client: Client) {
+  const jar = jars.get(client);
+  if (!jar) throw new Error("not a test client");
+  return jar;
+}
+
+export async function createWorld(env: Record<string, string> = {}): Promise<World> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "rm-test-"));
+  const databasePath = path.join(dataDir, "restic-manager.db");
+  copyFileSync(inject("templateDatabase"), databasePath);
+  const config = loadConfig({ RM_DATA_DIR: dataDir, RM_PORT: "0", RM_HOST: "127.0.0.1", ...env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const server = await startServer(config, createLogger("debug", sink));
+  const world: World = {
+    server,
+    config,
+    dataDir,
+    logs,
+    client: (options) => makeClient(server.url, options),
+    addUser: (username, role) =>
+      createUser(
+        server.deps.db,
+        { username, role, password: PASSWORD },
+        { type: "system", name: "test" },
+      ),
+    async signIn(username, password = PASSWORD) {
+      const client = makeClient(server.url);
+      await client.auth.login.mutate({ username, password });
+      return client;
+    },
+    async close() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/** The tRPC error code a call failed with, or "OK" when it did not fail. */
+export async function codeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return "OK";
+  } catch (error) {
+    if (error instanceof TRPCClientError) return String(error.data?.code ?? "UNKNOWN");
+    throw error;
+  }
+}
+
+export async function errorOf(call: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return error as TRPCClientError<AppRouter>;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}
