@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ZCreateUserInput } from "@restic-manager/contracts";
 import { type Config, ConfigError, loadConfig } from "./config.js";
@@ -72,6 +75,12 @@ async function createUserCommand(config: Config, args: string[]) {
 
 class UsageError extends Error {}
 
+/** The SPA built next to this server (apps/web/dist), when RM_WEB_DIR does not say otherwise. */
+function bundledWebDir(): string | undefined {
+  const dir = fileURLToPath(new URL("../../web/dist", import.meta.url));
+  return existsSync(path.join(dir, "index.html")) ? dir : undefined;
+}
+
 async function main(argv: string[]) {
   const [command = "serve", sub, ...rest] = argv;
   if (command === "help" || command === "--help" || command === "-h") {
@@ -79,7 +88,7 @@ async function main(argv: string[]) {
     return;
   }
   const config = loadConfig();
-  if (command === "serve") return serve(config);
+  if (command === "serve") return serve({ ...config, webDir: config.webDir ?? bundledWebDir() });
   if (command === "user" && sub === "create") return createUserCommand(config, rest);
   if (command === "keys" && sub === "rotate") {
     const id = rotateKeyFile(config.masterKeyFile);

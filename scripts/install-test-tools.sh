@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what the tests need besides npm packages, on Debian or Ubuntu:
+#   - Chromium (Debian's package) for Playwright;
+#   - restic 0.18, rest-server and ntfy, unpacked from Debian trixie's packages into .tools/bin,
+#     without adding an apt source to the system.
+# Safe to run again: what is already there is kept.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools="$root/.tools"
+bin="$tools/bin"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+apt_updated=""
+apt_update() {
+  [ -n "$apt_updated" ] || { $sudo apt-get update -qq; apt_updated=1; }
+}
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "==> installing Chromium"
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+have_tools() {
+  [ -x "$bin/restic" ] && [ -x "$bin/rest-server" ] && [ -x "$bin/ntfy" ] &&
+    "$bin/restic" version 2>/dev/null | grep -q '^restic 0\.18\.'
+}
+
+if ! have_tools; then
+  echo "==> fetching restic, rest-server and ntfy from Debian trixie"
+  command -v dpkg-deb >/dev/null || { echo "dpkg-deb is required" >&2; exit 1; }
+  uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$uri" ] || uri=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$uri" ] || { echo "cannot find the Debian archive URI in the apt sources" >&2; exit 1; }
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  mkdir -p "$work/lists/partial" "$work/archives/partial"
+  echo "deb $uri trixie main" >"$work/sources.list"
+  opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache::Archives=$work/archives"
+    -o "APT::Sandbox::User=root")
+  apt-get "${opts[@]}" update -qq
+  (cd "$work" && apt-get "${opts[@]}" download restic restic-rest-server ntfy >/dev/null)
+  for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
+  mkdir -p "$bin"
+  install -m 0755 "$work/root/usr/bin/restic" "$bin/restic"
+  install -m 0755 "$work/root/usr/bin/restic-rest-server" "$bin/rest-server"
+  install -m 0755 "$work/root/usr/bin/ntfy" "$bin/ntfy"
+fi
+
+"$bin/restic" version
+"$bin/rest-server" --version 2>&1 | head -1
+echo "ntfy $("$bin/ntfy" --help 2>&1 | grep -oE "[0-9]+\.[0-9]+\.[0-9]+" | head -1)"
+chromium --version
