@@ -50,6 +50,8 @@ const ZEnv = z.object({
     .default("info"),
   RM_SESSION_TTL: ZDuration.default(12 * 3600),
   RM_WEB_DIR: z.string().min(1, "must not be empty").optional(),
+  RM_JOB_LOST_AFTER: ZDuration.default(10 * 60),
+  RM_AGENT_DIR: z.string().min(1, "must not be empty").optional(),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -67,6 +69,10 @@ export interface Config {
   sessionTtlSeconds: number;
   /** Where the built SPA lives; undefined serves no SPA (API only). */
   webDir: string | undefined;
+  /** A running job whose agent stays away this long is marked lost. */
+  jobLostAfterSeconds: number;
+  /** Where the bundled agent (agent.mjs) lives, served to endpoints that install it. */
+  agentDir: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +112,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel: e.RM_LOG_LEVEL,
     sessionTtlSeconds: e.RM_SESSION_TTL,
     webDir: e.RM_WEB_DIR ? path.resolve(cwd, e.RM_WEB_DIR) : undefined,
+    jobLostAfterSeconds: e.RM_JOB_LOST_AFTER,
+    agentDir: e.RM_AGENT_DIR ? path.resolve(cwd, e.RM_AGENT_DIR) : undefined,
   };
 }
 

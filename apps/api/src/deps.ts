@@ -1,5 +1,8 @@
+import type { AgentRegistry } from "./agents/registry.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db.js";
+import type { JobEventBus } from "./jobs/eventBus.js";
+import type { JobService } from "./jobs/service.js";
 import type { Logger } from "./logger.js";
 import type { Keyring } from "./secrets/keyring.js";
 import type { AuthService } from "./services/auth.js";
@@ -11,4 +14,7 @@ export interface AppDeps {
   logger: Logger;
   keyring: Keyring;
   auth: AuthService;
+  agents: AgentRegistry;
+  jobEvents: JobEventBus;
+  jobs: JobService;
 }

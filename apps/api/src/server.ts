@@ -1,12 +1,24 @@
 import type { AddressInfo } from "node:net";
+import { AGENT_LIMITS } from "@restic-manager/contracts";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import { WebSocketServer } from "ws";
+import { AgentRegistry } from "./agents/registry.js";
 import { SessionTokens } from "./auth/sessionToken.js";
 import type { Config } from "./config.js";
 import { assertMigrated, openDatabase } from "./db.js";
 import type { AppDeps } from "./deps.js";
 import { createHttpApp } from "./http.js";
+import { JobEventBus } from "./jobs/eventBus.js";
+import { JobService } from "./jobs/service.js";
 import { createLogger, type Logger } from "./logger.js";
+import { appRouter } from "./router.js";
 import { loadKeyring } from "./secrets/keyring.js";
 import { AuthService } from "./services/auth.js";
+import { createAgentContextFactory } from "./trpc/context.js";
+
+/** Agents connect here; browsers use HTTP (and server-sent events) on /trpc. */
+export const AGENT_SOCKET_PATH = "/agent/ws";
+const LOST_SWEEP_INTERVAL_MS = 15_000;
 
 export interface RunningServer {
   url: string;
@@ -38,7 +50,17 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     sessionTokens: new SessionTokens(keyring),
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
-  return { config, db, logger, keyring, auth };
+  const agents = new AgentRegistry();
+  const jobEvents = new JobEventBus();
+  const jobs = new JobService({
+    db,
+    keyring,
+    registry: agents,
+    bus: jobEvents,
+    logger,
+    lostAfterMs: config.jobLostAfterSeconds * 1000,
+  });
+  return { config, db, logger, keyring, auth, agents, jobEvents, jobs };
 }
 
 export async function startServer(
@@ -52,6 +74,33 @@ export async function startServer(
     server.once("listening", resolve);
     server.once("error", reject);
   });
+
+  // Frames over the limit close the socket (code 1009) instead of being buffered.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: AGENT_LIMITS.maxMessageBytes });
+  server.on("upgrade", (req, socket, head) => {
+    if (new URL(req.url ?? "/", "http://x").pathname !== AGENT_SOCKET_PATH) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  });
+  const wsHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: createAgentContextFactory(deps),
+    keepAlive: { enabled: true, pingMs: 20_000, pongWaitMs: 10_000 },
+    onError({ error, path }) {
+      logger.warn({ event: "agent.error", procedure: path, code: error.code, msg: error.message });
+    },
+  });
+
+  const sweeper = setInterval(() => {
+    deps.jobs.sweepLost().catch((error: unknown) => {
+      logger.error({ event: "jobs.sweep_failed", err: error }, "lost-job sweep failed");
+    });
+  }, LOST_SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
   logger.info({ event: "server.listening", url, publicUrl: config.publicUrl }, "listening");
@@ -60,11 +109,17 @@ export async function startServer(
   const close = () => {
     closing ??= (async () => {
       logger.info({ event: "server.stopping" }, "stopping");
+      clearInterval(sweeper);
+      // Agents are told to reconnect (to this server once it is back, or to its successor).
+      wsHandler.broadcastReconnectNotification();
+      deps.agents.closeAll("server shutting down");
+      wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), 10_000);
       await closed;
       clearTimeout(grace);
+      for (const client of wss.clients) client.terminate();
       await deps.db.$disconnect();
       logger.info({ event: "server.stopped" }, "stopped");
     })();

@@ -17,6 +17,18 @@ export const AUDIT_ACTIONS = [
   "token.created",
   "token.revoked",
   "token.rejected",
+  "enrollment.created",
+  "enrollment.revoked",
+  "host.enrolled",
+  "host.enroll_refused",
+  "host.connect_refused",
+  "host.revoked",
+  "host.deleted",
+  "repository.created",
+  "repository.updated",
+  "repository.deleted",
+  "job.started",
+  "job.cancelled",
 ] as const;
 export const ZAuditAction = z.enum(AUDIT_ACTIONS);
 export type TAuditAction = z.infer<typeof ZAuditAction>;

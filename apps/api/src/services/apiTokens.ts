@@ -1,6 +1,6 @@
 import type { TCreateApiTokenInput } from "@restic-manager/contracts";
 import type { Actor, RequestMeta } from "../auth/actor.js";
-import { issueApiToken } from "../auth/apiToken.js";
+import { issueToken } from "../auth/opaqueToken.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
 import { recordAudit } from "./audit.js";
@@ -26,7 +26,7 @@ export async function createApiToken(
   actor: Actor,
   meta: RequestMeta,
 ) {
-  const issued = issueApiToken();
+  const issued = issueToken("rmt");
   const expiresAt = input.expiresInDays
     ? new Date(Date.now() + input.expiresInDays * DAY_MS)
     : null;

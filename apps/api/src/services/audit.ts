@@ -8,7 +8,11 @@ export interface AuditRecord {
   action: TAuditAction;
   outcome?: TAuditOutcome;
   /** Who acted; a bare name when nobody is signed in (e.g. a failed login's username). */
-  actor?: Actor | { type: "anonymous"; name?: string } | { type: "system"; name: string };
+  actor?:
+    | Actor
+    | { type: "anonymous"; name?: string }
+    | { type: "system"; name: string }
+    | { type: "schedule"; name: string };
   target?: { type: string; id?: string; name?: string };
   ip?: string | undefined;
   /** Context for the reader; never a secret. */
@@ -42,6 +46,7 @@ function actorName(actor: NonNullable<AuditRecord["actor"]>): string | null {
     case "anonymous":
       return actor.name ?? null;
     case "system":
+    case "schedule":
       return actor.name;
     default: {
       const exhaustive: never = actor;

@@ -7,7 +7,7 @@ import {
   ZRole,
 } from "@restic-manager/contracts";
 import type { Actor, RequestMeta } from "../auth/actor.js";
-import { parseApiToken, secretMatches } from "../auth/apiToken.js";
+import { parseToken, secretMatches } from "../auth/opaqueToken.js";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "../auth/password.js";
 import type { SessionTokens } from "../auth/sessionToken.js";
 import { ACCOUNT_RULE, ADDRESS_RULE, LoginThrottle } from "../auth/throttle.js";
@@ -186,7 +186,7 @@ export class AuthService {
   }
 
   async authenticateToken(bearer: string): Promise<TokenCheck> {
-    const parsed = parseApiToken(bearer);
+    const parsed = parseToken("rmt", bearer);
     if (!parsed) return { rejected: "malformed token" };
     const token = await this.db.apiToken.findUnique({
       where: { id: parsed.id },

@@ -1,5 +1,8 @@
+import type { IncomingMessage } from "node:http";
 import type { CreateExpressContextOptions } from "@trpc/server/adapters/express";
+import type { CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
 import type { Request, Response } from "express";
+import { type AgentIdentity, authenticateAgent } from "../agents/authenticate.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { AppDeps } from "../deps.js";
 
@@ -11,6 +14,8 @@ export interface Context {
   actor: Actor | undefined;
   /** Why credentials that were presented were refused (for the error and the audit log). */
   credentialProblem: string | undefined;
+  /** The endpoint agent on the other end of a WebSocket; undefined for browsers and scripts. */
+  agent: (AgentIdentity & { close(code: number, reason: string): void }) | undefined;
   meta: RequestMeta;
   setSessionCookie(value: string, expiresAt: Date): void;
   clearSessionCookie(): void;
@@ -27,10 +32,14 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-function requestMeta(req: Request): RequestMeta {
-  return { ip: req.ip ?? req.socket.remoteAddress, userAgent: req.get("user-agent") };
+function requestMeta(req: Request | IncomingMessage): RequestMeta {
+  return {
+    ip: ("ip" in req ? req.ip : undefined) ?? req.socket.remoteAddress,
+    userAgent: req.headers["user-agent"],
+  };
 }
 
+/** Browsers and scripts over HTTP: a session cookie or an API token. */
 export function createContextFactory(deps: AppDeps) {
   const secure = deps.config.publicUrl.startsWith("https:");
   const cookieOptions = { httpOnly: true, sameSite: "strict", secure, path: "/" } as const;
@@ -38,6 +47,7 @@ export function createContextFactory(deps: AppDeps) {
   return async ({ req, res }: CreateExpressContextOptions): Promise<Context> => {
     const base = {
       deps,
+      agent: undefined,
       meta: requestMeta(req),
       setSessionCookie(value: string, expiresAt: Date) {
         (res as Response).cookie(SESSION_COOKIE, value, { ...cookieOptions, expires: expiresAt });
@@ -66,5 +76,25 @@ export function createContextFactory(deps: AppDeps) {
       return { ...base, actor: undefined, credentialProblem: "session expired or revoked" };
     }
     return { ...base, actor: undefined, credentialProblem: undefined };
+  };
+}
+
+/**
+ * Agents over WebSocket: built once per connection from its connection params. A refusal
+ * throws, which sends the reason to the agent and closes the socket.
+ */
+export function createAgentContextFactory(deps: AppDeps) {
+  return async ({ req, res: socket, info }: CreateWSSContextFnOptions): Promise<Context> => {
+    const meta = requestMeta(req);
+    const identity = await authenticateAgent(deps.db, info.connectionParams, meta);
+    return {
+      deps,
+      actor: undefined,
+      credentialProblem: undefined,
+      agent: { ...identity, close: (code, reason) => socket.close(code, reason) },
+      meta,
+      setSessionCookie() {},
+      clearSessionCookie() {},
+    };
   };
 }

@@ -88,3 +88,11 @@ export const sessionProcedure = viewerProcedure.use(({ ctx, next }) => {
   }
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });
+
+/** For endpoint agents on their WebSocket; people and API tokens are refused. */
+export const agentProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.agent) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "This needs an agent connection" });
+  }
+  return next({ ctx: { ...ctx, agent: ctx.agent } });
+});

@@ -1,0 +1,119 @@
+import { EventEmitter, on } from "node:events";
+import type { TLogLine, TProgressSample } from "@restic-manager/contracts";
+
+export type JobState =
+  | "queued"
+  | "dispatched"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "cancelled"
+  | "lost";
+
+export const TERMINAL_STATES: readonly JobState[] = ["succeeded", "failed", "cancelled", "lost"];
+
+export type JobEvent =
+  | { type: "state"; state: JobState; exitCode: number | null; error: string | null; at: Date }
+  | { type: "progress"; progress: TProgressSample }
+  | { type: "log"; lines: TLogLine[] };
+
+export interface SequencedJobEvent {
+  id: string;
+  event: JobEvent;
+}
+
+const BUFFER_EVENTS = 500;
+/** A finished job's events stay replayable this long for late or reconnecting watchers. */
+const KEEP_AFTER_END_MS = 10 * 60_000;
+
+interface JobChannel {
+  seq: number;
+  buffer: SequencedJobEvent[];
+  endedAt: number | undefined;
+}
+
+/**
+ * Live job events for browsers. Each job has a sequence; a watcher that reconnects with the
+ * last id it saw gets what it missed from a bounded buffer, or is told to reload (gap).
+ */
+export class JobEventBus {
+  private readonly channels = new Map<string, JobChannel>();
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(jobId: string, event: JobEvent): void {
+    const channel = this.channel(jobId);
+    channel.seq += 1;
+    const sequenced = { id: String(channel.seq), event };
+    channel.buffer.push(sequenced);
+    if (channel.buffer.length > BUFFER_EVENTS) channel.buffer.shift();
+    this.emitter.emit(jobId, sequenced);
+    if (event.type === "state" && TERMINAL_STATES.includes(event.state)) {
+      channel.endedAt = this.now();
+      this.sweep();
+    }
+  }
+
+  /**
+   * Events after `lastEventId`, then live ones until `signal` aborts. Yields
+   * `{ gap: true }` first when the buffer no longer reaches back that far.
+   */
+  async *watch(
+    jobId: string,
+    lastEventId: string | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<SequencedJobEvent | { gap: true }> {
+    // Listen before reading the buffer, so nothing published in between is missed.
+    const live = on(this.emitter, jobId, { signal });
+    const channel = this.channels.get(jobId);
+    let last = lastEventId === undefined ? 0 : Number(lastEventId);
+    if (channel && lastEventId !== undefined) {
+      const oldest = Number(channel.buffer[0]?.id ?? channel.seq + 1);
+      if (last + 1 < oldest) yield { gap: true };
+      for (const sequenced of channel.buffer) {
+        if (Number(sequenced.id) > last) {
+          last = Number(sequenced.id);
+          yield sequenced;
+        }
+      }
+    } else if (channel) {
+      last = channel.seq;
+    }
+    try {
+      for await (const [sequenced] of live) {
+        const event = sequenced as SequencedJobEvent;
+        if (Number(event.id) <= last) continue;
+        last = Number(event.id);
+        yield event;
+      }
+    } catch (error) {
+      if (!(signal?.aborted && error instanceof Error && error.name === "AbortError")) throw error;
+    }
+  }
+
+  /** The last sequence number published for a job ("0" when none). */
+  lastId(jobId: string): string {
+    return String(this.channels.get(jobId)?.seq ?? 0);
+  }
+
+  private channel(jobId: string): JobChannel {
+    let channel = this.channels.get(jobId);
+    if (!channel) {
+      channel = { seq: 0, buffer: [], endedAt: undefined };
+      this.channels.set(jobId, channel);
+    }
+    return channel;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [jobId, channel] of this.channels) {
+      if (channel.endedAt !== undefined && now - channel.endedAt > KEEP_AFTER_END_MS) {
+        this.channels.delete(jobId);
+      }
+    }
+  }
+}

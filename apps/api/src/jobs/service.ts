@@ -1,0 +1,378 @@
+import type {
+  TAgentCommand,
+  TAgentReconcile,
+  TJobFinished,
+  TLogLine,
+  TProgressSample,
+  TRepositoryAccess,
+} from "@restic-manager/contracts";
+import type { AgentRegistry } from "../agents/registry.js";
+import type { Actor, RequestMeta } from "../auth/actor.js";
+import type { Db } from "../db.js";
+import { AppError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { Keyring } from "../secrets/keyring.js";
+import { recordAudit } from "../services/audit.js";
+import { repositoryAccess } from "../services/repositories.js";
+import { type JobEventBus, type JobState, TERMINAL_STATES } from "./eventBus.js";
+import { type JobSpec, needsRepository, parseJobSpec } from "./spec.js";
+
+/** Who asked for a job: a person or token, a schedule, or a retry of an earlier job. */
+export type JobCreator =
+  | Actor
+  | { type: "schedule"; name: string }
+  | { type: "system"; name: string };
+
+/** Log lines kept per job: the first HEAD and the most recent (MAX - HEAD). */
+const LOG_HEAD = 200;
+const LOG_MAX = 2000;
+const PROGRESS_STORE_INTERVAL_MS = 1000;
+
+export interface JobServiceOptions {
+  db: Db;
+  keyring: Keyring;
+  registry: AgentRegistry;
+  bus: JobEventBus;
+  logger: Logger;
+  /** A dispatched or running job whose agent stays away this long is marked lost. */
+  lostAfterMs: number;
+  now?: () => number;
+}
+
+export class JobService {
+  private readonly db: Db;
+  private readonly now: () => number;
+  private readonly progressStoredAt = new Map<string, number>();
+
+  constructor(private readonly options: JobServiceOptions) {
+    this.db = options.db;
+    this.now = options.now ?? Date.now;
+  }
+
+  // ── Creating, cancelling, retrying ────────────────────────────────────────────────
+
+  async create(
+    input: { hostId: string; repositoryId?: string | undefined; spec: unknown },
+    creator: JobCreator,
+    meta?: RequestMeta,
+    retryOfId?: string,
+  ) {
+    const spec = parseJobSpec(input.spec);
+    const host = await this.db.host.findUnique({ where: { id: input.hostId } });
+    if (!host || host.revokedAt) throw new AppError("NOT_FOUND", "No such host");
+    if (needsRepository(spec.kind)) {
+      if (!input.repositoryId) {
+        throw new AppError("BAD_REQUEST", `A ${spec.kind} job needs a repository`);
+      }
+      if (!(await this.db.repository.findUnique({ where: { id: input.repositoryId } }))) {
+        throw new AppError("NOT_FOUND", "No such repository");
+      }
+    }
+    const job = await this.db.$transaction(async (tx) => {
+      const created = await tx.job.create({
+        data: {
+          hostId: host.id,
+          repositoryId: needsRepository(spec.kind) ? (input.repositoryId ?? null) : null,
+          kind: spec.kind,
+          params: JSON.stringify(spec.params),
+          state: "queued",
+          createdByType: retryOfId ? "retry" : creator.type,
+          createdById: "userId" in creator ? creator.userId : null,
+          createdByName: "username" in creator ? creator.username : creator.name,
+          retryOfId: retryOfId ?? null,
+        },
+      });
+      await recordAudit(tx, {
+        action: "job.started",
+        actor: creator,
+        target: { type: "job", id: created.id, name: `${spec.kind} on ${host.name}` },
+        ip: meta?.ip,
+        details: { kind: spec.kind, host: host.name, retryOf: retryOfId },
+      });
+      return created;
+    });
+    this.publishState(job.id, "queued", null, null);
+    await this.dispatchQueued(host.id);
+    return job;
+  }
+
+  async retry(jobId: string, actor: Actor, meta: RequestMeta) {
+    const job = await this.db.job.findUnique({ where: { id: jobId } });
+    if (!job) throw new AppError("NOT_FOUND", "No such job");
+    if (!TERMINAL_STATES.includes(job.state as JobState) || job.state === "succeeded") {
+      throw new AppError(
+        "BAD_REQUEST",
+        `Only a failed, cancelled or lost job can be retried (this one is ${job.state})`,
+      );
+    }
+    return this.create(
+      {
+        hostId: job.hostId,
+        repositoryId: job.repositoryId ?? undefined,
+        spec: { kind: job.kind, params: JSON.parse(job.params) as unknown },
+      },
+      actor,
+      meta,
+      job.id,
+    );
+  }
+
+  async cancel(jobId: string, actor: Actor, meta: RequestMeta) {
+    const job = await this.db.job.findUnique({ where: { id: jobId } });
+    if (!job) throw new AppError("NOT_FOUND", "No such job");
+    if (TERMINAL_STATES.includes(job.state as JobState)) {
+      throw new AppError("BAD_REQUEST", `The job already ended (${job.state})`);
+    }
+    await recordAudit(this.db, {
+      action: "job.cancelled",
+      actor,
+      target: { type: "job", id: job.id, name: job.kind },
+      ip: meta.ip,
+    });
+    if (job.state === "queued") {
+      // Not sent yet: cancel it here, unless a dispatch got to it first.
+      const { count } = await this.db.job.updateMany({
+        where: { id: job.id, state: "queued" },
+        data: { state: "cancelled", cancelRequested: true, finishedAt: new Date(this.now()) },
+      });
+      if (count === 1) {
+        this.publishState(job.id, "cancelled", null, "cancelled before it started");
+        return;
+      }
+    }
+    await this.db.job.update({ where: { id: job.id }, data: { cancelRequested: true } });
+    this.options.registry.get(job.hostId)?.send({ type: "cancel", jobId: job.id });
+  }
+
+  // ── Dispatching ───────────────────────────────────────────────────────────────────
+
+  /** Sends every queued job of a connected host, and re-sends ones not yet acknowledged. */
+  async dispatchQueued(hostId: string): Promise<void> {
+    const connection = this.options.registry.get(hostId);
+    if (!connection) return;
+    const jobs = await this.db.job.findMany({
+      where: { hostId, state: { in: ["queued", "dispatched"] } },
+      orderBy: { createdAt: "asc" },
+    });
+    for (const job of jobs) {
+      let command: TAgentCommand;
+      try {
+        command = await this.commandFor(job);
+      } catch (error) {
+        await this.fail(job.id, `could not prepare the job: ${(error as Error).message}`);
+        continue;
+      }
+      if (job.state === "queued") {
+        const { count } = await this.db.job.updateMany({
+          where: { id: job.id, state: "queued" },
+          data: { state: "dispatched", dispatchedAt: new Date(this.now()) },
+        });
+        if (count === 0) continue; // cancelled or sent meanwhile
+        this.publishState(job.id, "dispatched", null, null);
+      }
+      connection.send(command);
+      if (job.cancelRequested) connection.send({ type: "cancel", jobId: job.id });
+    }
+    // A cancel asked for while the agent was away.
+    const cancelling = await this.db.job.findMany({
+      where: { hostId, state: "running", cancelRequested: true },
+      select: { id: true },
+    });
+    for (const job of cancelling) connection.send({ type: "cancel", jobId: job.id });
+  }
+
+  private async commandFor(job: {
+    id: string;
+    kind: string;
+    params: string;
+    repositoryId: string | null;
+  }): Promise<TAgentCommand> {
+    const spec: JobSpec = parseJobSpec({ kind: job.kind, params: JSON.parse(job.params) });
+    let repository: TRepositoryAccess | null = null;
+    if (job.repositoryId) {
+      repository = (await repositoryAccess(this.options, job.repositoryId)) ?? null;
+      if (!repository) throw new Error("its repository was deleted");
+    }
+    return { type: "job", job: { id: job.id, kind: spec.kind, params: spec.params, repository } };
+  }
+
+  // ── What agents report ──────────────────────────────────────────────────────────
+
+  private async ownedJob(hostId: string, jobId: string) {
+    const job = await this.db.job.findUnique({ where: { id: jobId } });
+    if (!job || job.hostId !== hostId) {
+      throw new AppError("FORBIDDEN", `Job ${jobId} does not belong to this host`);
+    }
+    return job;
+  }
+
+  async started(hostId: string, input: { jobId: string; startedAt: Date }) {
+    const job = await this.ownedJob(hostId, input.jobId);
+    const { count } = await this.db.job.updateMany({
+      where: { id: job.id, state: { in: ["queued", "dispatched"] } },
+      data: { state: "running", startedAt: input.startedAt },
+    });
+    if (count === 1) this.publishState(job.id, "running", null, null);
+    return { accepted: count === 1 };
+  }
+
+  async progress(hostId: string, input: { jobId: string; progress: TProgressSample }) {
+    const job = await this.ownedJob(hostId, input.jobId);
+    if (TERMINAL_STATES.includes(job.state as JobState)) return { accepted: false };
+    this.options.bus.publish(job.id, { type: "progress", progress: input.progress });
+    // Browsers get every sample live; the database keeps the latest, at most once a second.
+    const now = this.now();
+    if (now - (this.progressStoredAt.get(job.id) ?? 0) >= PROGRESS_STORE_INTERVAL_MS) {
+      this.progressStoredAt.set(job.id, now);
+      await this.db.job.update({
+        where: { id: job.id },
+        data: { progress: JSON.stringify(input.progress) },
+      });
+    }
+    return { accepted: true };
+  }
+
+  async log(hostId: string, input: { jobId: string; lines: TLogLine[] }) {
+    const job = await this.ownedJob(hostId, input.jobId);
+    await this.appendLog(job.id, input.lines);
+    this.options.bus.publish(job.id, { type: "log", lines: input.lines });
+    return { accepted: true };
+  }
+
+  private async appendLog(jobId: string, lines: TLogLine[]) {
+    await this.db.$transaction(async (tx) => {
+      await tx.jobLog.createMany({
+        data: lines.map((l) => ({ jobId, at: l.at, stream: l.stream, line: l.line })),
+      });
+      const job = await tx.job.update({
+        where: { id: jobId },
+        data: { logLines: { increment: lines.length } },
+        select: { logLines: true },
+      });
+      const kept = await tx.jobLog.count({ where: { jobId } });
+      if (kept > LOG_MAX) {
+        // Keep the head (how it started) and the tail (how it ended); drop the middle.
+        const middle = await tx.jobLog.findMany({
+          where: { jobId },
+          orderBy: { id: "asc" },
+          skip: LOG_HEAD,
+          take: kept - LOG_MAX,
+          select: { id: true },
+        });
+        await tx.jobLog.deleteMany({ where: { id: { in: middle.map((m) => m.id) } } });
+      }
+      return job;
+    });
+  }
+
+  async finished(hostId: string, input: TJobFinished) {
+    const job = await this.ownedJob(hostId, input.jobId);
+    // Delivered twice (at-least-once): the first one counted. A job marked lost while its
+    // agent was away still takes the real result when the agent brings it back.
+    if (job.state !== "lost" && TERMINAL_STATES.includes(job.state as JobState)) {
+      return { accepted: false };
+    }
+    const finishedAt = input.finishedAt;
+    await this.db.$transaction(async (tx) => {
+      await tx.job.update({
+        where: { id: job.id },
+        data: {
+          state: input.outcome,
+          exitCode: input.exitCode,
+          error: input.error,
+          result: input.result === undefined ? null : JSON.stringify(input.result),
+          finishedAt,
+          startedAt: job.startedAt ?? finishedAt,
+        },
+      });
+      if (job.kind === "backup") {
+        await tx.host.update({
+          where: { id: hostId },
+          data: {
+            lastBackupAt: finishedAt,
+            lastBackupState: input.outcome,
+            lastBackupJobId: job.id,
+          },
+        });
+      }
+    });
+    this.progressStoredAt.delete(job.id);
+    this.publishState(job.id, input.outcome, input.exitCode, input.error);
+    return { accepted: true };
+  }
+
+  /**
+   * After a (re)connect: records results the agent held while away; a job the server thinks
+   * is running but the agent neither runs nor finished did not survive, and is marked lost.
+   */
+  async reconcile(hostId: string, report: TAgentReconcile) {
+    let recorded = 0;
+    for (const result of report.finished) {
+      const job = await this.db.job.findUnique({ where: { id: result.jobId } });
+      if (!job || job.hostId !== hostId) continue; // not ours: ignore, never disturb others
+      if ((await this.finished(hostId, result)).accepted) recorded += 1;
+    }
+    const known = new Set([...report.running, ...report.finished.map((f) => f.jobId)]);
+    const running = await this.db.job.findMany({ where: { hostId, state: "running" } });
+    let lost = 0;
+    for (const job of running) {
+      if (known.has(job.id)) continue;
+      await this.markLost(
+        job.id,
+        "the agent no longer knows this job (it restarted while the job ran)",
+      );
+      lost += 1;
+    }
+    return { recorded, lost };
+  }
+
+  /** Marks jobs lost whose host has been away longer than lostAfterMs. */
+  async sweepLost(): Promise<number> {
+    const active = await this.db.job.findMany({
+      where: { state: { in: ["dispatched", "running"] } },
+      select: { id: true, hostId: true },
+    });
+    let lost = 0;
+    for (const job of active) {
+      if (this.options.registry.offlineForMs(job.hostId) > this.options.lostAfterMs) {
+        await this.markLost(job.id, "the host went away and did not come back in time");
+        lost += 1;
+      }
+    }
+    return lost;
+  }
+
+  private async markLost(jobId: string, reason: string) {
+    const { count } = await this.db.job.updateMany({
+      where: { id: jobId, state: { in: ["queued", "dispatched", "running"] } },
+      data: { state: "lost", error: reason, finishedAt: new Date(this.now()) },
+    });
+    if (count === 1) {
+      this.options.logger.warn({ event: "job.lost", jobId, reason }, "job lost");
+      this.publishState(jobId, "lost", null, reason);
+    }
+  }
+
+  private async fail(jobId: string, reason: string) {
+    const { count } = await this.db.job.updateMany({
+      where: { id: jobId, state: { in: ["queued", "dispatched"] } },
+      data: { state: "failed", error: reason, finishedAt: new Date(this.now()) },
+    });
+    if (count === 1) this.publishState(jobId, "failed", null, reason);
+  }
+
+  private publishState(
+    jobId: string,
+    state: JobState,
+    exitCode: number | null,
+    error: string | null,
+  ) {
+    this.options.bus.publish(jobId, {
+      type: "state",
+      state,
+      exitCode,
+      error,
+      at: new Date(this.now()),
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import { EventEmitter, on } from "node:events";
+import {
+  type TAgentCommand,
+  ZAgentReconcile,
+  ZEnrollRequest,
+  ZJobFinished,
+  ZJobLogBatch,
+  ZJobProgress,
+  ZJobStarted,
+} from "@restic-manager/contracts";
+import type { AgentConnection } from "../agents/registry.js";
+import { enrollHost } from "../services/enrollment.js";
+import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
+
+/** The agent's side of the link. Every message names a job; only the job's own host may. */
+export const agentRouter = router({
+  enroll: publicProcedure
+    .input(ZEnrollRequest)
+    .mutation(({ ctx, input }) => enrollHost(ctx.deps.db, input, ctx.meta)),
+
+  /** Commands for this agent: jobs to run and jobs to cancel, for as long as it is connected. */
+  commands: agentProcedure.subscription(async function* ({ ctx, signal }) {
+    const { agents, jobs, logger, db } = ctx.deps;
+    const outbox = new EventEmitter<{ command: [TAgentCommand] }>();
+    const commands = on(outbox, "command", { signal });
+    const connection: AgentConnection = {
+      hostId: ctx.agent.hostId,
+      connectedAt: new Date(),
+      send: (command) => outbox.emit("command", command),
+      close: (code, reason) => ctx.agent.close(code, reason),
+    };
+    agents.register(connection);
+    logger.info({ event: "agent.connected", hostId: ctx.agent.hostId, host: ctx.agent.hostName });
+    try {
+      jobs.dispatchQueued(ctx.agent.hostId).catch((error: unknown) => {
+        logger.error({ event: "agent.dispatch_failed", hostId: ctx.agent.hostId, err: error });
+      });
+      for await (const [command] of commands) yield command as TAgentCommand;
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    } finally {
+      agents.unregister(connection);
+      logger.info({
+        event: "agent.disconnected",
+        hostId: ctx.agent.hostId,
+        host: ctx.agent.hostName,
+      });
+      await db.host
+        .update({ where: { id: ctx.agent.hostId }, data: { lastSeenAt: new Date() } })
+        .catch(() => undefined); // the host may have been deleted meanwhile
+    }
+  }),
+
+  reconcile: agentProcedure
+    .input(ZAgentReconcile)
+    .mutation(({ ctx, input }) => ctx.deps.jobs.reconcile(ctx.agent.hostId, input)),
+
+  jobStarted: agentProcedure
+    .input(ZJobStarted)
+    .mutation(({ ctx, input }) => ctx.deps.jobs.started(ctx.agent.hostId, input)),
+
+  jobProgress: agentProcedure
+    .input(ZJobProgress)
+    .mutation(({ ctx, input }) => ctx.deps.jobs.progress(ctx.agent.hostId, input)),
+
+  jobLog: agentProcedure
+    .input(ZJobLogBatch)
+    .mutation(({ ctx, input }) => ctx.deps.jobs.log(ctx.agent.hostId, input)),
+
+  jobFinished: agentProcedure
+    .input(ZJobFinished)
+    .mutation(({ ctx, input }) => ctx.deps.jobs.finished(ctx.agent.hostId, input)),
+});

@@ -1,0 +1,64 @@
+import { ZId } from "@restic-manager/contracts";
+import { z } from "zod";
+import {
+  createEnrollmentToken,
+  listEnrollmentTokens,
+  revokeEnrollmentToken,
+} from "../services/enrollment.js";
+import { deleteHost, getHost, listHosts, revokeHost } from "../services/hosts.js";
+import { adminProcedure, router, viewerProcedure } from "../trpc/trpc.js";
+
+const ZById = z.object({ id: ZId });
+
+/** The one line an admin pastes on a new Linux endpoint. */
+export function installCommand(publicUrl: string, token: string): string {
+  return `curl -fsSL ${publicUrl}/agent/install.sh | sudo RM_ENROLL_TOKEN=${token} sh`;
+}
+
+export const hostsRouter = router({
+  list: viewerProcedure.query(({ ctx }) => listHosts(ctx.deps.db, ctx.deps.agents)),
+
+  get: viewerProcedure
+    .input(ZById)
+    .query(({ ctx, input }) => getHost(ctx.deps.db, ctx.deps.agents, input.id)),
+
+  revoke: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
+    await revokeHost(ctx.deps, input.id, ctx.actor, ctx.meta);
+    return { ok: true };
+  }),
+
+  remove: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
+    await deleteHost(ctx.deps, input.id, ctx.actor, ctx.meta);
+    return { ok: true };
+  }),
+
+  createEnrollment: adminProcedure
+    .input(
+      z.object({
+        expiresInHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(24),
+        note: z.string().trim().max(200).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const created = await createEnrollmentToken(ctx.deps.db, input, ctx.actor, ctx.meta);
+      const publicUrl = ctx.deps.config.publicUrl;
+      return {
+        ...created,
+        serverUrl: publicUrl,
+        installCommand: installCommand(publicUrl, created.token),
+        enrollCommand: `node agent.mjs enroll --server ${publicUrl} --token ${created.token}`,
+      };
+    }),
+
+  enrollments: adminProcedure.query(({ ctx }) => listEnrollmentTokens(ctx.deps.db)),
+
+  revokeEnrollment: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
+    await revokeEnrollmentToken(ctx.deps.db, input.id, ctx.actor, ctx.meta);
+    return { ok: true };
+  }),
+});

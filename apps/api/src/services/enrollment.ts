@@ -1,0 +1,132 @@
+import type { TEnrollRequest, TEnrollResponse } from "@restic-manager/contracts";
+import type { Actor, RequestMeta } from "../auth/actor.js";
+import { issueToken, parseToken, secretMatches } from "../auth/opaqueToken.js";
+import type { Db } from "../db.js";
+import { AppError } from "../errors.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import { recordAudit } from "./audit.js";
+
+const HOUR_MS = 3_600_000;
+
+export async function createEnrollmentToken(
+  db: Db,
+  input: { expiresInHours: number; note?: string | undefined },
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  const issued = issueToken("rme");
+  const expiresAt = new Date(Date.now() + input.expiresInHours * HOUR_MS);
+  await db.$transaction(async (tx) => {
+    await tx.enrollmentToken.create({
+      data: {
+        id: issued.id,
+        secretHash: issued.secretHash,
+        note: input.note ?? null,
+        createdBy: actor.username,
+        expiresAt,
+      },
+    });
+    await recordAudit(tx, {
+      action: "enrollment.created",
+      actor,
+      target: { type: "enrollment", id: issued.id, name: input.note },
+      ip: meta.ip,
+      details: { expiresAt: expiresAt.toISOString() },
+    });
+  });
+  return { id: issued.id, token: issued.token, expiresAt };
+}
+
+export async function listEnrollmentTokens(db: Db) {
+  const tokens = await db.enrollmentToken.findMany({ orderBy: { createdAt: "desc" }, take: 200 });
+  const now = Date.now();
+  return tokens.map(({ secretHash: _hash, ...token }) => ({
+    ...token,
+    status: token.revokedAt
+      ? ("revoked" as const)
+      : token.usedAt
+        ? ("used" as const)
+        : token.expiresAt.getTime() <= now
+          ? ("expired" as const)
+          : ("active" as const),
+  }));
+}
+
+export async function revokeEnrollmentToken(db: Db, id: string, actor: Actor, meta: RequestMeta) {
+  await db.$transaction(async (tx) => {
+    const token = await tx.enrollmentToken.findUnique({ where: { id } });
+    if (!token) throw new AppError("NOT_FOUND", "No such enrollment token");
+    if (token.revokedAt || token.usedAt) return;
+    await tx.enrollmentToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    await recordAudit(tx, {
+      action: "enrollment.revoked",
+      actor,
+      target: { type: "enrollment", id, name: token.note ?? undefined },
+      ip: meta.ip,
+    });
+  });
+}
+
+/** A unique display name: the hostname, or hostname-2, -3… when another host has it. */
+async function freeHostName(tx: Prisma.TransactionClient, hostname: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? hostname : `${hostname}-${n}`;
+    if (!(await tx.host.findUnique({ where: { name } }))) return name;
+  }
+}
+
+/**
+ * Trades a one-time enrollment token for a new host and its credential. The token is spent
+ * in the same transaction that creates the host, so two agents cannot share one.
+ */
+export async function enrollHost(
+  db: Db,
+  request: TEnrollRequest,
+  meta: RequestMeta,
+): Promise<TEnrollResponse> {
+  const parsed = parseToken("rme", request.token);
+  const refuse = async (reason: string) => {
+    await recordAudit(db, {
+      action: "host.enroll_refused",
+      outcome: "failure",
+      actor: { type: "anonymous", name: request.hostname },
+      ip: meta.ip,
+      details: { reason, tokenId: parsed?.id },
+    });
+    return new AppError("UNAUTHORIZED", `Enrollment refused: ${reason}`);
+  };
+  if (!parsed) throw await refuse("the token is malformed");
+  const credential = issueToken("rma");
+  const result = await db.$transaction(async (tx) => {
+    const token = await tx.enrollmentToken.findUnique({ where: { id: parsed.id } });
+    if (!token || !secretMatches(parsed.secret, token.secretHash)) return "the token is unknown";
+    if (token.revokedAt) return "the token was revoked";
+    if (token.usedAt) return "the token was already used";
+    if (token.expiresAt.getTime() <= Date.now()) return "the token has expired";
+    const host = await tx.host.create({
+      data: {
+        id: credential.id,
+        name: await freeHostName(tx, request.hostname),
+        hostname: request.hostname,
+        os: request.os,
+        arch: request.arch,
+        agentVersion: request.agentVersion,
+        credentialHash: credential.secretHash,
+      },
+    });
+    await tx.enrollmentToken.update({
+      where: { id: token.id },
+      data: { usedAt: new Date(), hostId: host.id },
+    });
+    await recordAudit(tx, {
+      action: "host.enrolled",
+      actor: { type: "anonymous", name: request.hostname },
+      target: { type: "host", id: host.id, name: host.name },
+      ip: meta.ip,
+      details: { enrollmentToken: token.id, os: request.os },
+    });
+    return host;
+  });
+  if (typeof result === "string") throw await refuse(result);
+  return { hostId: result.id, hostName: result.name, credential: credential.token };
+}

@@ -1,0 +1,77 @@
+import type { AgentRegistry } from "../agents/registry.js";
+import type { Actor, RequestMeta } from "../auth/actor.js";
+import type { Db } from "../db.js";
+import { AppError } from "../errors.js";
+import { recordAudit } from "./audit.js";
+
+const PUBLIC_FIELDS = {
+  id: true,
+  name: true,
+  hostname: true,
+  os: true,
+  arch: true,
+  agentVersion: true,
+  protocolVersion: true,
+  resticVersion: true,
+  resticProblem: true,
+  createdAt: true,
+  lastSeenAt: true,
+  revokedAt: true,
+  lastBackupAt: true,
+  lastBackupState: true,
+  lastBackupJobId: true,
+} as const;
+
+export async function listHosts(db: Db, agents: AgentRegistry) {
+  const hosts = await db.host.findMany({ orderBy: { name: "asc" }, select: PUBLIC_FIELDS });
+  return hosts.map((host) => ({ ...host, online: agents.isOnline(host.id) }));
+}
+
+export async function getHost(db: Db, agents: AgentRegistry, id: string) {
+  const host = await db.host.findUnique({ where: { id }, select: PUBLIC_FIELDS });
+  if (!host) throw new AppError("NOT_FOUND", "No such host");
+  return { ...host, online: agents.isOnline(host.id) };
+}
+
+/** Revoking ends the agent's access at once: its credential stops working and its socket closes. */
+export async function revokeHost(
+  deps: { db: Db; agents: AgentRegistry },
+  id: string,
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  const host = await deps.db.host.findUnique({ where: { id } });
+  if (!host) throw new AppError("NOT_FOUND", "No such host");
+  if (!host.revokedAt) {
+    await deps.db.$transaction(async (tx) => {
+      await tx.host.update({ where: { id }, data: { revokedAt: new Date() } });
+      await recordAudit(tx, {
+        action: "host.revoked",
+        actor,
+        target: { type: "host", id, name: host.name },
+        ip: meta.ip,
+      });
+    });
+  }
+  deps.agents.disconnect(id, 4003, "host revoked");
+}
+
+export async function deleteHost(
+  deps: { db: Db; agents: AgentRegistry },
+  id: string,
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  const host = await deps.db.host.findUnique({ where: { id } });
+  if (!host) throw new AppError("NOT_FOUND", "No such host");
+  await deps.db.$transaction(async (tx) => {
+    await tx.host.delete({ where: { id } });
+    await recordAudit(tx, {
+      action: "host.deleted",
+      actor,
+      target: { type: "host", id, name: host.name },
+      ip: meta.ip,
+    });
+  });
+  deps.agents.disconnect(id, 4003, "host deleted");
+}

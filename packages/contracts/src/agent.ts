@@ -1,0 +1,130 @@
+import { z } from "zod";
+
+/**
+ * The agent link: what an agent and the server say to each other.
+ * Jobs flow server → agent through one subscription; everything else flows agent → server
+ * through mutations, each validated here.
+ */
+
+/** Bumped when a message changes shape. The server accepts a range, so fleets upgrade slowly. */
+export const AGENT_PROTOCOL_VERSION = 1;
+export const SUPPORTED_AGENT_PROTOCOLS = { min: 1, max: 1 } as const;
+
+/** Caps on what one agent message may carry (the socket itself refuses larger frames). */
+export const AGENT_LIMITS = {
+  maxMessageBytes: 1024 * 1024,
+  maxLogLinesPerMessage: 500,
+  maxLogLineChars: 4000,
+} as const;
+
+export const ZAgentOs = z.enum(["linux", "windows", "darwin", "freebsd", "other"]);
+export type TAgentOs = z.infer<typeof ZAgentOs>;
+
+const ZShortText = z.string().trim().min(1).max(200);
+
+/** What restic looks like on the endpoint; `problem` says what to do when it is unusable. */
+export const ZResticStatus = z.object({
+  version: z.string().max(50).nullable(),
+  path: z.string().max(1000).nullable(),
+  problem: z.string().max(500).nullable(),
+});
+export type TResticStatus = z.infer<typeof ZResticStatus>;
+
+/** Sent in the WebSocket's connection params as JSON, with the agent's credential. */
+export const ZAgentHello = z.object({
+  protocolVersion: z.number().int().min(0),
+  agentVersion: ZShortText,
+  hostname: ZShortText,
+  os: ZAgentOs,
+  arch: z.string().max(50),
+  restic: ZResticStatus,
+});
+export type TAgentHello = z.infer<typeof ZAgentHello>;
+
+export const ZEnrollRequest = z.object({
+  token: z.string().min(1).max(200),
+  hostname: ZShortText,
+  os: ZAgentOs,
+  arch: z.string().max(50),
+  agentVersion: ZShortText,
+});
+export type TEnrollRequest = z.infer<typeof ZEnrollRequest>;
+
+export const ZEnrollResponse = z.object({
+  hostId: z.string(),
+  hostName: z.string(),
+  credential: z.string(),
+});
+export type TEnrollResponse = z.infer<typeof ZEnrollResponse>;
+
+export const ZJobId = z.string().min(1).max(64);
+
+/** A repository's credentials, sent inside the job that needs them and kept nowhere on disk. */
+export const ZRepositoryAccess = z.object({
+  url: z.string().min(1),
+  password: z.string(),
+  env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()),
+});
+export type TRepositoryAccess = z.infer<typeof ZRepositoryAccess>;
+
+export const ZProgressSample = z.object({
+  percent: z.number().min(0).max(1).nullable(),
+  filesDone: z.number().int().min(0).nullable(),
+  totalFiles: z.number().int().min(0).nullable(),
+  bytesDone: z.number().min(0).nullable(),
+  totalBytes: z.number().min(0).nullable(),
+  secondsElapsed: z.number().min(0).nullable(),
+  secondsRemaining: z.number().min(0).nullable(),
+  currentFiles: z.array(z.string().max(4000)).max(16),
+});
+export type TProgressSample = z.infer<typeof ZProgressSample>;
+
+export const ZLogLine = z.object({
+  at: z.coerce.date(),
+  stream: z.enum(["stdout", "stderr", "agent"]),
+  line: z.string().max(AGENT_LIMITS.maxLogLineChars),
+});
+export type TLogLine = z.infer<typeof ZLogLine>;
+
+export const ZJobOutcome = z.enum(["succeeded", "failed", "cancelled"]);
+export type TJobOutcome = z.infer<typeof ZJobOutcome>;
+
+export const ZJobFinished = z.object({
+  jobId: ZJobId,
+  outcome: ZJobOutcome,
+  exitCode: z.number().int().nullable(),
+  error: z.string().max(8000).nullable(),
+  /** The command's parsed result (a backup's summary, a snapshot list, …), bounded. */
+  result: z.unknown().optional(),
+  finishedAt: z.coerce.date(),
+});
+export type TJobFinished = z.infer<typeof ZJobFinished>;
+
+export const ZJobStarted = z.object({ jobId: ZJobId, startedAt: z.coerce.date() });
+export const ZJobProgress = z.object({ jobId: ZJobId, progress: ZProgressSample });
+export const ZJobLogBatch = z.object({
+  jobId: ZJobId,
+  lines: z.array(ZLogLine).min(1).max(AGENT_LIMITS.maxLogLinesPerMessage),
+});
+
+/** After every (re)connect: what the agent is running and what finished while it was away. */
+export const ZAgentReconcile = z.object({
+  running: z.array(ZJobId).max(1000),
+  finished: z.array(ZJobFinished).max(1000),
+});
+export type TAgentReconcile = z.infer<typeof ZAgentReconcile>;
+
+/** Server → agent, on the command subscription. */
+export const ZAgentCommand = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("job"),
+    job: z.object({
+      id: ZJobId,
+      kind: z.string().min(1).max(50),
+      params: z.record(z.string(), z.unknown()),
+      repository: ZRepositoryAccess.nullable(),
+    }),
+  }),
+  z.object({ type: z.literal("cancel"), jobId: ZJobId }),
+]);
+export type TAgentCommand = z.infer<typeof ZAgentCommand>;
