@@ -1,0 +1,60 @@
+import { Route, Routes } from "react-router";
+import { AlertsPage } from "../pages/AlertsPage";
+import { AuditPage } from "../pages/audit/AuditPage";
+import { DashboardPage } from "../pages/DashboardPage";
+import { HostsPage } from "../pages/HostsPage";
+import { JobsPage } from "../pages/JobsPage";
+import { NotFoundPage } from "../pages/NotFoundPage";
+import { RepositoriesPage } from "../pages/RepositoriesPage";
+import { RestorePage } from "../pages/RestorePage";
+import { SchedulesPage } from "../pages/SchedulesPage";
+import { AccountPage } from "../pages/settings/AccountPage";
+import { ApiTokensPage } from "../pages/settings/ApiTokensPage";
+import { SettingsLayout } from "../pages/settings/SettingsLayout";
+import { UsersPage } from "../pages/settings/UsersPage";
+import { RequireAdmin } from "./RequireAdmin";
+import { Shell } from "./Shell";
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<Shell />}>
+        <Route index element={<DashboardPage />} />
+        <Route path="hosts" element={<HostsPage />} />
+        <Route path="jobs" element={<JobsPage />} />
+        <Route path="repositories" element={<RepositoriesPage />} />
+        <Route path="schedules" element={<SchedulesPage />} />
+        <Route path="restore" element={<RestorePage />} />
+        <Route path="alerts" element={<AlertsPage />} />
+        <Route path="settings" element={<SettingsLayout />}>
+          <Route index element={<AccountPage />} />
+          <Route
+            path="users"
+            element={
+              <RequireAdmin>
+                <UsersPage />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="tokens"
+            element={
+              <RequireAdmin>
+                <ApiTokensPage />
+              </RequireAdmin>
+            }
+          />
+        </Route>
+        <Route
+          path="audit"
+          element={
+            <RequireAdmin>
+              <AuditPage />
+            </RequireAdmin>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

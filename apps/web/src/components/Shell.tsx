@@ -1,0 +1,46 @@
+import { useEffect, useState } from "react";
+import { Outlet, useLocation } from "react-router";
+import { Header } from "./Header";
+import { Sidebar } from "./Sidebar";
+
+/** The signed-in frame: navigation on the left (a drawer on small screens), page on the right. */
+export function Shell() {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const { pathname } = useLocation();
+
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setMenuOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [menuOpen]);
+
+  return (
+    <div className="min-h-dvh">
+      <aside className="fixed inset-y-0 left-0 hidden w-60 overflow-y-auto border-r border-slate-200 bg-white lg:block dark:border-slate-800 dark:bg-slate-900">
+        <Sidebar />
+      </aside>
+      {menuOpen ? (
+        <div className="fixed inset-0 z-40 lg:hidden" data-testid="mobile-menu">
+          <button
+            type="button"
+            aria-label="Close navigation"
+            className="absolute inset-0 bg-slate-950/50"
+            onClick={() => setMenuOpen(false)}
+          />
+          <aside className="absolute inset-y-0 left-0 w-64 overflow-y-auto bg-white shadow-xl dark:bg-slate-900">
+            <Sidebar onNavigate={() => setMenuOpen(false)} />
+          </aside>
+        </div>
+      ) : null}
+      <div className="lg:pl-60">
+        <Header onOpenMenu={() => setMenuOpen(true)} />
+        <main key={pathname} className="mx-auto max-w-6xl px-4 py-6 sm:px-6 lg:py-8">
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,54 @@
+import { type ChangeEvent, useCallback, useEffect, useState } from "react";
+import { z } from "zod";
+import { firstMessages } from "./errors";
+
+export type FieldErrors = Record<string, string>;
+
+export type Validation<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
+
+/** Checks form values against a shared contract schema, with one message per field. */
+export function validate<S extends z.ZodType>(schema: S, values: unknown): Validation<z.output<S>> {
+  const result = schema.safeParse(values);
+  if (result.success) return { ok: true, data: result.data };
+  return { ok: false, errors: firstMessages(z.flattenError(result.error).fieldErrors) };
+}
+
+type FieldElement = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+/** Controlled string values for a form, and a `bind` that wires one input to them. */
+export function useFormValues<T extends Record<string, string>>(initial: T) {
+  const [values, setValues] = useState(initial);
+  const bind = useCallback(
+    (name: keyof T & string) => ({
+      name,
+      value: values[name],
+      onChange: (event: ChangeEvent<FieldElement>) => {
+        const { value } = event.target;
+        setValues((current) => ({ ...current, [name]: value }));
+      },
+    }),
+    [values],
+  );
+  const reset = useCallback(() => setValues(initial), [initial]);
+  return { values, bind, reset, setValues };
+}
+
+/** The "type it again" check that no contract can do: it never leaves the browser. */
+export function confirmationErrors(password: string, confirmation: string): FieldErrors {
+  return confirmation === password ? {} : { confirm: "The two passwords do not match" };
+}
+
+/** Seconds left until `deadline` (epoch ms), ticking once a second; 0 when none or passed. */
+export function useCountdown(deadline: number | undefined): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (deadline === undefined) return;
+    setNow(Date.now());
+    const timer = setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= deadline) clearInterval(timer);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [deadline]);
+  return deadline === undefined ? 0 : Math.max(0, Math.ceil((deadline - now) / 1000));
+}

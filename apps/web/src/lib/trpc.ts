@@ -1,0 +1,31 @@
+import type { AppRouter } from "@restic-manager/api/router";
+import { QueryClient } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import type { inferRouterOutputs } from "@trpc/server";
+import { createTRPCContext } from "@trpc/tanstack-react-query";
+import superjson from "superjson";
+import { isForbidden, isUnauthorized } from "./errors";
+
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+/** What each procedure returns, for components that receive API data as props. */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type SignedInUser = NonNullable<RouterOutputs["auth"]["status"]["user"]>;
+
+export function createApiClient() {
+  return createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: "/trpc", transformer: superjson })],
+  });
+}
+
+export function createQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        // Retrying cannot fix a missing sign-in or a missing role.
+        retry: (failures, error) => failures < 2 && !isUnauthorized(error) && !isForbidden(error),
+      },
+    },
+  });
+}

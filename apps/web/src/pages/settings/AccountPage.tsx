@@ -1,0 +1,15 @@
+import { AppearanceCard } from "./AppearanceCard";
+import { ChangePasswordCard } from "./ChangePasswordCard";
+import { SessionsCard } from "./SessionsCard";
+
+export function AccountPage() {
+  return (
+    <div className="grid gap-6 lg:grid-cols-2" data-testid="page-account">
+      <ChangePasswordCard />
+      <AppearanceCard />
+      <div className="lg:col-span-2">
+        <SessionsCard />
+      </div>
+    </div>
+  );
+}

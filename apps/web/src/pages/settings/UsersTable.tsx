@@ -1,0 +1,37 @@
+import { Table, Th } from "../../components/ui/Table";
+import type { RouterOutputs } from "../../lib/trpc";
+import { UserRow } from "./UserRow";
+
+export type UserListItem = RouterOutputs["users"]["list"][number];
+export interface Notice {
+  tone: "success" | "error";
+  text: string;
+}
+
+export function UsersTable({
+  users,
+  onNotice,
+}: {
+  users: UserListItem[];
+  onNotice: (notice: Notice) => void;
+}) {
+  return (
+    <Table data-testid="users-table">
+      <thead>
+        <tr>
+          <Th>User</Th>
+          <Th>Role</Th>
+          <Th>Status</Th>
+          <Th>Sessions</Th>
+          <Th>Last seen</Th>
+          <Th className="text-right">Actions</Th>
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+        {users.map((user) => (
+          <UserRow key={user.id} user={user} onNotice={onNotice} />
+        ))}
+      </tbody>
+    </Table>
+  );
+}
