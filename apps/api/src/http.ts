@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import express, { type NextFunction, type Request, type Response } from "express";
+import { linuxInstallScript } from "./agents/installScript.js";
 import type { AppDeps } from "./deps.js";
 import { appRouter } from "./router.js";
 import { createContextFactory } from "./trpc/context.js";
@@ -37,11 +38,24 @@ export function createHttpApp(deps: AppDeps): express.Express {
     }),
   );
 
+  app.get("/agent/install.sh", (_req, res) => {
+    res.type("text/x-shellscript").send(linuxInstallScript(deps.config.publicUrl));
+  });
+  const agentDir = deps.config.agentDir;
+  app.get("/agent/agent.mjs", (_req, res) => {
+    const file = agentDir ? path.join(agentDir, "agent.mjs") : undefined;
+    if (!file || !existsSync(file)) {
+      res.status(404).type("text/plain").send("The agent bundle is not built: run `pnpm build`.\n");
+      return;
+    }
+    res.type("text/javascript").sendFile(file);
+  });
+
   const webDir = deps.config.webDir;
   if (webDir && existsSync(path.join(webDir, "index.html"))) {
     app.use(express.static(webDir, { index: false, maxAge: "1h" }));
     // Client-side routes all load the same page; the SPA decides what to draw.
-    app.get(/^\/(?!trpc\/|healthz$).*/, (_req, res) => {
+    app.get(/^\/(?!trpc\/|healthz$|agent\/).*/, (_req, res) => {
       res.set("Cache-Control", "no-cache");
       res.sendFile(path.join(webDir, "index.html"));
     });

@@ -75,10 +75,13 @@ async function createUserCommand(config: Config, args: string[]) {
 
 class UsageError extends Error {}
 
-/** The SPA built next to this server (apps/web/dist), when RM_WEB_DIR does not say otherwise. */
-function bundledWebDir(): string | undefined {
-  const dir = fileURLToPath(new URL("../../web/dist", import.meta.url));
-  return existsSync(path.join(dir, "index.html")) ? dir : undefined;
+/**
+ * What the workspace built next to this server (apps/web/dist, apps/agent/dist), when
+ * RM_WEB_DIR / RM_AGENT_DIR do not say otherwise.
+ */
+function builtDir(relative: string, expectedFile: string): string | undefined {
+  const dir = fileURLToPath(new URL(relative, import.meta.url));
+  return existsSync(path.join(dir, expectedFile)) ? dir : undefined;
 }
 
 async function main(argv: string[]) {
@@ -88,7 +91,13 @@ async function main(argv: string[]) {
     return;
   }
   const config = loadConfig();
-  if (command === "serve") return serve({ ...config, webDir: config.webDir ?? bundledWebDir() });
+  if (command === "serve") {
+    return serve({
+      ...config,
+      webDir: config.webDir ?? builtDir("../../web/dist", "index.html"),
+      agentDir: config.agentDir ?? builtDir("../../agent/dist", "agent.mjs"),
+    });
+  }
   if (command === "user" && sub === "create") return createUserCommand(config, rest);
   if (command === "keys" && sub === "rotate") {
     const id = rotateKeyFile(config.masterKeyFile);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZJobParams } from "./jobs.js";
 
 /**
  * The agent link: what an agent and the server say to each other.
@@ -120,8 +121,7 @@ export const ZAgentCommand = z.discriminatedUnion("type", [
     type: z.literal("job"),
     job: z.object({
       id: ZJobId,
-      kind: z.string().min(1).max(50),
-      params: z.record(z.string(), z.unknown()),
+      params: ZJobParams,
       repository: ZRepositoryAccess.nullable(),
     }),
   }),

@@ -2,3 +2,5 @@ export * from "./agent.js";
 export * from "./audit.js";
 export * from "./auth.js";
 export * from "./roles.js";
+export * from "./jobs.js";
+export * from "./job-results.js";

@@ -15,7 +15,7 @@ import type { Keyring } from "../secrets/keyring.js";
 import { recordAudit } from "../services/audit.js";
 import { repositoryAccess } from "../services/repositories.js";
 import { type JobEventBus, type JobState, TERMINAL_STATES } from "./eventBus.js";
-import { type JobSpec, needsRepository, parseJobSpec } from "./spec.js";
+import { needsRepository, parseJobParams } from "./spec.js";
 
 /** Who asked for a job: a person or token, a schedule, or a retry of an earlier job. */
 export type JobCreator =
@@ -52,12 +52,12 @@ export class JobService {
   // ── Creating, cancelling, retrying ────────────────────────────────────────────────
 
   async create(
-    input: { hostId: string; repositoryId?: string | undefined; spec: unknown },
+    input: { hostId: string; repositoryId?: string | undefined; params: unknown },
     creator: JobCreator,
     meta?: RequestMeta,
     retryOfId?: string,
   ) {
-    const spec = parseJobSpec(input.spec);
+    const spec = parseJobParams(input.params);
     const host = await this.db.host.findUnique({ where: { id: input.hostId } });
     if (!host || host.revokedAt) throw new AppError("NOT_FOUND", "No such host");
     if (needsRepository(spec.kind)) {
@@ -74,7 +74,7 @@ export class JobService {
           hostId: host.id,
           repositoryId: needsRepository(spec.kind) ? (input.repositoryId ?? null) : null,
           kind: spec.kind,
-          params: JSON.stringify(spec.params),
+          params: JSON.stringify(spec),
           state: "queued",
           createdByType: retryOfId ? "retry" : creator.type,
           createdById: "userId" in creator ? creator.userId : null,
@@ -109,7 +109,7 @@ export class JobService {
       {
         hostId: job.hostId,
         repositoryId: job.repositoryId ?? undefined,
-        spec: { kind: job.kind, params: JSON.parse(job.params) as unknown },
+        params: JSON.parse(job.params) as unknown,
       },
       actor,
       meta,
@@ -187,13 +187,13 @@ export class JobService {
     params: string;
     repositoryId: string | null;
   }): Promise<TAgentCommand> {
-    const spec: JobSpec = parseJobSpec({ kind: job.kind, params: JSON.parse(job.params) });
+    const params = parseJobParams(JSON.parse(job.params));
     let repository: TRepositoryAccess | null = null;
     if (job.repositoryId) {
       repository = (await repositoryAccess(this.options, job.repositoryId)) ?? null;
       if (!repository) throw new Error("its repository was deleted");
     }
-    return { type: "job", job: { id: job.id, kind: spec.kind, params: spec.params, repository } };
+    return { type: "job", job: { id: job.id, params, repository } };
   }
 
   // ── What agents report ──────────────────────────────────────────────────────────
@@ -210,7 +210,8 @@ export class JobService {
     const job = await this.ownedJob(hostId, input.jobId);
     const { count } = await this.db.job.updateMany({
       where: { id: job.id, state: { in: ["queued", "dispatched"] } },
-      data: { state: "running", startedAt: input.startedAt },
+      // The server's clock, so start times compare with connection times whatever the agent's says.
+      data: { state: "running", startedAt: new Date(this.now()) },
     });
     if (count === 1) this.publishState(job.id, "running", null, null);
     return { accepted: count === 1 };
@@ -313,7 +314,12 @@ export class JobService {
       if ((await this.finished(hostId, result)).accepted) recorded += 1;
     }
     const known = new Set([...report.running, ...report.finished.map((f) => f.jobId)]);
-    const running = await this.db.job.findMany({ where: { hostId, state: "running" } });
+    // Only jobs started before this connection: one started since is known for certain,
+    // even if its start overtook this report on the way in.
+    const connectedAt = this.options.registry.get(hostId)?.connectedAt ?? new Date(this.now());
+    const running = await this.db.job.findMany({
+      where: { hostId, state: "running", startedAt: { lt: connectedAt } },
+    });
     let lost = 0;
     for (const job of running) {
       if (known.has(job.id)) continue;

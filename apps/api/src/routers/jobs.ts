@@ -1,4 +1,4 @@
-import { ZId, ZJobId } from "@restic-manager/contracts";
+import { ZId, ZJobId, ZJobKind, ZJobParams } from "@restic-manager/contracts";
 import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { getJob, listJobs } from "../services/jobsQuery.js";
@@ -9,7 +9,7 @@ export const jobsRouter = router({
     .input(
       z.object({
         hostId: ZId.optional(),
-        kind: z.string().max(50).optional(),
+        kind: ZJobKind.optional(),
         state: z
           .enum(["queued", "dispatched", "running", "succeeded", "failed", "cancelled", "lost"])
           .optional(),
@@ -30,7 +30,7 @@ export const jobsRouter = router({
       z.object({
         hostId: ZId,
         repositoryId: ZId.optional(),
-        spec: z.object({ kind: z.string(), params: z.record(z.string(), z.unknown()) }),
+        params: ZJobParams,
       }),
     )
     .mutation(async ({ ctx, input }) => {
