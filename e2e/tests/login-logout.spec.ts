@@ -1,4 +1,4 @@
-import { authStatus, query, setupAdmin } from "../support/api";
+import { authStatus, mutation, query, setupAdmin } from "../support/api";
 import { ADMIN, expect, sessionCookie, signIn, test } from "../support/fixtures";
 
 test("login: a wrong password is refused, the right one signs in, sign-out ends the session", async ({
@@ -60,4 +60,31 @@ test("sign out everywhere: other browsers of the same user drop to the login pag
   await expect(other.getByTestId("login")).toBeVisible();
   expect((await authStatus(server.url, { session: await sessionCookie(other) })).user).toBeNull();
   await other.close();
+});
+
+test("throttling: after repeated failures the login page says how long to wait", async ({
+  page,
+  server,
+}) => {
+  await setupAdmin(server.url, ADMIN);
+  let throttled = false;
+  for (let attempt = 0; attempt < 10 && !throttled; attempt++) {
+    const result = await mutation(server.url, "auth.login", {
+      username: ADMIN.username,
+      password: "guessing wrong",
+    });
+    throttled = result.status === 429;
+  }
+  expect(throttled).toBe(true);
+
+  await page.goto("/");
+  await page.getByTestId("login-username").fill(ADMIN.username);
+  await page.getByTestId("login-password").fill(ADMIN.password);
+  await page.getByTestId("login-submit").click();
+  await expect(page.getByTestId("form-error")).toContainText("Too many failed sign-ins");
+  const seconds = Number(await page.getByTestId("retry-after").textContent());
+  expect(seconds).toBeGreaterThan(0);
+  expect(seconds).toBeLessThanOrEqual(15 * 60);
+  await expect(page.getByTestId("login-submit")).toBeDisabled();
+  await expect(page.getByTestId("current-user")).toHaveCount(0);
 });

@@ -1,3 +1,4 @@
+import { X } from "lucide-react";
 import { useEffect, useState } from "react";
 import { Outlet, useLocation } from "react-router";
 import { Header } from "./Header";
@@ -31,6 +32,15 @@ export function Shell() {
             onClick={() => setMenuOpen(false)}
           />
           <aside className="absolute inset-y-0 left-0 w-64 overflow-y-auto bg-white shadow-xl dark:bg-slate-900">
+            <button
+              type="button"
+              aria-label="Close navigation"
+              data-testid="menu-close"
+              onClick={() => setMenuOpen(false)}
+              className="absolute top-4 right-3 rounded-md p-1.5 text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800"
+            >
+              <X className="size-4" aria-hidden />
+            </button>
             <Sidebar onNavigate={() => setMenuOpen(false)} />
           </aside>
         </div>

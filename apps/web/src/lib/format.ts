@@ -1,4 +1,5 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const timestamp = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -11,6 +12,11 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 
 export function formatDateTime(date: Date | null | undefined): string {
   return date ? dateTime.format(date) : "—";
+}
+
+/** Date and time to the second, for logs. */
+export function formatTimestamp(date: Date): string {
+  return timestamp.format(date);
 }
 
 /** "3 minutes ago", "in 2 days"; "just now" under a minute. */

@@ -1,6 +1,6 @@
 import { Badge } from "../../components/ui/Badge";
 import { Table, Td, Th } from "../../components/ui/Table";
-import { formatDateTime } from "../../lib/format";
+import { formatTimestamp } from "../../lib/format";
 import type { RouterOutputs } from "../../lib/trpc";
 
 type AuditEntry = RouterOutputs["audit"]["list"]["items"][number];
@@ -34,7 +34,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
       <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
         {entries.map((entry) => (
           <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
-            <Td className="whitespace-nowrap">{formatDateTime(entry.at)}</Td>
+            <Td className="whitespace-nowrap">{formatTimestamp(entry.at)}</Td>
             <Td data-testid="audit-actor">
               <span className="text-slate-900 dark:text-white">{entry.actorName ?? "—"}</span>
               <span className="block text-xs text-slate-500">{entry.actorType}</span>

@@ -4,7 +4,7 @@ import { SessionsCard } from "./SessionsCard";
 
 export function AccountPage() {
   return (
-    <div className="grid gap-6 lg:grid-cols-2" data-testid="page-account">
+    <div className="grid items-start gap-6 lg:grid-cols-2" data-testid="page-account">
       <ChangePasswordCard />
       <AppearanceCard />
       <div className="lg:col-span-2">

@@ -7,7 +7,7 @@ import { Card } from "../../components/ui/Card";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues, validate } from "../../lib/forms";
-import { ROLE_OPTIONS } from "../../lib/roles";
+import { ROLE_HINT, ROLE_OPTIONS } from "../../lib/roles";
 import { useTRPC } from "../../lib/trpc";
 import type { CreatedToken } from "./ApiTokensPage";
 
@@ -64,6 +64,7 @@ export function CreateTokenCard({ onCreated }: { onCreated: (token: CreatedToken
           <SelectField
             label="Role"
             options={ROLE_OPTIONS}
+            hint={ROLE_HINT}
             data-testid="token-role"
             error={errors.role}
             {...bind("role")}

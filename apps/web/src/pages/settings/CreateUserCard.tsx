@@ -7,7 +7,7 @@ import { Card } from "../../components/ui/Card";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues, validate } from "../../lib/forms";
-import { ROLE_OPTIONS } from "../../lib/roles";
+import { ROLE_HINT, ROLE_OPTIONS } from "../../lib/roles";
 import { useTRPC } from "../../lib/trpc";
 
 const EMPTY = { username: "", password: "", role: "viewer" };
@@ -67,6 +67,7 @@ export function CreateUserCard({ onCreated }: { onCreated: (username: string) =>
           <SelectField
             label="Role"
             options={ROLE_OPTIONS}
+            hint={ROLE_HINT}
             data-testid="new-user-role"
             error={errors.role}
             {...bind("role")}

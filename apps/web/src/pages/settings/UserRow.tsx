@@ -7,7 +7,7 @@ import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
 import { Td } from "../../components/ui/Table";
 import { describeError } from "../../lib/errors";
 import { formatRelative } from "../../lib/format";
-import { ROLE_SHORT_OPTIONS } from "../../lib/roles";
+import { ROLE_OPTIONS } from "../../lib/roles";
 import { useSession } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { ResetPasswordDialog } from "./ResetPasswordDialog";
@@ -69,7 +69,7 @@ export function UserRow({ user, onNotice }: { user: UserListItem; onNotice: (n: 
           }}
           className="rounded-md border border-slate-300 bg-white py-1 pr-7 pl-2 text-sm dark:border-slate-700 dark:bg-slate-900"
         >
-          {ROLE_SHORT_OPTIONS.map((option) => (
+          {ROLE_OPTIONS.map((option) => (
             <option key={option.value} value={option.value}>
               {option.label}
             </option>
@@ -85,37 +85,45 @@ export function UserRow({ user, onNotice }: { user: UserListItem; onNotice: (n: 
       <Td className="whitespace-nowrap">{formatRelative(user.lastSeenAt)}</Td>
       <Td>
         <div className="flex justify-end gap-1.5">
-          {isMe ? null : (
-            <Button
-              size="sm"
-              data-testid="user-toggle-disabled"
-              disabled={update.isPending}
-              onClick={() => update.mutate({ id: user.id, disabled: !user.disabled })}
-            >
-              {user.disabled ? "Enable" : "Disable"}
-            </Button>
-          )}
-          <Button size="sm" data-testid="user-reset-password" onClick={() => setDialog("reset")}>
-            Reset password
-          </Button>
-          <Button
-            size="sm"
-            data-testid="user-revoke-sessions"
-            disabled={revoke.isPending}
-            onClick={() => revoke.mutate({ id: user.id })}
-          >
-            Sign out everywhere
-          </Button>
-          {isMe ? null : (
-            <Button
-              size="sm"
-              variant="ghost"
-              className="text-red-600 hover:text-red-700 dark:text-red-400"
-              data-testid="user-delete"
-              onClick={() => setDialog("delete")}
-            >
-              Delete
-            </Button>
+          {isMe ? (
+            <span className="py-1.5 text-xs text-slate-500 dark:text-slate-400">
+              Manage yourself under “Your account”
+            </span>
+          ) : (
+            <>
+              <Button
+                size="sm"
+                data-testid="user-toggle-disabled"
+                disabled={update.isPending}
+                onClick={() => update.mutate({ id: user.id, disabled: !user.disabled })}
+              >
+                {user.disabled ? "Enable" : "Disable"}
+              </Button>
+              <Button
+                size="sm"
+                data-testid="user-reset-password"
+                onClick={() => setDialog("reset")}
+              >
+                Reset password
+              </Button>
+              <Button
+                size="sm"
+                data-testid="user-revoke-sessions"
+                disabled={revoke.isPending}
+                onClick={() => revoke.mutate({ id: user.id })}
+              >
+                Sign out everywhere
+              </Button>
+              <Button
+                size="sm"
+                variant="ghost"
+                className="text-red-600 hover:text-red-700 dark:text-red-400"
+                data-testid="user-delete"
+                onClick={() => setDialog("delete")}
+              >
+                Delete
+              </Button>
+            </>
           )}
         </div>
         <ResetPasswordDialog
