@@ -1,13 +1,12 @@
 import { X } from "lucide-react";
 import { useEffect, useState } from "react";
-import { Outlet, useLocation } from "react-router";
+import { Outlet } from "react-router";
 import { Header } from "./Header";
 import { Sidebar } from "./Sidebar";
 
 /** The signed-in frame: navigation on the left (a drawer on small screens), page on the right. */
 export function Shell() {
   const [menuOpen, setMenuOpen] = useState(false);
-  const { pathname } = useLocation();
 
   useEffect(() => {
     if (!menuOpen) return;
@@ -47,7 +46,7 @@ export function Shell() {
       ) : null}
       <div className="lg:pl-60">
         <Header onOpenMenu={() => setMenuOpen(true)} />
-        <main key={pathname} className="mx-auto max-w-6xl px-4 py-6 sm:px-6 lg:py-8">
+        <main className="mx-auto max-w-6xl px-4 py-6 sm:px-6 lg:py-8">
           <Outlet />
         </main>
       </div>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useSyncExternalStore } from "react";
+import { useCallback, useSyncExternalStore } from "react";
 
 /** "system" follows the operating system; the others are an explicit choice. */
 export type ThemeChoice = "system" | "light" | "dark";
@@ -55,18 +55,11 @@ function subscribe(listener: () => void): () => void {
   };
 }
 
-function snapshot(): string {
-  const choice = readThemeChoice();
-  return `${choice}:${resolveTheme(choice)}`;
-}
-
 /** The current choice and the theme it resolves to, kept in step with the system setting. */
 export function useTheme() {
-  const [choice, theme] = useSyncExternalStore(subscribe, snapshot).split(":") as [
-    ThemeChoice,
-    Theme,
-  ];
-  useEffect(() => applyTheme(choice), [choice]);
+  const choice = useSyncExternalStore(subscribe, readThemeChoice);
+  const system = useSyncExternalStore(subscribe, systemTheme);
+  const theme: Theme = choice === "system" ? system : choice;
   const toggle = useCallback(() => saveThemeChoice(theme === "dark" ? "light" : "dark"), [theme]);
   return { choice, theme, setChoice: saveThemeChoice, toggle };
 }
