@@ -1,0 +1,301 @@
+import { z } from "zod";
+
+/**
+ * What a job asks restic to do. Every kind has its own params schema; `ZJobParams` is the
+ * discriminated union the server stores and the agent receives.
+ */
+export const JOB_KINDS = [
+  "init",
+  "backup",
+  "forget",
+  "prune",
+  "check",
+  "unlock",
+  "snapshots",
+  "stats",
+  "ls",
+  "diff",
+  "restore",
+  "dump",
+  "cat-config",
+  "list-locks",
+  "version",
+] as const;
+export const ZJobKind = z.enum(JOB_KINDS);
+export type TJobKind = z.infer<typeof ZJobKind>;
+
+const noNul = (value: string) => !value.includes("\0");
+
+/** A path on the endpoint (any OS: `/srv/data`, `C:\Users\x`, `\\server\share`). */
+export const ZEndpointPath = z
+  .string()
+  .min(1, "Path is required")
+  .max(4096)
+  .refine(noNul, "Path must not contain a NUL character");
+
+/** A path inside a snapshot, as restic shows it (`/home/x`, `/C/Users/x` for Windows sources). */
+export const ZSnapshotPath = ZEndpointPath;
+
+/** A snapshot id (full or a unique prefix) or `latest`. */
+export const ZSnapshotRef = z
+  .string()
+  .regex(/^(latest|[0-9a-f]{4,64})$/, "Snapshot must be `latest` or a hexadecimal snapshot id");
+export type TSnapshotRef = z.infer<typeof ZSnapshotRef>;
+
+/** A snapshot id (full or a unique prefix), never `latest`. */
+export const ZSnapshotId = z.string().regex(/^[0-9a-f]{4,64}$/, "Snapshot id must be hexadecimal");
+
+/** A tag set on a new snapshot: restic splits `--tag` values on commas, so none here. */
+export const ZTag = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[^,\s][^,]*$/, "A tag must not contain commas or start with whitespace");
+
+/** A tag filter: `a,b` matches snapshots carrying both `a` and `b`; several filters OR. */
+export const ZTagFilter = z
+  .string()
+  .trim()
+  .min(1)
+  .max(512)
+  .refine(noNul, "Tag filter must not contain a NUL character");
+
+export const ZHostname = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .refine(noNul, "Hostname must not contain a NUL character");
+
+/** An exclude/include pattern as restic understands it (glob, optionally anchored). */
+export const ZPattern = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine(noNul, "Pattern must not contain a NUL character");
+
+/** restic's duration syntax for `--keep-within`: years, months, days, hours, e.g. `1y6m`, `7d`. */
+export const ZRetentionDuration = z
+  .string()
+  .regex(/^(?=\d)(\d+y)?(\d+m)?(\d+d)?(\d+h)?$/, "Use a duration such as 7d, 2m, 1y6m or 36h");
+
+/** A size with an optional unit as restic parses it: `500`, `100k`, `2M`, `1G`, `1T`. */
+export const ZSize = z.string().regex(/^\d+[kKmMgGtT]?$/, "Use a size such as 500, 100K, 2M or 1G");
+
+/** How many of each period `forget` keeps; `unlimited` keeps all of them (restic ≥ 0.16). */
+export const ZKeepCount = z.union([z.number().int().min(1).max(1_000_000), z.literal("unlimited")]);
+export type TKeepCount = z.infer<typeof ZKeepCount>;
+
+export const ZRetentionPolicy = z.object({
+  keepLast: ZKeepCount.optional(),
+  keepHourly: ZKeepCount.optional(),
+  keepDaily: ZKeepCount.optional(),
+  keepWeekly: ZKeepCount.optional(),
+  keepMonthly: ZKeepCount.optional(),
+  keepYearly: ZKeepCount.optional(),
+  keepWithin: ZRetentionDuration.optional(),
+  keepTags: z.array(ZTagFilter).max(50).optional(),
+});
+export type TRetentionPolicy = z.infer<typeof ZRetentionPolicy>;
+
+export function retentionHasRules(policy: TRetentionPolicy): boolean {
+  return Object.values(policy).some((rule) =>
+    Array.isArray(rule) ? rule.length > 0 : rule !== undefined,
+  );
+}
+
+/** Filters shared by the commands that select snapshots by host, tag or path. */
+export const ZSnapshotFilter = z.object({
+  hosts: z.array(ZHostname).max(50).optional(),
+  tags: z.array(ZTagFilter).max(50).optional(),
+  paths: z.array(ZSnapshotPath).max(100).optional(),
+});
+export type TSnapshotFilter = z.infer<typeof ZSnapshotFilter>;
+
+export const GROUP_BY_FIELDS = ["host", "paths", "tags"] as const;
+export const ZGroupByField = z.enum(GROUP_BY_FIELDS);
+
+// --- per kind -------------------------------------------------------------------------------
+
+export const ZInitOptions = z.object({});
+export const ZInitParams = ZInitOptions.extend({ kind: z.literal("init") });
+export type TInitParams = z.infer<typeof ZInitParams>;
+
+export const ZBackupOptions = z.object({
+  paths: z.array(ZEndpointPath).min(1, "At least one path is required").max(1000),
+  excludes: z.array(ZPattern).max(1000).optional(),
+  /** Case-insensitive excludes. */
+  iexcludes: z.array(ZPattern).max(1000).optional(),
+  excludeFiles: z.array(ZEndpointPath).max(100).optional(),
+  excludeCaches: z.boolean().optional(),
+  excludeIfPresent: z.array(ZPattern).max(100).optional(),
+  excludeLargerThan: ZSize.optional(),
+  oneFileSystem: z.boolean().optional(),
+  tags: z.array(ZTag).max(50).optional(),
+  /** Hostname recorded in the snapshot; restic's default is the endpoint's hostname. */
+  host: ZHostname.optional(),
+  parent: ZSnapshotRef.optional(),
+  dryRun: z.boolean().optional(),
+  /** Windows only: back up from a VSS snapshot so open files are read consistently. */
+  useFsSnapshot: z.boolean().optional(),
+  skipIfUnchanged: z.boolean().optional(),
+  /** Upload limit in KiB/s. */
+  limitUpload: z.number().int().min(1).optional(),
+  compression: z.enum(["auto", "off", "max"]).optional(),
+});
+export const ZBackupParams = ZBackupOptions.extend({ kind: z.literal("backup") });
+export type TBackupParams = z.infer<typeof ZBackupParams>;
+
+export const ZForgetOptions = ZSnapshotFilter.extend({
+  policy: ZRetentionPolicy.optional(),
+  /** Forget exactly these snapshots (in addition to what the policy removes). */
+  snapshotIds: z.array(ZSnapshotId).max(1000).optional(),
+  /** Empty list: no grouping. restic's default is host and paths. */
+  groupBy: z.array(ZGroupByField).max(3).optional(),
+  dryRun: z.boolean().optional(),
+  prune: z.boolean().optional(),
+}).refine(
+  (o) =>
+    (o.policy !== undefined && retentionHasRules(o.policy)) || (o.snapshotIds?.length ?? 0) > 0,
+  { message: "Give a retention rule or the snapshots to forget" },
+);
+export const ZForgetParams = ZForgetOptions.safeExtend({ kind: z.literal("forget") });
+export type TForgetParams = z.infer<typeof ZForgetParams>;
+
+export const ZPruneOptions = z.object({
+  dryRun: z.boolean().optional(),
+  /** Unused space to tolerate: `5%`, `unlimited` or a size. */
+  maxUnused: z
+    .string()
+    .regex(/^(unlimited|\d+(\.\d+)?%|\d+[kKmMgGtT]?)$/)
+    .optional(),
+  maxRepackSize: ZSize.optional(),
+  repackCacheableOnly: z.boolean().optional(),
+});
+export const ZPruneParams = ZPruneOptions.extend({ kind: z.literal("prune") });
+export type TPruneParams = z.infer<typeof ZPruneParams>;
+
+export const ZCheckOptions = z.object({
+  readData: z.boolean().optional(),
+  /** `n/t` (part n of t), `x%` or a size such as `500M`. */
+  readDataSubset: z
+    .string()
+    .regex(/^(\d+\/\d+|\d+(\.\d+)?%|\d+[kKmMgGtT]?)$/, "Use n/t, x% or a size such as 500M")
+    .optional(),
+  withCache: z.boolean().optional(),
+});
+export const ZCheckParams = ZCheckOptions.extend({ kind: z.literal("check") });
+export type TCheckParams = z.infer<typeof ZCheckParams>;
+
+export const ZUnlockOptions = z.object({
+  /** Remove every lock, not only stale ones: only when no other restic can be running. */
+  removeAll: z.boolean().optional(),
+});
+export const ZUnlockParams = ZUnlockOptions.extend({ kind: z.literal("unlock") });
+export type TUnlockParams = z.infer<typeof ZUnlockParams>;
+
+export const ZSnapshotsOptions = ZSnapshotFilter.extend({
+  snapshotIds: z.array(ZSnapshotRef).max(1000).optional(),
+  /** Only the last N snapshots of each host and path set. */
+  latest: z.number().int().min(1).max(100_000).optional(),
+});
+export const ZSnapshotsParams = ZSnapshotsOptions.extend({ kind: z.literal("snapshots") });
+export type TSnapshotsParams = z.infer<typeof ZSnapshotsParams>;
+
+export const STATS_MODES = [
+  "restore-size",
+  "raw-data",
+  "files-by-contents",
+  "blobs-per-file",
+] as const;
+export const ZStatsMode = z.enum(STATS_MODES);
+export type TStatsMode = z.infer<typeof ZStatsMode>;
+
+export const ZStatsOptions = ZSnapshotFilter.extend({
+  mode: ZStatsMode.default("restore-size"),
+  /** Without ids restic counts every snapshot the filters select. */
+  snapshotIds: z.array(ZSnapshotRef).max(1000).optional(),
+});
+export const ZStatsParams = ZStatsOptions.extend({ kind: z.literal("stats") });
+export type TStatsParams = z.infer<typeof ZStatsParams>;
+
+export const ZLsOptions = z.object({
+  snapshotId: ZSnapshotRef,
+  /** Directories to list; without them the whole snapshot is listed. */
+  paths: z.array(ZSnapshotPath).max(100).optional(),
+  /** With `paths`: descend into subdirectories instead of listing only their entries. */
+  recursive: z.boolean().optional(),
+});
+export const ZLsParams = ZLsOptions.extend({ kind: z.literal("ls") });
+export type TLsParams = z.infer<typeof ZLsParams>;
+
+export const ZDiffOptions = z.object({
+  from: ZSnapshotRef,
+  to: ZSnapshotRef,
+  /** Also report metadata-only changes (mode, owner, times). */
+  metadata: z.boolean().optional(),
+});
+export const ZDiffParams = ZDiffOptions.extend({ kind: z.literal("diff") });
+export type TDiffParams = z.infer<typeof ZDiffParams>;
+
+export const ZRestoreOptions = z.object({
+  snapshotId: ZSnapshotRef,
+  /** Directory on the endpoint to restore into. */
+  target: ZEndpointPath,
+  includes: z.array(ZPattern).max(1000).optional(),
+  excludes: z.array(ZPattern).max(1000).optional(),
+  iincludes: z.array(ZPattern).max(1000).optional(),
+  iexcludes: z.array(ZPattern).max(1000).optional(),
+  /** restic ≥ 0.17. */
+  overwrite: z.enum(["always", "if-changed", "if-newer", "never"]).optional(),
+  /** restic ≥ 0.17: delete files in the target that are not in the snapshot. */
+  delete: z.boolean().optional(),
+  verify: z.boolean().optional(),
+  /** restic ≥ 0.17. */
+  dryRun: z.boolean().optional(),
+  /** Download limit in KiB/s. */
+  limitDownload: z.number().int().min(1).optional(),
+});
+export const ZRestoreParams = ZRestoreOptions.extend({ kind: z.literal("restore") });
+export type TRestoreParams = z.infer<typeof ZRestoreParams>;
+
+export const ZDumpOptions = z.object({
+  snapshotId: ZSnapshotRef,
+  /** A file (or, with `archive`, a directory) inside the snapshot. */
+  path: ZSnapshotPath,
+  archive: z.enum(["tar", "zip"]).optional(),
+  /** File on the endpoint to write to; it must not exist yet. */
+  target: ZEndpointPath.optional(),
+});
+export const ZDumpParams = ZDumpOptions.extend({ kind: z.literal("dump") });
+export type TDumpParams = z.infer<typeof ZDumpParams>;
+
+export const ZCatConfigParams = z.object({ kind: z.literal("cat-config") });
+export type TCatConfigParams = z.infer<typeof ZCatConfigParams>;
+
+export const ZListLocksParams = z.object({ kind: z.literal("list-locks") });
+export type TListLocksParams = z.infer<typeof ZListLocksParams>;
+
+export const ZVersionParams = z.object({ kind: z.literal("version") });
+export type TVersionParams = z.infer<typeof ZVersionParams>;
+
+export const ZJobParams = z.discriminatedUnion("kind", [
+  ZInitParams,
+  ZBackupParams,
+  ZForgetParams,
+  ZPruneParams,
+  ZCheckParams,
+  ZUnlockParams,
+  ZSnapshotsParams,
+  ZStatsParams,
+  ZLsParams,
+  ZDiffParams,
+  ZRestoreParams,
+  ZDumpParams,
+  ZCatConfigParams,
+  ZListLocksParams,
+  ZVersionParams,
+]);
+export type TJobParams = z.infer<typeof ZJobParams>;
+export type TJobParamsInput = z.input<typeof ZJobParams>;

@@ -1,0 +1,42 @@
+import type { TCatConfigResult } from "@restic-manager/contracts";
+import { z } from "zod";
+import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
+import { ensureExit, execRestic } from "../exec.js";
+import { parseDocument } from "../output.js";
+
+const ZResticConfig = z.object({
+  version: z.number().int(),
+  id: z.string().regex(/^[0-9a-f]+$/),
+  chunker_polynomial: z.string(),
+});
+
+export function catConfigArgs(): string[] {
+  // Reading the config needs no lock: it also answers "is there a repository?" while locked.
+  return ["cat", "config", "--no-lock", "--json"];
+}
+
+export async function catConfig(
+  context: ResticContext,
+  run: RunOptions = {},
+): Promise<TCatConfigResult> {
+  const options = resolveOptions(context);
+  const outcome = await execRestic(options, {
+    command: "cat config",
+    args: catConfigArgs(),
+    signal: run.signal,
+    stdout: { kind: "buffer" },
+  });
+  ensureExit(outcome, "cat config");
+  const config = parseDocument(ZResticConfig, outcome.stdout.toString("utf8"), {
+    command: "cat config",
+    redact: outcome.redact,
+  });
+  return {
+    kind: "cat-config",
+    config: {
+      version: config.version,
+      id: config.id,
+      chunkerPolynomial: config.chunker_polynomial,
+    },
+  };
+}

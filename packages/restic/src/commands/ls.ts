@@ -1,0 +1,93 @@
+import {
+  type TLsNode,
+  type TLsResult,
+  type TSnapshot,
+  ZLsOptions,
+} from "@restic-manager/contracts";
+import { z } from "zod";
+import { switchFlag } from "../args.js";
+import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
+import { ensureExit, execRestic } from "../exec.js";
+import { parseMessage } from "../output.js";
+import { toSnapshot, ZResticSnapshot } from "../schemas/snapshot.js";
+import { missingOutput } from "./shared.js";
+
+export type LsOptions = z.input<typeof ZLsOptions>;
+
+const ZSnapshotLine = ZResticSnapshot.extend({ message_type: z.literal("snapshot") });
+const ZNodeLine = z.object({
+  message_type: z.literal("node"),
+  name: z.string(),
+  type: z.string(),
+  path: z.string(),
+  size: z.number().nonnegative().optional(),
+  mode: z.number().optional(),
+  permissions: z.string().optional(),
+  mtime: z.string().optional(),
+  uid: z.number().optional(),
+  gid: z.number().optional(),
+  linktarget: z.string().optional(),
+});
+
+const MESSAGE_TYPES = ["snapshot", "node"] as const;
+const ZLsLine = z.discriminatedUnion("message_type", [ZSnapshotLine, ZNodeLine]);
+
+/** restic < 0.17 only names the kind in `struct_type`. */
+function withMessageType(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || "message_type" in value) return value;
+  return "struct_type" in value ? { ...value, message_type: value.struct_type } : value;
+}
+
+export function lsArgs(input: LsOptions): string[] {
+  const options = ZLsOptions.parse(input);
+  return [
+    "ls",
+    "--json",
+    ...switchFlag("recursive", options.recursive),
+    "--",
+    options.snapshotId,
+    ...(options.paths ?? []),
+  ];
+}
+
+/** Lists a snapshot (or some directories of it). Every node is kept: list a directory, not a disk. */
+export async function ls(
+  context: ResticContext,
+  input: LsOptions,
+  run: RunOptions = {},
+): Promise<TLsResult> {
+  const options = resolveOptions(context);
+  const seen: { snapshot: TSnapshot | null } = { snapshot: null };
+  const nodes: TLsNode[] = [];
+  const outcome = await execRestic(options, {
+    command: "ls",
+    args: lsArgs(input),
+    signal: run.signal,
+    stdout: {
+      kind: "json-lines",
+      onMessage(value, line, parse) {
+        const message = parseMessage(ZLsLine, MESSAGE_TYPES, withMessageType(value), line, parse);
+        if (message.message_type === "snapshot") {
+          seen.snapshot = toSnapshot(message);
+        } else {
+          nodes.push({
+            name: message.name,
+            type: message.type,
+            path: message.path,
+            size: message.size ?? null,
+            mode: message.mode ?? null,
+            permissions: message.permissions ?? null,
+            mtime: message.mtime ?? null,
+            uid: message.uid ?? null,
+            gid: message.gid ?? null,
+            linkTarget: message.linktarget ?? null,
+          });
+        }
+        return true;
+      },
+    },
+  });
+  ensureExit(outcome, "ls");
+  if (seen.snapshot === null) throw missingOutput("ls", "the snapshot it lists", outcome);
+  return { kind: "ls", snapshot: seen.snapshot, nodes };
+}
