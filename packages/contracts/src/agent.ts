@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZJobResult, ZResticErrorCode, ZResticProgress } from "./job-results.js";
 import { ZJobParams } from "./jobs.js";
 
 /**
@@ -68,18 +69,6 @@ export const ZRepositoryAccess = z.object({
 });
 export type TRepositoryAccess = z.infer<typeof ZRepositoryAccess>;
 
-export const ZProgressSample = z.object({
-  percent: z.number().min(0).max(1).nullable(),
-  filesDone: z.number().int().min(0).nullable(),
-  totalFiles: z.number().int().min(0).nullable(),
-  bytesDone: z.number().min(0).nullable(),
-  totalBytes: z.number().min(0).nullable(),
-  secondsElapsed: z.number().min(0).nullable(),
-  secondsRemaining: z.number().min(0).nullable(),
-  currentFiles: z.array(z.string().max(4000)).max(16),
-});
-export type TProgressSample = z.infer<typeof ZProgressSample>;
-
 export const ZLogLine = z.object({
   at: z.coerce.date(),
   stream: z.enum(["stdout", "stderr", "agent"]),
@@ -95,14 +84,16 @@ export const ZJobFinished = z.object({
   outcome: ZJobOutcome,
   exitCode: z.number().int().nullable(),
   error: z.string().max(8000).nullable(),
-  /** The command's parsed result (a backup's summary, a snapshot list, …), bounded. */
-  result: z.unknown().optional(),
+  /** What restic's failure was, when it was one (wrong password, lock held, …). */
+  errorCode: ZResticErrorCode.nullable().optional(),
+  /** The command's parsed result: a backup's summary, a snapshot list, … */
+  result: ZJobResult.optional(),
   finishedAt: z.coerce.date(),
 });
 export type TJobFinished = z.infer<typeof ZJobFinished>;
 
 export const ZJobStarted = z.object({ jobId: ZJobId, startedAt: z.coerce.date() });
-export const ZJobProgress = z.object({ jobId: ZJobId, progress: ZProgressSample });
+export const ZJobProgress = z.object({ jobId: ZJobId, progress: ZResticProgress });
 export const ZJobLogBatch = z.object({
   jobId: ZJobId,
   lines: z.array(ZLogLine).min(1).max(AGENT_LIMITS.maxLogLinesPerMessage),

@@ -1,5 +1,5 @@
 import { EventEmitter, on } from "node:events";
-import type { TLogLine, TProgressSample } from "@restic-manager/contracts";
+import type { TLogLine, TResticProgress } from "@restic-manager/contracts";
 
 export type JobState =
   | "queued"
@@ -14,7 +14,7 @@ export const TERMINAL_STATES: readonly JobState[] = ["succeeded", "failed", "can
 
 export type JobEvent =
   | { type: "state"; state: JobState; exitCode: number | null; error: string | null; at: Date }
-  | { type: "progress"; progress: TProgressSample }
+  | { type: "progress"; progress: TResticProgress }
   | { type: "log"; lines: TLogLine[] };
 
 export interface SequencedJobEvent {

@@ -3,8 +3,8 @@ import type {
   TAgentReconcile,
   TJobFinished,
   TLogLine,
-  TProgressSample,
   TRepositoryAccess,
+  TResticProgress,
 } from "@restic-manager/contracts";
 import type { AgentRegistry } from "../agents/registry.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
@@ -217,7 +217,7 @@ export class JobService {
     return { accepted: count === 1 };
   }
 
-  async progress(hostId: string, input: { jobId: string; progress: TProgressSample }) {
+  async progress(hostId: string, input: { jobId: string; progress: TResticProgress }) {
     const job = await this.ownedJob(hostId, input.jobId);
     if (TERMINAL_STATES.includes(job.state as JobState)) return { accepted: false };
     this.options.bus.publish(job.id, { type: "progress", progress: input.progress });

@@ -10,8 +10,18 @@ const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    const message =
+      cause instanceof ZodError
+        ? `Invalid input: ${cause.issues
+            .slice(0, 5)
+            .map((issue) =>
+              issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+            )
+            .join("; ")}`
+        : shape.message;
     return {
       ...shape,
+      message,
       data: {
         ...shape.data,
         stack: undefined,

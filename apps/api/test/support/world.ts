@@ -16,6 +16,8 @@ export const PASSWORD = "correct horse battery staple";
 /** A server of its own: a copy of the migrated template database, its own data dir, port 0. */
 export interface World {
   server: RunningServer;
+  /** Stops the server and starts a new one on the same database, data dir and port. */
+  restart(): Promise<void>;
   config: Config;
   dataDir: string;
   logs: string[];
@@ -79,26 +81,31 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
       done();
     },
   });
-  const server = await startServer(config, createLogger("debug", sink));
+  const logger = createLogger("debug", sink);
   const world: World = {
-    server,
+    server: await startServer(config, logger),
+    async restart() {
+      const port = world.server.port;
+      await world.server.close();
+      world.server = await startServer({ ...config, port }, logger);
+    },
     config,
     dataDir,
     logs,
-    client: (options) => makeClient(server.url, options),
+    client: (options) => makeClient(world.server.url, options),
     addUser: (username, role) =>
       createUser(
-        server.deps.db,
+        world.server.deps.db,
         { username, role, password: PASSWORD },
         { type: "system", name: "test" },
       ),
     async signIn(username, password = PASSWORD) {
-      const client = makeClient(server.url);
+      const client = makeClient(world.server.url);
       await client.auth.login.mutate({ username, password });
       return client;
     },
     async close() {
-      await server.close();
+      await world.server.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,99 @@
+import type { TJobResult, TResticStatus } from "@restic-manager/contracts";
+import {
+  ensureSupportedVersion,
+  MIN_RESTIC_VERSION,
+  ResticCancelledError,
+  ResticError,
+  ResticVersionError,
+  runResticJob,
+} from "@restic-manager/restic";
+import type { AgentConfig } from "./config.js";
+import type { Log } from "./log.js";
+import type { ExecutionResult, Executor } from "./runner.js";
+
+/** Finds restic (configured path or PATH) and says plainly what to do when it is missing or old. */
+export async function detectRestic(
+  config: Pick<AgentConfig, "resticPath">,
+): Promise<TResticStatus> {
+  const bin = config.resticPath ?? "restic";
+  try {
+    const found = await ensureSupportedVersion({ bin });
+    return { version: found.version, path: bin, problem: null };
+  } catch (error) {
+    if (error instanceof ResticVersionError) {
+      return {
+        version: error.found,
+        path: bin,
+        problem: `restic ${error.found} is too old: install ${MIN_RESTIC_VERSION} or newer`,
+      };
+    }
+    return {
+      version: null,
+      path: null,
+      problem: config.resticPath
+        ? `restic was not found at ${config.resticPath}: fix resticPath in the agent config`
+        : `restic was not found on PATH: install restic ${MIN_RESTIC_VERSION} or newer, or set resticPath in the agent config`,
+    };
+  }
+}
+
+function summaryLine(result: TJobResult): string {
+  switch (result.kind) {
+    case "backup":
+      return `snapshot ${result.snapshotId ?? "(none)"}: ${result.summary.filesNew} new, ${result.summary.filesChanged} changed, ${result.summary.filesUnmodified} unmodified files`;
+    case "snapshots":
+      return `${result.snapshots.length} snapshot(s)`;
+    default:
+      return `${result.kind} finished`;
+  }
+}
+
+/** Runs jobs with restic; failures become results with restic's own error code and message. */
+export function createExecutor(config: AgentConfig, log: Log): Executor {
+  return async (job, hooks): Promise<ExecutionResult> => {
+    const { params } = job;
+    hooks.onLog("agent", `starting restic ${params.kind}`);
+    const context = {
+      bin: config.resticPath ?? "restic",
+      ...(config.resticCacheDir ? { cacheDir: config.resticCacheDir } : {}),
+      repository: job.repository ?? { url: "", password: "" },
+    };
+    if (!job.repository && params.kind !== "version") {
+      return { outcome: "failed", exitCode: null, error: "the job came without its repository" };
+    }
+    try {
+      const result = await runResticJob(context, params, {
+        signal: hooks.signal,
+        onProgress: hooks.onProgress,
+      });
+      const partial = result.kind === "backup" && result.status === "partial";
+      hooks.onLog("agent", summaryLine(result));
+      return {
+        outcome: "succeeded",
+        exitCode: partial ? 3 : 0,
+        error: partial ? "some files could not be read (restic exit code 3)" : null,
+        result,
+      };
+    } catch (error) {
+      if (error instanceof ResticError) {
+        if (error.stderrTail) {
+          for (const line of error.stderrTail.split("\n").slice(-50)) {
+            if (line.trim()) hooks.onLog("stderr", line);
+          }
+        }
+        return {
+          outcome: error instanceof ResticCancelledError ? "cancelled" : "failed",
+          exitCode: error.exitCode,
+          error: error.message,
+          errorCode: error.code,
+        };
+      }
+      log.error("job.crashed", { jobId: job.id, message: (error as Error).message });
+      return {
+        outcome: "failed",
+        exitCode: null,
+        error: `agent error: ${(error as Error).message}`,
+      };
+    }
+  };
+}

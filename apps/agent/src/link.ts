@@ -1,0 +1,233 @@
+import type { AppRouter } from "@restic-manager/api/router";
+import {
+  AGENT_LIMITS,
+  type TAgentCommand,
+  type TAgentHello,
+  type TJobFinished,
+  type TLogLine,
+  type TResticProgress,
+  ZAgentCommand,
+} from "@restic-manager/contracts";
+import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
+import superjson from "superjson";
+import { WebSocket } from "ws";
+import type { AgentConfig } from "./config.js";
+import type { Log } from "./log.js";
+import { agentSocketUrl } from "./platform.js";
+import type { AgentJob, JobReporter } from "./runner.js";
+import type { Spool } from "./spool.js";
+
+export type ConnectionState = "connecting" | "connected" | "disconnected" | "refused";
+
+export interface AgentLinkOptions {
+  config: AgentConfig;
+  hello: () => TAgentHello;
+  spool: Spool;
+  log: Log;
+  runningJobIds: () => string[];
+  onCommand: (command: TAgentCommand) => void;
+  onStateChange: (state: ConnectionState, error: string | null) => void;
+}
+
+const LOG_FLUSH_MS = 300;
+const MAX_BUFFERED_LOG_LINES = 1000;
+
+/** Room left in a message for everything but the result. */
+const RESULT_BUDGET_BYTES = AGENT_LIMITS.maxMessageBytes - 64 * 1024;
+
+/**
+ * A result larger than one message (a huge `ls`, say) would be refused by the server, and
+ * re-sent after every reconnect: it is dropped, and the job says so.
+ */
+export function fitResult(result: TJobFinished): TJobFinished {
+  if (result.result === undefined) return result;
+  const bytes = Buffer.byteLength(JSON.stringify(result.result));
+  if (bytes <= RESULT_BUDGET_BYTES) return result;
+  const note = `the result (${bytes} bytes) is too large to send; narrow the command (e.g. ls of a subdirectory)`;
+  return { ...result, result: undefined, error: result.error ? `${result.error}; ${note}` : note };
+}
+
+/** Reconnect delays: exponential from 1 s up to 60 s, each with ±50 % jitter so a fleet spreads out. */
+export function reconnectDelayMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(60_000, 1000 * 2 ** attempt);
+  return Math.round(base * (0.5 + random()));
+}
+
+/**
+ * The agent's end of the link: one WebSocket to the server carrying the command subscription
+ * and every report. Results are spooled first and forgotten only once the server has them.
+ */
+export class AgentLink implements JobReporter {
+  private state: ConnectionState = "connecting";
+  private readonly pendingLogs = new Map<string, TLogLine[]>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly wsClient;
+  private readonly trpc;
+  private subscription: { unsubscribe(): void } | undefined;
+
+  constructor(private readonly options: AgentLinkOptions) {
+    const { config } = options;
+    // tRPC drops a refusal sent before the connection is set up (it has no request id);
+    // this socket reads it so the agent can say why it was refused.
+    const onRefusal = (reason: string) => this.setState("refused", reason);
+    class ObservedWebSocket extends WebSocket {
+      constructor(address: string | URL, protocols?: string | string[]) {
+        super(address, protocols, { maxPayload: AGENT_LIMITS.maxMessageBytes * 8 });
+        this.on("message", (data) => {
+          const text = data.toString();
+          if (!text.includes('"id":null')) return;
+          try {
+            type ErrorShape = { message?: unknown };
+            const message = JSON.parse(text) as { error?: ErrorShape & { json?: ErrorShape } };
+            const reason = message.error?.json?.message ?? message.error?.message;
+            if (typeof reason === "string") onRefusal(reason);
+          } catch {
+            // not a refusal
+          }
+        });
+      }
+    }
+    this.wsClient = createWSClient({
+      url: agentSocketUrl(config.serverUrl),
+      WebSocket: ObservedWebSocket as unknown as typeof globalThis.WebSocket,
+      connectionParams: () => ({
+        credential: config.credential,
+        hello: JSON.stringify(options.hello()),
+      }),
+      retryDelayMs: (attempt) => reconnectDelayMs(this.state === "refused" ? attempt + 4 : attempt),
+      keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 10_000 },
+      onOpen: () => {
+        this.setState("connected", null);
+        void this.reconcile();
+      },
+      onClose: (cause) => {
+        if (this.state !== "refused") {
+          this.setState(
+            "disconnected",
+            cause?.code ? `connection closed (code ${cause.code})` : null,
+          );
+        }
+      },
+    });
+    this.trpc = createTRPCClient<AppRouter>({
+      links: [wsLink({ client: this.wsClient, transformer: superjson })],
+    });
+  }
+
+  start(): void {
+    this.subscription = this.trpc.agent.commands.subscribe(undefined, {
+      onData: (data) => {
+        const command = ZAgentCommand.safeParse(data);
+        if (!command.success) {
+          this.options.log.warn("command.rejected", { reason: command.error.message });
+          return;
+        }
+        this.options.onCommand(command.data);
+      },
+      onError: (error) => this.options.log.warn("commands.error", { message: error.message }),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.flushLogs();
+    this.subscription?.unsubscribe();
+    await this.wsClient.close();
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  private setState(state: ConnectionState, error: string | null): void {
+    this.state = state;
+    this.options.onStateChange(state, error);
+  }
+
+  /** After each (re)connect: what runs here and what finished while away. */
+  private async reconcile(): Promise<void> {
+    const finished = this.options.spool.pendingResults();
+    try {
+      const outcome = await this.trpc.agent.reconcile.mutate({
+        running: this.options.runningJobIds(),
+        finished,
+      });
+      for (const result of finished) this.options.spool.acknowledge(result.jobId);
+      this.options.log.info("reconciled", { delivered: finished.length, ...outcome });
+      await this.flushLogs();
+    } catch (error) {
+      this.options.log.warn("reconcile.failed", { message: (error as Error).message });
+    }
+  }
+
+  // ── JobReporter ──────────────────────────────────────────────────────────────────
+
+  started(job: AgentJob, startedAt: Date): void {
+    this.options.spool.markRunning({ jobId: job.id, kind: job.params.kind, startedAt });
+    if (this.state !== "connected") return;
+    this.trpc.agent.jobStarted.mutate({ jobId: job.id, startedAt }).catch((error: unknown) => {
+      this.options.log.warn("report.failed", {
+        what: "started",
+        message: (error as Error).message,
+      });
+    });
+  }
+
+  progress(jobId: string, progress: TResticProgress): void {
+    // Progress is only worth anything live: while away, the latest sample is dropped.
+    if (this.state !== "connected") return;
+    this.trpc.agent.jobProgress.mutate({ jobId, progress }).catch(() => undefined);
+  }
+
+  log(jobId: string, line: TLogLine): void {
+    const lines = this.pendingLogs.get(jobId) ?? [];
+    lines.push({ ...line, line: line.line.slice(0, AGENT_LIMITS.maxLogLineChars) });
+    if (lines.length > MAX_BUFFERED_LOG_LINES)
+      lines.splice(0, lines.length - MAX_BUFFERED_LOG_LINES);
+    this.pendingLogs.set(jobId, lines);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flushLogs();
+    }, LOG_FLUSH_MS);
+  }
+
+  finished(result: TJobFinished): void {
+    this.options.spool.saveResult(fitResult(result));
+    void this.deliver(result);
+  }
+
+  private async deliver(result: TJobFinished): Promise<void> {
+    await this.flushLogs(result.jobId);
+    if (this.state !== "connected") return; // sent with the next reconcile
+    try {
+      await this.trpc.agent.jobFinished.mutate(result);
+      this.options.spool.acknowledge(result.jobId);
+    } catch (error) {
+      this.options.log.warn("report.failed", {
+        what: "finished",
+        message: (error as Error).message,
+      });
+    }
+  }
+
+  private async flushLogs(onlyJobId?: string): Promise<void> {
+    if (this.state !== "connected") return;
+    const jobIds = onlyJobId ? [onlyJobId] : [...this.pendingLogs.keys()];
+    for (const jobId of jobIds) {
+      const lines = this.pendingLogs.get(jobId);
+      if (!lines?.length) continue;
+      this.pendingLogs.delete(jobId);
+      for (let i = 0; i < lines.length; i += AGENT_LIMITS.maxLogLinesPerMessage) {
+        const batch = lines.slice(i, i + AGENT_LIMITS.maxLogLinesPerMessage);
+        try {
+          await this.trpc.agent.jobLog.mutate({ jobId, lines: batch });
+        } catch (error) {
+          this.options.log.warn("report.failed", {
+            what: "log",
+            message: (error as Error).message,
+          });
+          return;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,239 @@
+import { arch, hostname as osHostname } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { AppRouter } from "@restic-manager/api/router";
+import {
+  AGENT_PROTOCOL_VERSION,
+  type TAgentHello,
+  type TResticStatus,
+} from "@restic-manager/contracts";
+import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import superjson from "superjson";
+import { AgentConfigError, readAgentConfig, writeAgentConfig } from "./config.js";
+import { createExecutor, detectRestic } from "./execute.js";
+import { AgentLink, type ConnectionState } from "./link.js";
+import { createLog } from "./log.js";
+import { agentOs, agentVersion, currentPlatform, defaultPaths } from "./platform.js";
+import { JobRunner } from "./runner.js";
+import { Spool } from "./spool.js";
+import { formatStatus, readStatus, writeStatus } from "./status.js";
+
+const USAGE = `usage: restic-manager-agent <command> [--config FILE] [--state-dir DIR]
+
+  enroll --server URL --token TOKEN   trade a one-time enrollment token for this host's
+                                      credential (TOKEN may also come from RM_ENROLL_TOKEN)
+  run                                 connect to the server and run jobs (the service)
+  status                              connection state and running jobs of the running agent
+  version                             print the agent version`;
+
+class UsageError extends Error {}
+
+function hostnameOf(): string {
+  return osHostname().split(".")[0] || osHostname();
+}
+
+async function enroll(options: {
+  configFile: string;
+  stateDir: string;
+  server: string | undefined;
+  token: string | undefined;
+}) {
+  const { configFile, stateDir, server, token } = options;
+  if (!server || !token) throw new UsageError("enroll needs --server URL and --token TOKEN");
+  const serverUrl = server.replace(/\/+$/, "");
+  const client = createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${serverUrl}/trpc`, transformer: superjson })],
+  });
+  try {
+    const enrolled = await client.agent.enroll.mutate({
+      token,
+      hostname: hostnameOf(),
+      os: agentOs(),
+      arch: arch(),
+      agentVersion,
+    });
+    writeAgentConfig(configFile, {
+      serverUrl,
+      hostId: enrolled.hostId,
+      hostName: enrolled.hostName,
+      credential: enrolled.credential,
+      stateDir,
+    });
+    console.log(`Enrolled as "${enrolled.hostName}". Config written to ${configFile}.`);
+  } catch (error) {
+    if (error instanceof TRPCClientError) throw new UsageError(error.message);
+    throw new UsageError(`cannot reach ${serverUrl}: ${(error as Error).message}`);
+  }
+}
+
+async function run(configFile: string) {
+  const config = readAgentConfig(configFile);
+  const log = createLog();
+  const spool = new Spool(config.stateDir);
+  const recovered = spool.recoverInterrupted(new Date());
+  if (recovered.length > 0) log.warn("jobs.interrupted", { jobIds: recovered.map((r) => r.jobId) });
+
+  let restic: TResticStatus = await detectRestic(config);
+  log.info("restic.detected", restic);
+  const hello = (): TAgentHello => ({
+    protocolVersion: AGENT_PROTOCOL_VERSION,
+    agentVersion,
+    hostname: hostnameOf(),
+    os: agentOs(),
+    arch: arch(),
+    restic,
+  });
+
+  let connection: { state: ConnectionState; since: Date; error: string | null } = {
+    state: "connecting",
+    since: new Date(),
+    error: null,
+  };
+  const saveStatus = () =>
+    writeStatus(config.stateDir, {
+      pid: process.pid,
+      serverUrl: config.serverUrl,
+      hostName: config.hostName,
+      connection: connection.state,
+      since: connection.since,
+      lastError: connection.error,
+      restic: { version: restic.version, problem: restic.problem },
+      running: runner.runningJobs(),
+      queued: runner.queuedJobs(),
+      unreportedResults: spool.pendingResults().length,
+      updatedAt: new Date(),
+    });
+
+  // The link and the runner need each other: the runner reports through the link.
+  let link: AgentLink | undefined;
+  const runner = new JobRunner(
+    createExecutor(config, log),
+    {
+      started: (job, at) => {
+        link?.started(job, at);
+        saveStatus();
+      },
+      progress: (id, sample) => link?.progress(id, sample),
+      log: (id, line) => link?.log(id, line),
+      finished: (result) => {
+        link?.finished(result);
+        saveStatus();
+      },
+    },
+    (jobId) => spool.hasResult(jobId),
+  );
+  link = new AgentLink({
+    config,
+    hello,
+    spool,
+    log,
+    runningJobIds: () => [...runner.runningJobs(), ...runner.queuedJobs()].map((j) => j.jobId),
+    onCommand: (command) => {
+      switch (command.type) {
+        case "job":
+          if (runner.submit(command.job)) {
+            log.info("job.accepted", { jobId: command.job.id, kind: command.job.params.kind });
+          }
+          break;
+        case "cancel":
+          log.info("job.cancel", { jobId: command.jobId });
+          runner.cancel(command.jobId);
+          break;
+        default: {
+          const exhaustive: never = command;
+          log.warn("command.unknown", { command: exhaustive });
+        }
+      }
+      saveStatus();
+    },
+    onStateChange: (state, error) => {
+      if (state !== connection.state) log.info("connection", { state, error });
+      connection = { state, since: new Date(), error };
+      saveStatus();
+    },
+  });
+  link.start();
+  saveStatus();
+  const heartbeat = setInterval(saveStatus, 10_000);
+  // restic may be installed or upgraded while the agent runs: look again now and then.
+  const redetect = setInterval(async () => {
+    restic = await detectRestic(config);
+  }, 10 * 60_000);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("agent.stopping", { signal });
+    clearInterval(heartbeat);
+    clearInterval(redetect);
+    runner.abortAll();
+    await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 15_000))]);
+    await link?.stop();
+    connection = { state: "disconnected", since: new Date(), error: null };
+    saveStatus();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string" },
+      "state-dir": { type: "string" },
+      server: { type: "string" },
+      token: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+  });
+  const [command] = positionals;
+  const defaults = defaultPaths(currentPlatform());
+  const configFile = values.config ?? defaults.configFile;
+  // An explicit config file keeps its state beside it, so several agents can share a machine.
+  const stateDir =
+    values["state-dir"] ??
+    (values.config ? path.join(path.dirname(values.config), "state") : defaults.stateDir);
+  switch (command) {
+    case "enroll":
+      return enroll({
+        configFile,
+        stateDir,
+        server: values.server,
+        token: values.token ?? process.env.RM_ENROLL_TOKEN,
+      });
+    case "run":
+      return run(configFile);
+    case "status": {
+      let dir = stateDir;
+      try {
+        dir = readAgentConfig(configFile).stateDir;
+      } catch {
+        // not enrolled: fall back to the default place
+      }
+      console.log(formatStatus(readStatus(dir)));
+      return;
+    }
+    case "version":
+      console.log(agentVersion);
+      return;
+    default:
+      if (values.help || command === "help" || command === undefined) {
+        console.log(USAGE);
+        return;
+      }
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof AgentConfigError) {
+    console.error(`restic-manager-agent: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,237 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TJobParamsInput, TJobResult } from "@restic-manager/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type RestServer,
+  startRestServer,
+} from "../../../packages/restic/test/support/rest-server.js";
+import {
+  changeTree,
+  describeTree,
+  generateTree,
+  TREE_CHANGES,
+} from "../../../packages/restic/test/support/tree.js";
+import { waitFor } from "../../../packages/restic/test/support/wait.js";
+import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { type Client, createWorld, type World } from "./support/world.js";
+
+/**
+ * The whole path with real parts: server, the agent process, restic 0.18 and rest-server
+ * on loopback. One world for the file; the cases run in order, each building on the last.
+ */
+describe("jobs through a real agent, restic and rest-server", () => {
+  let world: World;
+  let admin: Client;
+  let rest: RestServer;
+  let agent: AgentProcess;
+  let hostId: string;
+  let repositoryId: string;
+  const tree = mkdtempSync(path.join(tmpdir(), "rm-tree-"));
+  const snapshots: string[] = [];
+
+  async function runJob(params: TJobParamsInput, timeoutMs = 60_000) {
+    const { id } = await admin.jobs.create.mutate({ hostId, repositoryId, params });
+    return waitForEnd(id, timeoutMs);
+  }
+
+  async function waitForEnd(id: string, timeoutMs = 60_000) {
+    return waitFor(
+      async () => {
+        const job = await admin.jobs.get.query({ id });
+        return ["succeeded", "failed", "cancelled", "lost"].includes(job.state) ? job : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what: `job ${id} to end` },
+    );
+  }
+
+  function resultOf<K extends TJobResult["kind"]>(job: { result: unknown }, kind: K) {
+    const result = job.result as TJobResult;
+    expect(result.kind).toBe(kind);
+    return result as Extract<TJobResult, { kind: K }>;
+  }
+
+  beforeAll(async () => {
+    world = await createWorld({ RM_JOB_LOST_AFTER: "1m" });
+    await world.addUser("admin", "admin");
+    admin = await world.signIn("admin");
+    rest = await startRestServer(mkdtempSync(path.join(tmpdir(), "rm-rest-")));
+    const repository = await admin.repositories.create.mutate({
+      name: "main",
+      url: rest.repository("main"),
+      password: "correct repository password",
+    });
+    repositoryId = repository.id;
+    await generateTree(tree);
+    const configFile = await enrollAgent(admin, world.server.url);
+    agent = startAgent(configFile);
+    const host = await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
+      timeoutMs: 30_000,
+      what: "the agent to come online",
+    });
+    hostId = host.id;
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await rest?.stop();
+    await world?.close();
+  });
+
+  it("enrolls the agent, which reports its OS and restic version", async () => {
+    const host = await admin.hosts.get.query({ id: hostId });
+    expect(host).toMatchObject({
+      online: true,
+      os: "linux",
+      resticVersion: "0.18.0",
+      resticProblem: null,
+    });
+    const enrollments = await admin.hosts.enrollments.query();
+    expect(enrollments[0]).toMatchObject({ status: "used", hostId });
+  });
+
+  it("initialises the repository", async () => {
+    const job = await runJob({ kind: "init" });
+    expect(job.state).toBe("succeeded");
+    expect(resultOf(job, "init").repositoryId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("backs up a generated tree, with progress and a summary", async () => {
+    const facts = await describeTree(tree);
+    const job = await runJob({ kind: "backup", paths: [tree], tags: ["test"] });
+    expect(job.state, job.error ?? "").toBe("succeeded");
+    const result = resultOf(job, "backup");
+    expect(result.summary.filesNew).toBe(facts.files.length);
+    expect(result.snapshotId).toMatch(/^[0-9a-f]{64}$/);
+    snapshots.push(result.snapshotId ?? "");
+    expect(job.exitCode).toBe(0);
+    const host = await admin.hosts.get.query({ id: hostId });
+    expect(host).toMatchObject({ lastBackupState: "succeeded", lastBackupJobId: job.id });
+  });
+
+  it("lists snapshots, stats in both modes and checks the repository", async () => {
+    const listed = resultOf(await runJob({ kind: "snapshots" }), "snapshots");
+    expect(listed.snapshots.map((s) => s.id)).toEqual(snapshots);
+
+    const facts = await describeTree(tree);
+    const restoreSize = resultOf(await runJob({ kind: "stats", mode: "restore-size" }), "stats");
+    expect(restoreSize.totalSize).toBe(facts.totalBytes);
+    const rawData = resultOf(await runJob({ kind: "stats", mode: "raw-data" }), "stats");
+    expect(rawData.totalSize).toBeGreaterThan(0);
+
+    const check = resultOf(await runJob({ kind: "check", readDataSubset: "50%" }), "check");
+    expect(check).toMatchObject({ ok: true, numErrors: 0 });
+  });
+
+  it("diffs two snapshots and lists one", async () => {
+    await changeTree(tree);
+    const second = resultOf(await runJob({ kind: "backup", paths: [tree] }), "backup");
+    snapshots.push(second.snapshotId ?? "");
+    const [first, last] = snapshots;
+    if (!first || !last) throw new Error("two snapshots expected");
+
+    const diff = resultOf(await runJob({ kind: "diff", from: first, to: last }), "diff");
+    const changed = diff.changes.map((c) => `${c.modifier} ${c.path.slice(tree.length + 1)}`);
+    expect(changed).toEqual(
+      expect.arrayContaining([
+        `M ${TREE_CHANGES.modified}`,
+        `+ ${TREE_CHANGES.added}`,
+        `- ${TREE_CHANGES.removed}`,
+      ]),
+    );
+
+    const ls = resultOf(await runJob({ kind: "ls", snapshotId: last }), "ls");
+    const files = ls.nodes
+      .filter((n) => n.type === "file")
+      .map((n) => n.path.slice(tree.length + 1));
+    expect(files).toContain(TREE_CHANGES.added);
+    expect(files).not.toContain(TREE_CHANGES.removed);
+  });
+
+  it("forgets with --dry-run and keeps every snapshot", async () => {
+    const forget = resultOf(
+      await runJob({ kind: "forget", policy: { keepLast: 1 }, dryRun: true }),
+      "forget",
+    );
+    expect(forget).toMatchObject({ dryRun: true, keptCount: 1, removedCount: 1 });
+    const listed = resultOf(await runJob({ kind: "snapshots" }), "snapshots");
+    expect(listed.snapshots).toHaveLength(2);
+  });
+
+  it("unlocks the repository", async () => {
+    const job = await runJob({ kind: "unlock" });
+    expect(job.state).toBe("succeeded");
+    expect(resultOf(job, "unlock").removedLocks).toBe(0);
+  });
+
+  it("cancels a running backup: restic stops, the job is cancelled, the repository checks clean", async () => {
+    const big = mkdtempSync(path.join(tmpdir(), "rm-big-"));
+    writeFileSync(path.join(big, "random.bin"), randomBytes(4 * 1024 * 1024));
+    const { id } = await admin.jobs.create.mutate({
+      hostId,
+      repositoryId,
+      params: { kind: "backup", paths: [big], limitUpload: 200 },
+    });
+    await waitFor(
+      async () => {
+        const job = await admin.jobs.get.query({ id });
+        return job.state === "running" && job.progress ? job : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: "the backup to report progress" },
+    );
+    await admin.jobs.cancel.mutate({ id });
+    const cancelled = await waitForEnd(id, 30_000);
+    expect(cancelled.state).toBe("cancelled");
+
+    const locks = resultOf(await runJob({ kind: "list-locks" }), "list-locks");
+    expect(locks.locks).toEqual([]);
+    expect(resultOf(await runJob({ kind: "check" }), "check").ok).toBe(true);
+  });
+
+  it("a wrong repository password fails clearly and leaves other jobs alone", async () => {
+    const wrong = await admin.repositories.create.mutate({
+      name: "wrong-password",
+      url: rest.repository("main"),
+      password: "not the password",
+    });
+    const { id } = await admin.jobs.create.mutate({
+      hostId,
+      repositoryId: wrong.id,
+      params: { kind: "snapshots" },
+    });
+    const failed = await waitForEnd(id);
+    expect(failed).toMatchObject({ state: "failed", exitCode: 12 });
+    expect(failed.error).toMatch(/password/i);
+    expect(JSON.stringify(failed)).not.toContain("not the password");
+    expect((await runJob({ kind: "snapshots" })).state).toBe("succeeded");
+  });
+
+  it("reconnects after a server restart during a backup, and the result is still recorded", async () => {
+    const big = mkdtempSync(path.join(tmpdir(), "rm-big-"));
+    writeFileSync(path.join(big, "random.bin"), randomBytes(2 * 1024 * 1024));
+    const { id } = await admin.jobs.create.mutate({
+      hostId,
+      repositoryId,
+      params: { kind: "backup", paths: [big], limitUpload: 1024 },
+    });
+    await waitFor(
+      async () => ((await admin.jobs.get.query({ id })).state === "running" ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 50, what: "the backup to start" },
+    );
+    await world.restart();
+    admin = await world.signIn("admin");
+    const done = await waitForEnd(id, 90_000);
+    expect(done.state, done.error ?? "").toBe("succeeded");
+    expect(resultOf(done, "backup").snapshotId).toMatch(/^[0-9a-f]{64}$/);
+    const host = await waitFor(
+      async () => {
+        const h = await admin.hosts.get.query({ id: hostId });
+        return h.online ? h : undefined;
+      },
+      { timeoutMs: 60_000, what: "the agent to reconnect" },
+    );
+    expect(host.lastBackupJobId).toBe(id);
+  });
+});
