@@ -239,25 +239,32 @@ export const ZDiffOptions = z.object({
 export const ZDiffParams = ZDiffOptions.extend({ kind: z.literal("diff") });
 export type TDiffParams = z.infer<typeof ZDiffParams>;
 
-export const ZRestoreOptions = z.object({
-  snapshotId: ZSnapshotRef,
-  /** Directory on the endpoint to restore into. */
-  target: ZEndpointPath,
-  includes: z.array(ZPattern).max(1000).optional(),
-  excludes: z.array(ZPattern).max(1000).optional(),
-  iincludes: z.array(ZPattern).max(1000).optional(),
-  iexcludes: z.array(ZPattern).max(1000).optional(),
-  /** restic ≥ 0.17. */
-  overwrite: z.enum(["always", "if-changed", "if-newer", "never"]).optional(),
-  /** restic ≥ 0.17: delete files in the target that are not in the snapshot. */
-  delete: z.boolean().optional(),
-  verify: z.boolean().optional(),
-  /** restic ≥ 0.17. */
-  dryRun: z.boolean().optional(),
-  /** Download limit in KiB/s. */
-  limitDownload: z.number().int().min(1).optional(),
-});
-export const ZRestoreParams = ZRestoreOptions.extend({ kind: z.literal("restore") });
+export const ZRestoreOptions = z
+  .object({
+    snapshotId: ZSnapshotRef,
+    /** Directory on the endpoint to restore into. */
+    target: ZEndpointPath,
+    includes: z.array(ZPattern).max(1000).optional(),
+    excludes: z.array(ZPattern).max(1000).optional(),
+    iincludes: z.array(ZPattern).max(1000).optional(),
+    iexcludes: z.array(ZPattern).max(1000).optional(),
+    /** restic ≥ 0.17. */
+    overwrite: z.enum(["always", "if-changed", "if-newer", "never"]).optional(),
+    /** restic ≥ 0.17: delete files in the target that are not in the snapshot. */
+    delete: z.boolean().optional(),
+    verify: z.boolean().optional(),
+    /** restic ≥ 0.17. */
+    dryRun: z.boolean().optional(),
+    /** Download limit in KiB/s. */
+    limitDownload: z.number().int().min(1).optional(),
+  })
+  .refine(
+    (o) =>
+      (o.includes?.length ?? 0) + (o.iincludes?.length ?? 0) === 0 ||
+      (o.excludes?.length ?? 0) + (o.iexcludes?.length ?? 0) === 0,
+    { message: "restic takes either include or exclude patterns for a restore, not both" },
+  );
+export const ZRestoreParams = ZRestoreOptions.safeExtend({ kind: z.literal("restore") });
 export type TRestoreParams = z.infer<typeof ZRestoreParams>;
 
 export const ZDumpOptions = z.object({

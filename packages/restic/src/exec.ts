@@ -368,7 +368,7 @@ function classifyFatal(described: string, detail: string, details: ResticErrorDe
 
 function lastLines(tail: string): string | undefined {
   const lines = tail.split("\n").filter((line) => line.trim().length > 0 && !line.startsWith("["));
-  const last = lines.slice(-3).join("\n");
+  const last = lines.slice(-5).join("\n");
   return last.length > 0 ? last : undefined;
 }
 

@@ -20,8 +20,10 @@ export interface DumpOutcome extends TDumpResult {
 
 export function dumpArgs(input: DumpOptions): string[] {
   const options = ZDumpOptions.parse(input);
+  // The bytes are the same with --json; only restic's exit error becomes JSON.
   return [
     "dump",
+    "--json",
     ...optionalFlag("archive", options.archive),
     "--",
     options.snapshotId,

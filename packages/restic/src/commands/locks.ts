@@ -54,7 +54,7 @@ export function lockStaleness(
 
 export function listLockIdsArgs(): string[] {
   // Listing must work while the repository is locked, so it takes no lock itself.
-  return ["list", "locks", "--no-lock"];
+  return ["list", "locks", "--no-lock", "--json"];
 }
 
 export function catLockArgs(id: string): string[] {

@@ -11,8 +11,10 @@ const MAX_OUTPUT_LINES = 40;
 
 export function pruneArgs(input: PruneOptions = {}): string[] {
   const options = ZPruneOptions.parse(input);
+  // No JSON report exists for prune, but --json makes restic print its exit error as JSON.
   return [
     "prune",
+    "--json",
     ...switchFlag("dry-run", options.dryRun),
     ...optionalFlag("max-unused", options.maxUnused),
     ...optionalFlag("max-repack-size", options.maxRepackSize),

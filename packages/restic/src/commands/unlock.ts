@@ -11,7 +11,7 @@ const REMOVED_TEXT = /successfully removed (\d+) locks?/i;
 
 export function unlockArgs(input: UnlockOptions = {}): string[] {
   const options = ZUnlockOptions.parse(input);
-  return ["unlock", ...switchFlag("remove-all", options.removeAll)];
+  return ["unlock", "--json", ...switchFlag("remove-all", options.removeAll)];
 }
 
 /**

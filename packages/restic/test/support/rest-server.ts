@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+
+export interface RestServer {
+  port: number;
+  /** The restic repository string for a repository named `name` on this server. */
+  repository(name: string): string;
+  stop(): Promise<void>;
+}
+
+const LISTENING = /start server on 127\.0\.0\.1:(\d+)/;
+
+/** A real rest-server on loopback, port chosen by the OS, data in `dataDir`. */
+export async function startRestServer(dataDir: string, timeoutMs = 15_000): Promise<RestServer> {
+  const bin = process.env.REST_SERVER_BIN ?? "rest-server";
+  const child: ChildProcess = spawn(
+    bin,
+    ["--path", dataDir, "--no-auth", "--listen", "127.0.0.1:0"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`rest-server did not start within ${timeoutMs} ms: ${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const match = LISTENING.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`rest-server exited with ${code}: ${output}`));
+    });
+  });
+  return {
+    port,
+    repository: (name) => `rest:http://127.0.0.1:${port}/${name}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
