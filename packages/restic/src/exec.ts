@@ -1,24 +1,18 @@
 import type { TItemError } from "@restic-manager/contracts";
-import { z } from "zod";
 import { globalArgs, type ResolvedOptions } from "./context.js";
 import { buildResticEnvironment, secretValues } from "./environment.js";
 import {
   ResticCancelledError,
   ResticError,
   type ResticErrorDetails,
-  ResticFatalError,
-  ResticInterruptedError,
   ResticOutputLimitError,
-  ResticRepositoryLockedError,
-  ResticRepositoryNotFoundError,
   ResticSpawnError,
-  ResticUnknownExitError,
-  ResticWrongPasswordError,
 } from "./errors.js";
 import { BoundedTail, LineSplitter, stripAnsi } from "./lines.js";
 import type { ParseContext } from "./output.js";
 import { createRedactor, type Redactor } from "./redact.js";
 import type { ProcessExit, RunningProcess } from "./runner.js";
+import { StderrCollector } from "./stderr.js";
 
 /** How a command wants restic's stdout. */
 export type StdoutHandling =
@@ -58,24 +52,7 @@ export interface ExecOutcome {
   redact: Redactor;
 }
 
-const MAX_ITEM_ERRORS = 50;
 const MAX_NOTES_CHARS = 4096;
-const MAX_STDERR_LINE_CHARS = 64 * 1024;
-
-const ZStderrExitError = z.object({
-  message_type: z.literal("exit_error"),
-  code: z.number().int(),
-  message: z.string(),
-});
-
-/** Two shapes: backup/restore report an item (`error.message`), check a plain `message`. */
-const ZStderrError = z.object({
-  message_type: z.literal("error"),
-  error: z.object({ message: z.string() }).optional(),
-  message: z.string().optional(),
-  during: z.string().optional(),
-  item: z.string().optional(),
-});
 
 /**
  * Runs restic once: environment from the allow-list, secrets only there, output bounded,
@@ -142,10 +119,7 @@ export async function execRestic(
   const stdoutChunks: Buffer[] = [];
   let retained = 0;
   const notes = new BoundedTail(MAX_NOTES_CHARS);
-  const stderrTail = new BoundedTail(options.stderrTailChars);
-  let exitError: ExecOutcome["exitError"] = null;
-  const itemErrors: TItemError[] = [];
-  let itemErrorCount = 0;
+  const stderr = new StderrCollector(options.stderrTailChars, redact);
   const limitError = () =>
     new ResticOutputLimitError(
       `restic ${command} produced more than ${options.maxOutputBytes} bytes of output; it was stopped`,
@@ -161,6 +135,7 @@ export async function execRestic(
     if (trimmed.length === 0) return;
     let value: unknown;
     try {
+      if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) throw new SyntaxError("text");
       value = JSON.parse(trimmed);
     } catch {
       // Kept for the error message: restic sometimes prints plain text despite --json.
@@ -205,48 +180,9 @@ export async function execRestic(
     }
   };
 
-  const handleStderrLine = (raw: string) => {
-    const line = stripAnsi(raw).trim();
-    if (line.length === 0) return;
-    if (line.startsWith("{")) {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        value = undefined;
-      }
-      const asExit = ZStderrExitError.safeParse(value);
-      if (asExit.success) {
-        exitError = { code: asExit.data.code, message: redact(asExit.data.message.trim()) };
-        stderrTail.push(exitError.message);
-        return;
-      }
-      const asError = ZStderrError.safeParse(value);
-      if (asError.success) {
-        const message = redact((asError.data.error?.message ?? asError.data.message ?? "").trim());
-        itemErrorCount += 1;
-        if (itemErrors.length < MAX_ITEM_ERRORS) {
-          itemErrors.push({
-            item: asError.data.item === undefined ? null : redact(asError.data.item),
-            during: asError.data.during ?? null,
-            message,
-          });
-        }
-        stderrTail.push(message);
-        return;
-      }
-    }
-    stderrTail.push(redact(line));
-  };
-
   const consumeStderr = async () => {
-    const splitter = new LineSplitter(MAX_STDERR_LINE_CHARS);
-    for await (const chunk of child.stderr) {
-      const { lines, overflow } = splitter.push(chunk);
-      for (const line of lines) handleStderrLine(line);
-      if (overflow) stderrTail.push("[an overlong stderr line was dropped]");
-    }
-    for (const line of splitter.end()) handleStderrLine(line);
+    for await (const chunk of child.stderr) stderr.push(chunk);
+    stderr.end();
   };
 
   let startError: unknown;
@@ -271,7 +207,7 @@ export async function execRestic(
     signal?.removeEventListener("abort", onAbort);
   }
 
-  const tail = stderrTail.toString();
+  const tail = stderr.tail();
   if (startError !== undefined) throw spawnError(options.bin, startError, redact, details(null));
   if (cancelled && exit.code !== 0) {
     throw new ResticCancelledError(`restic ${command} was cancelled`, details(exit.code, tail));
@@ -289,9 +225,9 @@ export async function execRestic(
     stdout: Buffer.concat(stdoutChunks),
     notes: notes.all,
     stderrTail: tail,
-    exitError,
-    itemErrors,
-    itemErrorCount,
+    exitError: stderr.exitError,
+    itemErrors: stderr.itemErrors,
+    itemErrorCount: stderr.itemErrorCount,
     redact,
   };
 }
@@ -311,70 +247,4 @@ function withDetails(error: ResticError, details: ResticErrorDetails): ResticErr
   error.exitCode = details.exitCode;
   error.stderrTail = details.stderrTail;
   return error;
-}
-
-/**
- * The error for a run that did not succeed. restic < 0.17 exits 1 for everything, so its
- * messages are recognised too.
- */
-export function errorForExit(outcome: ExecOutcome, command: string): ResticError {
-  const detail =
-    outcome.exitError?.message ??
-    lastLines(outcome.stderrTail) ??
-    outcome.notes.at(-1) ??
-    "no error message";
-  const details: ResticErrorDetails = {
-    command,
-    exitCode: outcome.exitCode,
-    stderrTail: outcome.stderrTail,
-  };
-  const code = outcome.exitCode;
-  const described =
-    code === null
-      ? `restic ${command} was killed by ${outcome.signal ?? "a signal"}: ${detail}`
-      : `restic ${command} failed (exit code ${code}): ${detail}`;
-  switch (code) {
-    case 10:
-      return new ResticRepositoryNotFoundError(described, details);
-    case 11:
-      return new ResticRepositoryLockedError(described, details);
-    case 12:
-      return new ResticWrongPasswordError(described, details);
-    case 130:
-      return new ResticInterruptedError(described, details);
-    case 1:
-      return classifyFatal(described, detail, details);
-    case null:
-      return outcome.signal === "SIGINT"
-        ? new ResticInterruptedError(described, details)
-        : new ResticFatalError(described, details);
-    default:
-      return new ResticUnknownExitError(described, details);
-  }
-}
-
-function classifyFatal(described: string, detail: string, details: ResticErrorDetails) {
-  if (/wrong password or no key found/i.test(detail)) {
-    return new ResticWrongPasswordError(described, details);
-  }
-  if (/repository does not exist/i.test(detail)) {
-    return new ResticRepositoryNotFoundError(described, details);
-  }
-  if (/repository is already locked/i.test(detail)) {
-    return new ResticRepositoryLockedError(described, details);
-  }
-  return new ResticFatalError(described, details);
-}
-
-function lastLines(tail: string): string | undefined {
-  const lines = tail.split("\n").filter((line) => line.trim().length > 0 && !line.startsWith("["));
-  const last = lines.slice(-5).join("\n");
-  return last.length > 0 ? last : undefined;
-}
-
-/** Throws unless restic exited with one of `ok` (default: 0). */
-export function ensureExit(outcome: ExecOutcome, command: string, ok: readonly number[] = [0]) {
-  if (outcome.exitCode === null || !ok.includes(outcome.exitCode)) {
-    throw errorForExit(outcome, command);
-  }
 }

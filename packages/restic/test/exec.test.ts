@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   backup,
+  forget,
   ls,
   nodeProcessRunner,
   ResticCancelledError,
@@ -85,6 +86,35 @@ describe("JSON lines with a fake runner", () => {
       'restic backup printed unknown message_type "surprise" (expected status, summary, verbose_status, error)',
     );
     expect(processes[0]?.signals).toEqual(["SIGINT"]);
+  });
+
+  it("keeps text lines as text even when they look like numbers", async () => {
+    const { runner } = scriptedRunner({ stdout: ["42\n", status(1), summary], exitCode: 0 });
+    await expect(backup(context(runner), { paths: ["/data"] })).resolves.toMatchObject({
+      status: "complete",
+    });
+  });
+
+  it("forget by id with --prune: no JSON, only prune's text (which starts with [0:00])", async () => {
+    const { runner } = scriptedRunner({
+      stdout: [
+        "loading indexes...\n[0:00] 100.00%  3 / 3 snapshots\nsearching used packs...\n",
+        "to repack:            12 blobs / 1.500 MiB\nthis removes:          4 blobs / 512 KiB\n",
+        "to delete:             2 blobs / 10 B\ntotal prune:           6 blobs / 512.010 KiB\n",
+        "remaining:            40 blobs / 2.000 GiB\nunused size after prune: 0 B (0.00% of remaining size)\ndone\n",
+      ],
+    });
+    const result = await forget(context(runner), { snapshotIds: ["abcd1234"], prune: true });
+    expect(result).toMatchObject({ groups: [], removedCount: 1, keptCount: 0 });
+    expect(result.prune).toMatchObject({
+      dryRun: false,
+      toRepack: { blobs: 12, bytes: 1572864 },
+      removes: { blobs: 4, bytes: 524288 },
+      toDelete: { blobs: 2, bytes: 10 },
+      totalPrune: { blobs: 6, bytes: 524298 },
+      remaining: { blobs: 40, bytes: 2 * 1024 ** 3 },
+      unusedAfterPruneBytes: 0,
+    });
   });
 
   it("treats exit code 0 without a summary as an error", async () => {

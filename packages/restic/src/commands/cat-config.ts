@@ -1,7 +1,8 @@
 import type { TCatConfigResult } from "@restic-manager/contracts";
 import { z } from "zod";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { parseDocument } from "../output.js";
 
 const ZResticConfig = z.object({

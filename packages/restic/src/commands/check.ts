@@ -3,7 +3,8 @@ import { z } from "zod";
 import { optionalFlag, switchFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
 import { ResticCheckFailedError } from "../errors.js";
-import { errorForExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { errorForExit } from "../exit-codes.js";
 import { parseMessage } from "../output.js";
 import { missingOutput } from "./shared.js";
 
@@ -93,7 +94,10 @@ export async function check(
     errors,
   };
   if (result.ok) return result;
-  if (outcome.exitCode !== 0 && outcome.exitCode !== 1) throw errorForExit(outcome, "check");
+  // Only a summary that counts errors makes this a failed check rather than a failed run.
+  const checkFoundErrors =
+    summary.num_errors > 0 && (outcome.exitCode === 0 || outcome.exitCode === 1);
+  if (!checkFoundErrors) throw errorForExit(outcome, "check");
   throw new ResticCheckFailedError(
     `restic check found ${summary.num_errors} error(s)${result.brokenPacks.length > 0 ? ` and ${result.brokenPacks.length} damaged pack(s)` : ""}: ${errors[0] ?? outcome.exitError?.message ?? "see stderr"}`,
     { command: "check", exitCode: outcome.exitCode, stderrTail: outcome.stderrTail, result },

@@ -4,7 +4,8 @@ import { type TDumpResult, ZDumpOptions } from "@restic-manager/contracts";
 import type { z } from "zod";
 import { optionalFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { type ExecRequest, ensureExit, execRestic } from "../exec.js";
+import { type ExecRequest, execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 
 export type DumpOptions = z.input<typeof ZDumpOptions>;
 

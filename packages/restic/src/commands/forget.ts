@@ -7,7 +7,8 @@ import {
 import { z } from "zod";
 import { filterFlags, flag, flags, optionalFlag, switchFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { parseDocument } from "../output.js";
 import { toSnapshot, ZResticSnapshot } from "../schemas/snapshot.js";
 import { parsePruneReport } from "./prune.js";
@@ -53,6 +54,15 @@ export function forgetArgs(input: ForgetOptions): string[] {
   ];
 }
 
+function isJsonArray(line: string): boolean {
+  if (!line.trimStart().startsWith("[")) return false;
+  try {
+    return Array.isArray(JSON.parse(line));
+  } catch {
+    return false;
+  }
+}
+
 function toGroup(raw: z.infer<typeof ZResticForgetGroup>): TForgetGroup {
   return {
     host: raw.host ? raw.host : null,
@@ -86,7 +96,8 @@ export async function forget(
   });
   ensureExit(outcome, "forget");
   const lines = textLines(outcome);
-  const jsonIndex = lines.findIndex((line) => line.trimStart().startsWith("["));
+  // prune's progress lines start with "[0:00]" too: the policy's decisions are the JSON array.
+  const jsonIndex = lines.findIndex(isJsonArray);
   const jsonLine = jsonIndex >= 0 ? lines[jsonIndex] : undefined;
   const groups =
     jsonLine === undefined

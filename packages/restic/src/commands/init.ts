@@ -1,7 +1,8 @@
 import type { TInitResult } from "@restic-manager/contracts";
 import { z } from "zod";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { parseMessage } from "../output.js";
 import { missingOutput } from "./shared.js";
 

@@ -3,7 +3,8 @@ import type { TListLocksResult, TRepositoryLock } from "@restic-manager/contract
 import { z } from "zod";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
 import { ResticFatalError } from "../errors.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { outputError, parseDocument } from "../output.js";
 import { textLines } from "./shared.js";
 

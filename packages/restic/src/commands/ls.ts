@@ -7,7 +7,8 @@ import {
 import { z } from "zod";
 import { switchFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { parseMessage } from "../output.js";
 import { toSnapshot, ZResticSnapshot } from "../schemas/snapshot.js";
 import { missingOutput } from "./shared.js";

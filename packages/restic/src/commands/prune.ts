@@ -2,7 +2,8 @@ import { type TPruneReport, type TPruneResult, ZPruneOptions } from "@restic-man
 import type { z } from "zod";
 import { optionalFlag, switchFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { textLines } from "./shared.js";
 
 export type PruneOptions = z.input<typeof ZPruneOptions>;

@@ -7,7 +7,8 @@ import {
 import { z } from "zod";
 import { flag, flags, optionalFlag, switchFlag } from "../args.js";
 import { type ProgressRunOptions, type ResticContext, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { parseMessage } from "../output.js";
 import { createThrottle } from "../throttle.js";
 import { clampFraction, missingOutput } from "./shared.js";

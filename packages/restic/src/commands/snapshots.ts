@@ -2,7 +2,8 @@ import { type TSnapshotsResult, ZSnapshotsOptions } from "@restic-manager/contra
 import { z } from "zod";
 import { filterFlags, optionalFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { parseDocument } from "../output.js";
 import { toSnapshot, ZResticSnapshot } from "../schemas/snapshot.js";
 

@@ -2,7 +2,8 @@ import { type TStatsResult, ZStatsOptions } from "@restic-manager/contracts";
 import { z } from "zod";
 import { filterFlags, flag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { parseDocument } from "../output.js";
 
 export type StatsOptions = z.input<typeof ZStatsOptions>;

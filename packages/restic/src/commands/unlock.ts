@@ -2,7 +2,8 @@ import { type TUnlockResult, ZUnlockOptions } from "@restic-manager/contracts";
 import type { z } from "zod";
 import { switchFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { textLines } from "./shared.js";
 
 export type UnlockOptions = z.input<typeof ZUnlockOptions>;

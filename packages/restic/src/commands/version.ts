@@ -2,7 +2,8 @@ import type { TVersionResult } from "@restic-manager/contracts";
 import { z } from "zod";
 import { type ResticOptions, type RunOptions, resolveOptions } from "../context.js";
 import { ResticVersionError } from "../errors.js";
-import { ensureExit, execRestic } from "../exec.js";
+import { execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { outputError } from "../output.js";
 
 /**

@@ -31,7 +31,7 @@ export function toBackupSummary(raw: TResticBackupSummary): TBackupSummary {
     dirsNew: raw.dirs_new,
     dirsChanged: raw.dirs_changed,
     dirsUnmodified: raw.dirs_unmodified,
-    // restic reports -1 blobs in a few dry-run paths; never negative in ours.
+    // The contract counts are non-negative; restic's types are signed.
     dataBlobs: Math.max(0, raw.data_blobs),
     treeBlobs: Math.max(0, raw.tree_blobs),
     dataAdded: raw.data_added,
