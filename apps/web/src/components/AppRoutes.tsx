@@ -1,12 +1,14 @@
 import { Route, Routes } from "react-router";
 import { AlertsPage } from "../pages/AlertsPage";
 import { AuditPage } from "../pages/audit/AuditPage";
-import { DashboardPage } from "../pages/DashboardPage";
-import { HostsPage } from "../pages/HostsPage";
-import { JobsPage } from "../pages/JobsPage";
+import { DashboardPage } from "../pages/dashboard/DashboardPage";
+import { HostPage } from "../pages/hosts/HostPage";
+import { HostsPage } from "../pages/hosts/HostsPage";
+import { JobPage } from "../pages/jobs/JobPage";
+import { JobsPage } from "../pages/jobs/JobsPage";
 import { NotFoundPage } from "../pages/NotFoundPage";
-import { RepositoriesPage } from "../pages/RepositoriesPage";
 import { RestorePage } from "../pages/RestorePage";
+import { RepositoriesPage } from "../pages/repositories/RepositoriesPage";
 import { SchedulesPage } from "../pages/SchedulesPage";
 import { AccountPage } from "../pages/settings/AccountPage";
 import { ApiTokensPage } from "../pages/settings/ApiTokensPage";
@@ -21,7 +23,9 @@ export function AppRoutes() {
       <Route element={<Shell />}>
         <Route index element={<DashboardPage />} />
         <Route path="hosts" element={<HostsPage />} />
+        <Route path="hosts/:id" element={<HostPage />} />
         <Route path="jobs" element={<JobsPage />} />
+        <Route path="jobs/:id" element={<JobPage />} />
         <Route path="repositories" element={<RepositoriesPage />} />
         <Route path="schedules" element={<SchedulesPage />} />
         <Route path="restore" element={<RestorePage />} />

@@ -1,5 +1,6 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const timestamp = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -17,6 +18,11 @@ export function formatDateTime(date: Date | null | undefined): string {
 /** Date and time to the second, for logs. */
 export function formatTimestamp(date: Date): string {
   return timestamp.format(date);
+}
+
+/** The time of day to the second, for log lines. */
+export function formatClock(date: Date): string {
+  return clock.format(date);
 }
 
 /** "3 minutes ago", "in 2 days"; "just now" under a minute. */
@@ -55,4 +61,69 @@ export function describeUserAgent(userAgent: string | null): string {
   const os = firstMatch(userAgent, SYSTEMS);
   if (browser && os) return `${browser} on ${os}`;
   return browser ?? os ?? userAgent.slice(0, 60);
+}
+
+const count = new Intl.NumberFormat(undefined);
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** A whole number with the locale's digit grouping. */
+export function formatCount(value: number | null | undefined): string {
+  return value === null || value === undefined ? "—" : count.format(value);
+}
+
+/** Sizes in binary units, as restic prints them: "512 B", "1.5 KiB", "3.20 GiB". */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "—";
+  let value = Math.abs(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${bytes < 0 ? "-" : ""}${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+}
+
+export function formatRate(bytesPerSecond: number | null | undefined): string {
+  if (bytesPerSecond === null || bytesPerSecond === undefined) return "—";
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** "45 s", "3 min 12 s", "2 h 5 min", "3 d 4 h": the two largest units. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
+  const total = Math.max(0, Math.round(seconds));
+  if (total < 60) return `${total} s`;
+  const parts: [number, string][] = [
+    [Math.floor(total / 86_400), "d"],
+    [Math.floor((total % 86_400) / 3600), "h"],
+    [Math.floor((total % 3600) / 60), "min"],
+    [total % 60, "s"],
+  ];
+  const first = parts.findIndex(([value]) => value > 0);
+  return parts
+    .slice(first, first + 2)
+    .filter(([value]) => value > 0)
+    .map(([value, unit]) => `${value} ${unit}`)
+    .join(" ");
+}
+
+/** Seconds between two dates, the second defaulting to now. */
+export function secondsBetween(start: Date, end: Date | null | undefined, now = Date.now()) {
+  return ((end?.getTime() ?? now) - start.getTime()) / 1000;
+}
+
+/** A compact age for tables: "just now", "12 min ago", "3 h ago", "5 d ago". */
+export function formatAge(date: Date | null | undefined, now = Date.now()): string {
+  if (!date) return "never";
+  const seconds = (now - date.getTime()) / 1000;
+  if (seconds < 60) return "just now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
+
+/** A fraction 0..1 as a whole percentage 0..100. */
+export function toPercent(fraction: number): number {
+  return Math.round(Math.min(1, Math.max(0, fraction)) * 100);
 }

@@ -52,3 +52,25 @@ export function useCountdown(deadline: number | undefined): number {
   }, [deadline]);
   return deadline === undefined ? 0 : Math.max(0, Math.ceil((deadline - now) / 1000));
 }
+
+/**
+ * Like `validate`, for nested values such as job params: one message per field, keyed by
+ * its dotted path ("policy.keepDaily"); a list item's message names its line; the key ""
+ * holds what concerns the form as a whole.
+ */
+export function validateNested<S extends z.ZodType>(
+  schema: S,
+  values: unknown,
+): Validation<z.output<S>> {
+  const result = schema.safeParse(values);
+  if (result.success) return { ok: true, data: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const index = issue.path.findIndex((key) => typeof key !== "string");
+    const field = (index === -1 ? issue.path : issue.path.slice(0, index)).map(String).join(".");
+    const item = index === -1 ? undefined : issue.path[index];
+    errors[field] ??=
+      typeof item === "number" ? `Line ${item + 1}: ${issue.message}` : issue.message;
+  }
+  return { ok: false, errors };
+}

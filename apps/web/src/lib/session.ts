@@ -1,3 +1,4 @@
+import { roleAtLeast, type TRole } from "@restic-manager/contracts";
 import { hashKey, useMutation, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useMemo } from "react";
 import { useNavigate } from "react-router";
@@ -10,6 +11,11 @@ export function useSession(): SignedInUser {
   const user = useContext(SessionContext);
   if (!user) throw new Error("useSession is used outside the signed-in shell");
   return user;
+}
+
+/** Whether the signed-in user's role includes `required` (the server checks again). */
+export function useRoleAtLeast(required: TRole): boolean {
+  return roleAtLeast(useSession().role, required);
 }
 
 /**

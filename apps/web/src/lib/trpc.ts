@@ -1,6 +1,6 @@
 import type { AppRouter } from "@restic-manager/api/router";
 import { QueryClient } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import type { inferRouterOutputs } from "@trpc/server";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
@@ -14,7 +14,15 @@ export type SignedInUser = NonNullable<RouterOutputs["auth"]["status"]["user"]>;
 
 export function createApiClient() {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: "/trpc", transformer: superjson })],
+    links: [
+      // Subscriptions (live job events) arrive as server-sent events; the session cookie
+      // authenticates them like any other request.
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({ url: "/trpc", transformer: superjson }),
+        false: httpBatchLink({ url: "/trpc", transformer: superjson }),
+      }),
+    ],
   });
 }
 

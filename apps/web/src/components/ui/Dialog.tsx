@@ -6,11 +6,20 @@ interface DialogProps {
   title: string;
   onClose: () => void;
   children: ReactNode;
+  /** For content that needs room, such as a command line to copy. */
+  wide?: boolean;
   "data-testid"?: string;
 }
 
 /** A modal on the native <dialog>: focus trapping, Escape and the backdrop come with it. */
-export function Dialog({ open, title, onClose, children, "data-testid": testId }: DialogProps) {
+export function Dialog({
+  open,
+  title,
+  onClose,
+  children,
+  wide = false,
+  "data-testid": testId,
+}: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
 
   useEffect(() => {
@@ -26,7 +35,7 @@ export function Dialog({ open, title, onClose, children, "data-testid": testId }
       data-testid={testId}
       onClose={onClose}
       aria-labelledby={testId ? `${testId}-title` : undefined}
-      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+      className={`m-auto w-[calc(100%-2rem)] ${wide ? "max-w-2xl" : "max-w-md"} rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100`}
     >
       {open ? (
         <div className="space-y-4 p-5">

@@ -1,4 +1,10 @@
-import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from "react";
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+  useId,
+} from "react";
 
 const CONTROL =
   "block w-full rounded-md border bg-white px-3 py-2 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 dark:bg-slate-900 dark:text-slate-100 dark:placeholder:text-slate-500";
@@ -71,5 +77,67 @@ export function SelectField({ label, error, hint, options, ...select }: SelectFi
         ))}
       </select>
     </FieldFrame>
+  );
+}
+
+interface TextAreaFieldProps extends TextareaHTMLAttributes<HTMLTextAreaElement> {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+}
+
+export function TextAreaField({
+  label,
+  error,
+  hint,
+  className = "",
+  ...textarea
+}: TextAreaFieldProps) {
+  const id = useId();
+  return (
+    <FieldFrame id={id} label={label} error={error} hint={hint}>
+      <textarea
+        id={id}
+        rows={3}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        className={`${CONTROL} ${error ? BORDER_ERROR : BORDER_OK} font-mono ${className}`}
+        {...textarea}
+      />
+    </FieldFrame>
+  );
+}
+
+interface CheckboxFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, "type"> {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+}
+
+export function CheckboxField({ label, error, hint, ...input }: CheckboxFieldProps) {
+  const id = useId();
+  return (
+    <div className="flex gap-2.5">
+      <input
+        id={id}
+        type="checkbox"
+        aria-invalid={error ? true : undefined}
+        className="mt-0.5 size-4 shrink-0 rounded border-slate-300 accent-teal-600 dark:border-slate-700 dark:accent-teal-500"
+        {...input}
+      />
+      <div className="space-y-0.5">
+        <label
+          htmlFor={id}
+          className="block text-sm font-medium text-slate-700 dark:text-slate-300"
+        >
+          {label}
+        </label>
+        {error ? (
+          <p className="text-xs text-red-600 dark:text-red-400">{error}</p>
+        ) : hint ? (
+          <p className="text-xs text-slate-500 dark:text-slate-400">{hint}</p>
+        ) : null}
+      </div>
+    </div>
   );
 }

@@ -1,0 +1,46 @@
+import { Alert } from "../../components/ui/Alert";
+import { CopyBox } from "../../components/ui/CopyBox";
+import { formatDateTime } from "../../lib/format";
+import type { CreatedEnrollment } from "./AddHostDialog";
+
+/** The commands that enroll an endpoint with a new token; the token is never shown again. */
+export function EnrollmentInstructions({ enrollment }: { enrollment: CreatedEnrollment }) {
+  return (
+    <div className="space-y-4" data-testid="enrollment-instructions">
+      <Alert tone="warning" title="Copy it now">
+        The token in these commands is shown once and expires at{" "}
+        <span data-testid="enrollment-expires">{formatDateTime(enrollment.expiresAt)}</span>. It
+        enrolls one host.
+      </Alert>
+      <section className="space-y-1.5">
+        <h3 className="text-sm font-medium text-slate-800 dark:text-slate-200">
+          On a Linux endpoint, as root
+        </h3>
+        <p className="text-xs text-slate-500 dark:text-slate-400">
+          Installs the agent as a systemd service, enrolls it and starts it.
+        </p>
+        <CopyBox
+          value={enrollment.installCommand}
+          label="install command"
+          data-testid="install-command"
+        />
+      </section>
+      <section className="space-y-1.5">
+        <h3 className="text-sm font-medium text-slate-800 dark:text-slate-200">
+          Or by hand, on any OS
+        </h3>
+        <p className="text-xs text-slate-500 dark:text-slate-400">
+          Download the agent from{" "}
+          <span className="font-mono">{enrollment.serverUrl}/agent/agent.mjs</span> (it needs
+          Node.js 20 or newer and restic), enroll it with this command, then keep{" "}
+          <span className="font-mono">node agent.mjs run</span> running as a service.
+        </p>
+        <CopyBox
+          value={enrollment.enrollCommand}
+          label="enroll command"
+          data-testid="enroll-command"
+        />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { Alert } from "../../components/ui/Alert";
+import { Card } from "../../components/ui/Card";
+import { describeError } from "../../lib/errors";
+import { useTRPC } from "../../lib/trpc";
+import { JobsTable } from "../jobs/JobsTable";
+import { pollWhileActive } from "../jobs/polling";
+
+export function HostRecentJobs({ hostId }: { hostId: string }) {
+  const trpc = useTRPC();
+  const jobs = useQuery(
+    trpc.jobs.list.queryOptions(
+      { hostId, limit: 10 },
+      { refetchInterval: (query) => pollWhileActive(query.state.data?.items) },
+    ),
+  );
+  const items = jobs.data?.items ?? [];
+
+  return (
+    <section className="space-y-3" data-testid="host-jobs">
+      <div className="flex items-baseline justify-between gap-4">
+        <h2 className="text-base font-semibold text-slate-900 dark:text-white">Recent jobs</h2>
+        {items.length > 0 ? (
+          <Link
+            to={`/jobs?host=${hostId}`}
+            className="text-sm text-teal-700 hover:underline dark:text-teal-300"
+          >
+            All jobs of this host
+          </Link>
+        ) : null}
+      </div>
+      {jobs.error ? <Alert tone="error">{describeError(jobs.error).message}</Alert> : null}
+      {jobs.isPending ? <p className="text-sm text-slate-500">Loading jobs…</p> : null}
+      {jobs.data && items.length === 0 ? (
+        <Card>
+          <p className="text-sm text-slate-500 dark:text-slate-400">
+            No jobs have run on this host yet.
+          </p>
+        </Card>
+      ) : null}
+      {items.length > 0 ? <JobsTable jobs={items} showHost={false} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+import { useQuery } from "@tanstack/react-query";
+import { Plus, Server } from "lucide-react";
+import { useState } from "react";
+import { Alert } from "../../components/ui/Alert";
+import { Button } from "../../components/ui/Button";
+import { EmptyState } from "../../components/ui/EmptyState";
+import { PageHeader } from "../../components/ui/PageHeader";
+import { describeError } from "../../lib/errors";
+import { useRoleAtLeast } from "../../lib/session";
+import { useTRPC } from "../../lib/trpc";
+import { AddHostDialog } from "./AddHostDialog";
+import { EnrollmentsCard } from "./EnrollmentsCard";
+import { HostsTable } from "./HostsTable";
+
+/** Online flags change as agents come and go; the list follows them at this pace. */
+const REFRESH_MS = 5000;
+
+export function HostsPage() {
+  const trpc = useTRPC();
+  const isAdmin = useRoleAtLeast("admin");
+  const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, { refetchInterval: REFRESH_MS }));
+  const [adding, setAdding] = useState(false);
+
+  return (
+    <div data-testid="page-hosts" className="space-y-6">
+      <PageHeader
+        title="Hosts"
+        description="The endpoints whose files you back up."
+        actions={
+          isAdmin ? (
+            <Button variant="primary" data-testid="add-host" onClick={() => setAdding(true)}>
+              <Plus className="size-4" aria-hidden />
+              Add host
+            </Button>
+          ) : null
+        }
+      />
+      {hosts.error ? <Alert tone="error">{describeError(hosts.error).message}</Alert> : null}
+      {hosts.isPending ? <p className="text-sm text-slate-500">Loading hosts…</p> : null}
+      {hosts.data?.length === 0 ? (
+        <EmptyState icon={Server} title="No hosts enrolled">
+          {isAdmin
+            ? "Choose “Add host” to get a one-line install command, then run it on the endpoint. The host appears here once its agent connects, with its status, OS, agent and restic versions and its last backup."
+            : "An admin adds hosts by running a one-line install command on each endpoint. They appear here with their status, OS, agent and restic versions and their last backup."}
+        </EmptyState>
+      ) : null}
+      {hosts.data && hosts.data.length > 0 ? <HostsTable hosts={hosts.data} /> : null}
+      {isAdmin ? <EnrollmentsCard /> : null}
+      {isAdmin ? <AddHostDialog open={adding} onClose={() => setAdding(false)} /> : null}
+    </div>
+  );
+}

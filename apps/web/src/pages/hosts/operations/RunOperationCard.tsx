@@ -1,0 +1,131 @@
+import { type TJobKind, ZJobKind } from "@restic-manager/contracts";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Play } from "lucide-react";
+import { type FormEvent, useState } from "react";
+import { Link, useNavigate } from "react-router";
+import { Alert } from "../../../components/ui/Alert";
+import { Button } from "../../../components/ui/Button";
+import { Card } from "../../../components/ui/Card";
+import { SelectField } from "../../../components/ui/Field";
+import { describeError } from "../../../lib/errors";
+import type { FieldErrors } from "../../../lib/forms";
+import { useTRPC } from "../../../lib/trpc";
+import { OPERATIONS } from "./kinds";
+import { OperationFields } from "./OperationFields";
+import { initialValues, toJobParams } from "./params";
+
+const KIND_OPTIONS = Object.entries(OPERATIONS).map(([kind, spec]) => ({
+  value: kind,
+  label: spec.label,
+}));
+
+/** Starts any restic operation on one host; the new job's page shows how it goes. */
+export function RunOperationCard({ hostId }: { hostId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const repositories = useQuery(trpc.repositories.list.queryOptions());
+  const [kind, setKind] = useState<TJobKind>("backup");
+  const [repositoryId, setRepositoryId] = useState("");
+  const [values, setValues] = useState(() => initialValues("backup"));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const spec = OPERATIONS[kind];
+  const needsRepository = kind !== "version";
+  const repositoryOptions = (repositories.data ?? []).map((r) => ({ value: r.id, label: r.name }));
+  const chosenRepository = repositoryId || repositoryOptions[0]?.value || "";
+
+  const create = useMutation(
+    trpc.jobs.create.mutationOptions({
+      onSuccess: ({ id }) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
+        navigate(`/jobs/${id}`);
+      },
+      onError: (error) => setErrors(describeError(error).fieldErrors),
+    }),
+  );
+
+  const chooseKind = (value: string) => {
+    const parsed = ZJobKind.safeParse(value);
+    if (!parsed.success) return;
+    setKind(parsed.data);
+    setValues(initialValues(parsed.data));
+    setErrors({});
+    create.reset();
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const checked = toJobParams(kind, values);
+    const repositoryError: FieldErrors =
+      needsRepository && !chosenRepository ? { repositoryId: "Choose a repository" } : {};
+    const found = { ...(checked.ok ? {} : checked.errors), ...repositoryError };
+    setErrors(found);
+    if (!checked.ok || Object.keys(found).length > 0) return;
+    create.mutate({
+      hostId,
+      repositoryId: needsRepository ? chosenRepository : undefined,
+      params: checked.data,
+    });
+  };
+
+  const formError = errors[""] ?? errors.params;
+  return (
+    <Card title="Run an operation" description={spec.description} data-testid="run-operation">
+      <form onSubmit={onSubmit} noValidate className="space-y-5" data-testid="operation-form">
+        {create.error ? (
+          <Alert tone="error" data-testid="form-error">
+            {describeError(create.error).message}
+          </Alert>
+        ) : null}
+        {formError ? (
+          <Alert tone="error" data-testid="op-form-error">
+            {formError}
+          </Alert>
+        ) : null}
+        <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          <SelectField
+            label="Operation"
+            options={KIND_OPTIONS}
+            value={kind}
+            onChange={(event) => chooseKind(event.target.value)}
+            data-testid="op-kind"
+          />
+          {needsRepository ? (
+            <SelectField
+              label="Repository"
+              options={repositoryOptions}
+              value={chosenRepository}
+              disabled={repositoryOptions.length === 0}
+              onChange={(event) => setRepositoryId(event.target.value)}
+              error={errors.repositoryId}
+              hint={
+                repositories.data?.length === 0 ? (
+                  <>
+                    No repositories yet:{" "}
+                    <Link to="/repositories" className="text-teal-700 underline dark:text-teal-300">
+                      add one
+                    </Link>{" "}
+                    first.
+                  </>
+                ) : undefined
+              }
+              data-testid="op-repository"
+            />
+          ) : null}
+        </div>
+        {spec.fields.length > 0 ? (
+          <OperationFields
+            fields={spec.fields}
+            values={values}
+            errors={errors}
+            onChange={(name, value) => setValues((current) => ({ ...current, [name]: value }))}
+          />
+        ) : null}
+        <Button type="submit" variant="primary" disabled={create.isPending} data-testid="op-submit">
+          <Play className="size-4" aria-hidden />
+          {create.isPending ? "Starting…" : "Run"}
+        </Button>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,301 @@
+import { STATS_MODES, type TJobKind } from "@restic-manager/contracts";
+import {
+  checkbox,
+  lines,
+  type OperationField,
+  type OperationSpec,
+  SNAPSHOT_HINT,
+  snapshotFilters,
+  text,
+} from "./fields";
+
+const KEEP_HINT = "A number or “unlimited”.";
+
+function keep(period: string, label: string): OperationField {
+  return {
+    name: `policy.keep${period}`,
+    label,
+    control: "keep",
+    hint: KEEP_HINT,
+    section: "Retention",
+  };
+}
+
+function snapshot(name: string, label: string, initial = "latest"): OperationField {
+  return text(name, label, { initial, hint: SNAPSHOT_HINT });
+}
+
+const GROUP_BY_OPTIONS = [
+  { value: "", label: "Host and paths (restic's default)" },
+  { value: "host", label: "Host" },
+  { value: "host,tags", label: "Host and tags" },
+  { value: "host,paths,tags", label: "Host, paths and tags" },
+  { value: "paths", label: "Paths" },
+  { value: "tags", label: "Tags" },
+  { value: "none", label: "No grouping" },
+];
+
+const BACKUP_FIELDS: OperationField[] = [
+  lines("paths", "Paths to back up", {
+    section: "What",
+    placeholder: "/home\n/etc",
+    hint: "Files or directories on the host, one per line.",
+  }),
+  lines("excludes", "Exclude patterns", { section: "What", placeholder: "*.tmp\n/home/*/.cache" }),
+  lines("iexcludes", "Exclude patterns, ignoring case", { section: "What" }),
+  lines("excludeIfPresent", "Skip directories containing", {
+    section: "What",
+    placeholder: ".nobackup",
+    hint: "A file name, one per line: directories holding it are left out.",
+  }),
+  text("excludeLargerThan", "Skip files larger than", { section: "What", placeholder: "2G" }),
+  checkbox("oneFileSystem", "Stay on one file system", {
+    section: "What",
+    hint: "Do not cross into other mounts.",
+  }),
+  checkbox("excludeCaches", "Skip cache directories", {
+    section: "What",
+    hint: "Directories with a CACHEDIR.TAG file.",
+  }),
+  lines("tags", "Tags", { section: "Snapshot", placeholder: "daily" }),
+  text("host", "Host name in the snapshot", {
+    section: "Snapshot",
+    placeholder: "the host's own name",
+  }),
+  text("parent", "Parent snapshot", {
+    section: "Snapshot",
+    hint: "Leave empty to let restic choose.",
+  }),
+  {
+    name: "compression",
+    label: "Compression",
+    control: "select",
+    section: "Snapshot",
+    options: [
+      { value: "", label: "Repository default" },
+      { value: "auto", label: "auto" },
+      { value: "off", label: "off" },
+      { value: "max", label: "max" },
+    ],
+  },
+  {
+    name: "limitUpload",
+    label: "Limit upload (KiB/s)",
+    control: "number",
+    section: "Run",
+    placeholder: "no limit",
+  },
+  checkbox("dryRun", "Dry run", {
+    section: "Run",
+    hint: "Show what would be saved; store nothing.",
+  }),
+  checkbox("skipIfUnchanged", "Skip the snapshot when nothing changed", { section: "Run" }),
+  checkbox("useFsSnapshot", "Use a VSS snapshot", {
+    section: "Run",
+    hint: "Windows only: reads open files consistently.",
+  }),
+];
+
+const FORGET_FIELDS: OperationField[] = [
+  keep("Last", "Keep last"),
+  keep("Hourly", "Keep hourly"),
+  keep("Daily", "Keep daily"),
+  keep("Weekly", "Keep weekly"),
+  keep("Monthly", "Keep monthly"),
+  keep("Yearly", "Keep yearly"),
+  text("policy.keepWithin", "Keep within", {
+    section: "Retention",
+    placeholder: "30d",
+    hint: "Everything newer than this, e.g. 7d, 2m, 1y6m.",
+  }),
+  lines("policy.keepTags", "Keep snapshots tagged", { section: "Retention" }),
+  ...snapshotFilters("Which snapshots"),
+  {
+    name: "groupBy",
+    label: "Group by",
+    control: "groupBy",
+    section: "Which snapshots",
+    options: GROUP_BY_OPTIONS,
+    hint: "The policy applies to each group separately.",
+  },
+  lines("snapshotIds", "Also forget these snapshots", {
+    section: "Which snapshots",
+    hint: "Snapshot ids, one per line.",
+  }),
+  checkbox("dryRun", "Dry run", { section: "Run", hint: "Only show what would be removed." }),
+  checkbox("prune", "Prune afterwards", { section: "Run", hint: "Free the space right away." }),
+];
+
+export const OPERATIONS: Record<TJobKind, OperationSpec> = {
+  backup: {
+    label: "Backup",
+    description: "Back up files from this host into a new snapshot.",
+    fields: BACKUP_FIELDS,
+  },
+  snapshots: {
+    label: "List snapshots",
+    description: "The snapshots in the repository, optionally filtered.",
+    fields: [
+      ...snapshotFilters("Filters"),
+      {
+        name: "latest",
+        label: "Only the latest",
+        control: "number",
+        section: "Filters",
+        hint: "The last N per host and path set.",
+      },
+    ],
+  },
+  restore: {
+    label: "Restore",
+    description: "Restore files from a snapshot onto this host.",
+    fields: [
+      snapshot("snapshotId", "Snapshot"),
+      text("target", "Restore into", {
+        placeholder: "/srv/restore",
+        hint: "A directory on this host.",
+      }),
+      lines("includes", "Only these paths", { placeholder: "/home/alice" }),
+      lines("excludes", "Leave out these paths", {
+        hint: "Either includes or excludes, not both.",
+      }),
+      {
+        name: "overwrite",
+        label: "Overwrite existing files",
+        control: "select",
+        options: [
+          { value: "", label: "restic's default (always)" },
+          { value: "always", label: "always" },
+          { value: "if-changed", label: "if changed" },
+          { value: "if-newer", label: "if newer" },
+          { value: "never", label: "never" },
+        ],
+      },
+      {
+        name: "limitDownload",
+        label: "Limit download (KiB/s)",
+        control: "number",
+        placeholder: "no limit",
+      },
+      checkbox("delete", "Delete files not in the snapshot", {
+        hint: "Makes the target match it.",
+      }),
+      checkbox("verify", "Verify restored files"),
+      checkbox("dryRun", "Dry run", { hint: "Show what would be restored; write nothing." }),
+    ],
+  },
+  forget: {
+    label: "Forget",
+    description: "Remove snapshots by a retention policy or by id; prune to free their space.",
+    fields: FORGET_FIELDS,
+  },
+  prune: {
+    label: "Prune",
+    description: "Delete data that no snapshot refers to any more.",
+    fields: [
+      text("maxUnused", "Unused space to tolerate", {
+        placeholder: "5%",
+        hint: "A percentage, a size or unlimited.",
+      }),
+      text("maxRepackSize", "Repack at most", { placeholder: "10G" }),
+      checkbox("repackCacheableOnly", "Repack only metadata"),
+      checkbox("dryRun", "Dry run", { hint: "Only show what would be deleted." }),
+    ],
+  },
+  check: {
+    label: "Check",
+    description: "Verify the repository's structure and, optionally, read back its data.",
+    fields: [
+      text("readDataSubset", "Read a subset of the data", {
+        placeholder: "10%",
+        hint: "n/t (part n of t), x% or a size such as 500M.",
+      }),
+      checkbox("readData", "Read all data", { hint: "Downloads the whole repository." }),
+      checkbox("withCache", "Use the local cache"),
+    ],
+  },
+  stats: {
+    label: "Statistics",
+    description: "Sizes and counts for the repository or the chosen snapshots.",
+    fields: [
+      {
+        name: "mode",
+        label: "Mode",
+        control: "select",
+        initial: "restore-size",
+        options: STATS_MODES.map((mode) => ({ value: mode, label: mode })),
+      },
+      lines("snapshotIds", "Snapshots", { hint: "Ids or latest, one per line; empty: all." }),
+      ...snapshotFilters("Filters"),
+    ],
+  },
+  ls: {
+    label: "List files",
+    description: "The files and directories in a snapshot.",
+    fields: [
+      snapshot("snapshotId", "Snapshot"),
+      lines("paths", "Directories", { hint: "One per line; empty lists the whole snapshot." }),
+      checkbox("recursive", "Include subdirectories"),
+    ],
+  },
+  diff: {
+    label: "Compare snapshots",
+    description: "What changed between two snapshots.",
+    fields: [
+      snapshot("from", "From snapshot", ""),
+      snapshot("to", "To snapshot"),
+      checkbox("metadata", "Include metadata-only changes"),
+    ],
+  },
+  dump: {
+    label: "Dump a file",
+    description: "Write a file (or a directory, as an archive) from a snapshot to this host.",
+    fields: [
+      snapshot("snapshotId", "Snapshot"),
+      text("path", "Path in the snapshot", { placeholder: "/etc/hosts" }),
+      {
+        name: "archive",
+        label: "Archive format",
+        control: "select",
+        options: [
+          { value: "", label: "None (a single file)" },
+          { value: "tar", label: "tar" },
+          { value: "zip", label: "zip" },
+        ],
+      },
+      text("target", "Write to", {
+        placeholder: "/tmp/hosts.restored",
+        hint: "A file on this host that does not exist yet.",
+      }),
+    ],
+  },
+  unlock: {
+    label: "Unlock",
+    description: "Remove stale locks left behind by restic processes that died.",
+    fields: [
+      checkbox("removeAll", "Remove all locks", {
+        hint: "Only when no other restic uses the repository.",
+      }),
+    ],
+  },
+  init: {
+    label: "Initialise repository",
+    description: "Create the repository. Run it once, before the first backup.",
+    fields: [],
+  },
+  "cat-config": {
+    label: "Repository config",
+    description: "The repository's id and format version.",
+    fields: [],
+  },
+  "list-locks": {
+    label: "List locks",
+    description: "The locks currently held on the repository.",
+    fields: [],
+  },
+  version: {
+    label: "restic version",
+    description: "The restic version installed on this host.",
+    fields: [],
+  },
+};

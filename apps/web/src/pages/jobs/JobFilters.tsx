@@ -1,0 +1,82 @@
+import { JOB_KINDS } from "@restic-manager/contracts";
+import { useQuery } from "@tanstack/react-query";
+import type { FormEvent } from "react";
+import { Button } from "../../components/ui/Button";
+import { SelectField, TextField } from "../../components/ui/Field";
+import { useFormValues } from "../../lib/forms";
+import { JOB_STATES } from "../../lib/jobs";
+import { useTRPC } from "../../lib/trpc";
+import { EMPTY_FILTERS, type JobFilterValues } from "./filters";
+
+const KIND_OPTIONS = [
+  { value: "", label: "Any kind" },
+  ...JOB_KINDS.map((kind) => ({ value: kind, label: kind })),
+];
+const STATE_OPTIONS = [
+  { value: "", label: "Any state" },
+  ...JOB_STATES.map((state) => ({ value: state, label: state })),
+];
+
+interface JobFiltersProps {
+  initial: JobFilterValues;
+  onApply: (values: JobFilterValues) => void;
+}
+
+export function JobFilters({ initial, onApply }: JobFiltersProps) {
+  const trpc = useTRPC();
+  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const { values, bind, setValues } = useFormValues(initial);
+  const hostOptions = [
+    { value: "", label: "Any host" },
+    ...(hosts.data ?? []).map((host) => ({ value: host.id, label: host.name })),
+  ];
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    onApply(values);
+  };
+
+  return (
+    <form
+      onSubmit={onSubmit}
+      data-testid="job-filters"
+      className="mb-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
+    >
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
+        <SelectField
+          label="Host"
+          options={hostOptions}
+          data-testid="filter-host"
+          {...bind("host")}
+        />
+        <SelectField
+          label="Kind"
+          options={KIND_OPTIONS}
+          data-testid="filter-kind"
+          {...bind("kind")}
+        />
+        <SelectField
+          label="State"
+          options={STATE_OPTIONS}
+          data-testid="filter-state"
+          {...bind("state")}
+        />
+        <TextField label="From" type="date" data-testid="filter-from" {...bind("from")} />
+        <TextField label="To" type="date" data-testid="filter-to" {...bind("to")} />
+      </div>
+      <div className="mt-4 flex gap-2">
+        <Button type="submit" variant="primary" data-testid="filter-apply">
+          Apply filters
+        </Button>
+        <Button
+          onClick={() => {
+            setValues(EMPTY_FILTERS);
+            onApply(EMPTY_FILTERS);
+          }}
+        >
+          Clear
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,51 @@
+import { useQuery } from "@tanstack/react-query";
+import { Database, Plus } from "lucide-react";
+import { useState } from "react";
+import { Alert } from "../../components/ui/Alert";
+import { Button } from "../../components/ui/Button";
+import { EmptyState } from "../../components/ui/EmptyState";
+import { PageHeader } from "../../components/ui/PageHeader";
+import { describeError } from "../../lib/errors";
+import { useRoleAtLeast } from "../../lib/session";
+import { useTRPC } from "../../lib/trpc";
+import { AddRepositoryDialog } from "./AddRepositoryDialog";
+import { RepositoriesTable } from "./RepositoriesTable";
+
+export function RepositoriesPage() {
+  const trpc = useTRPC();
+  const isAdmin = useRoleAtLeast("admin");
+  const repositories = useQuery(trpc.repositories.list.queryOptions());
+  const [adding, setAdding] = useState(false);
+
+  return (
+    <div data-testid="page-repositories" className="space-y-6">
+      <PageHeader
+        title="Repositories"
+        description="Where the backups are stored. Passwords and credentials are kept encrypted and never shown."
+        actions={
+          isAdmin ? (
+            <Button variant="primary" data-testid="add-repository" onClick={() => setAdding(true)}>
+              <Plus className="size-4" aria-hidden />
+              Add repository
+            </Button>
+          ) : null
+        }
+      />
+      {repositories.error ? (
+        <Alert tone="error">{describeError(repositories.error).message}</Alert>
+      ) : null}
+      {repositories.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
+      {repositories.data?.length === 0 ? (
+        <EmptyState icon={Database} title="No repositories yet">
+          {isAdmin
+            ? "Add the restic repositories your hosts back up to, such as a rest-server in append-only mode. Then run “Initialise repository” from a host to create it."
+            : "An admin adds the restic repositories your hosts back up to; they appear here."}
+        </EmptyState>
+      ) : null}
+      {repositories.data && repositories.data.length > 0 ? (
+        <RepositoriesTable repositories={repositories.data} canDelete={isAdmin} />
+      ) : null}
+      {isAdmin ? <AddRepositoryDialog open={adding} onClose={() => setAdding(false)} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,122 @@
+import type { Page } from "@playwright/test";
+import { query, setupAdmin } from "../support/api";
+import { ADMIN, expect, sessionCookie, signIn } from "../support/fixtures";
+import { test, writeRandomTree } from "../support/fleet";
+
+/**
+ * restic counts data as done once it is packed, not once it is uploaded, so a backup only
+ * shows steady progress when there is more data than the packs in flight: small packs
+ * (RESTIC_PACK_SIZE=4, set on the repository) and ~100 MiB at 8 MiB/s take about ten seconds.
+ */
+const TREE = { files: 24, bytesEach: 4 * 1024 * 1024 };
+const LIMIT_UPLOAD_KIB = "8192";
+const JOB_TIMEOUT_MS = 30_000;
+
+async function runOperation(page: Page, kind: string, fill: Record<string, string> = {}) {
+  await page.getByTestId("op-kind").selectOption(kind);
+  for (const [field, value] of Object.entries(fill)) {
+    await page.getByTestId(`op-field-${field}`).fill(value);
+  }
+  await page.getByTestId("op-submit").click();
+  await expect(page).toHaveURL(/\/jobs\/[^/]+$/);
+  return page.url().split("/").at(-1) ?? "";
+}
+
+async function expectJobState(page: Page, state: string) {
+  await expect(page.getByTestId("page-job")).toHaveAttribute("data-state", state, {
+    timeout: JOB_TIMEOUT_MS,
+  });
+}
+
+/** Reads the live bar until a later reading is larger than an earlier one. */
+async function expectProgressToGrow(page: Page) {
+  const bar = page.getByTestId("job-progress");
+  const readings: number[] = [];
+  await expect
+    .poll(
+      async () => {
+        const value = await bar.getAttribute("aria-valuenow", { timeout: 200 }).catch(() => null);
+        if (value !== null) readings.push(Number(value));
+        return readings.some((earlier, i) =>
+          readings.slice(i + 1).some((later) => later > earlier),
+        );
+      },
+      { timeout: JOB_TIMEOUT_MS, intervals: [200] },
+    )
+    .toBe(true);
+  return readings;
+}
+
+test("an admin enrolls a real agent, initialises a repository, watches a backup and lists its snapshot", async ({
+  page,
+  server,
+  fleet,
+}) => {
+  test.setTimeout(90_000);
+  await setupAdmin(server.url, ADMIN);
+  const restServer = await fleet.startRestServer();
+  await signIn(page, ADMIN);
+
+  // A repository on the rest-server, created in the UI; its password is never shown again.
+  await page.getByTestId("nav-repositories").click();
+  await page.getByTestId("add-repository").click();
+  await page.getByTestId("repo-name").fill("office");
+  await page.getByTestId("repo-url").fill(`rest:${restServer}/host1`);
+  await page.getByTestId("repo-password").fill("repository password 1");
+  await page.getByTestId("repo-env").fill("RESTIC_PACK_SIZE=4");
+  await page.getByTestId("repo-submit").click();
+  const repoRow = page.locator('[data-testid="repository-row"][data-repo-name="office"]');
+  await expect(repoRow.getByTestId("repository-url")).toHaveText(`rest:${restServer}/host1`);
+  expect(await page.content()).not.toContain("repository password 1");
+
+  // Add host: the install command carries a one-time token; a real agent enrolls with it.
+  await page.getByTestId("nav-hosts").click();
+  await page.getByTestId("add-host").click();
+  await page.getByTestId("enrollment-submit").click();
+  const command = (await page.getByTestId("install-command").textContent()) ?? "";
+  const token = /RM_ENROLL_TOKEN=(\S+)/.exec(command)?.[1] ?? "";
+  expect(token).not.toBe("");
+  await page.getByTestId("add-host-done").click();
+  fleet.startAgent(await fleet.enrollAgent(server.url, token));
+
+  const hostRow = page.getByTestId("host-row");
+  await expect(hostRow.getByTestId("host-status")).toHaveAttribute("data-status", "online", {
+    timeout: 20_000,
+  });
+  await expect(hostRow.getByTestId("host-restic-version")).toHaveText("0.18.0");
+
+  // init, from the host page.
+  await hostRow.getByTestId("host-link").click();
+  await expect(page.getByTestId("page-host")).toBeVisible();
+  await runOperation(page, "init");
+  await expectJobState(page, "succeeded");
+
+  // A throttled backup: the bar moves while it runs, then the summary names the snapshot.
+  const tree = await fleet.tempDir("rm-e2e-tree-");
+  await writeRandomTree(tree, TREE.files, TREE.bytesEach);
+  await page.getByTestId("job-host-link").click();
+  const backupId = await runOperation(page, "backup", {
+    paths: tree,
+    limitUpload: LIMIT_UPLOAD_KIB,
+  });
+  const readings = await expectProgressToGrow(page);
+  expect(readings.length).toBeGreaterThanOrEqual(2);
+  await expectJobState(page, "succeeded");
+  const snapshotId = (await page.getByTestId("snapshot-id").textContent()) ?? "";
+  expect(snapshotId).toMatch(/^[0-9a-f]{64}$/);
+
+  // snapshots lists it; the result the page rendered is what the server kept.
+  await page.getByTestId("job-host-link").click();
+  await runOperation(page, "snapshots");
+  await expectJobState(page, "succeeded");
+  await expect(
+    page.locator(`[data-testid="snapshot-row"][data-snapshot-id="${snapshotId}"]`),
+  ).toBeVisible();
+
+  const session = await sessionCookie(page);
+  const backup = await query(server.url, "jobs.get", { id: backupId }, { session });
+  expect(backup.data).toMatchObject({
+    state: "succeeded",
+    result: { kind: "backup", snapshotId },
+  });
+});
