@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides npm packages, on Debian or Ubuntu:
-#   - Chromium (Debian's package) for Playwright;
+#   - Chromium (Debian's package) for Playwright, and curl;
 #   - restic 0.18, rest-server and ntfy, unpacked from Debian trixie's packages into .tools/bin,
 #     without adding an apt source to the system.
 # Safe to run again: what is already there is kept.
@@ -17,10 +17,14 @@ apt_update() {
   [ -n "$apt_updated" ] || { $sudo apt-get update -qq; apt_updated=1; }
 }
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "==> installing Chromium"
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v curl >/dev/null 2>&1 || missing="$missing curl" # the agent install test pipes curl into sh
+if [ -n "$missing" ]; then
+  echo "==> installing$missing"
   apt_update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
 fi
 
 have_tools() {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { linuxInstallScript } from "./agents/installScript.js";
+import { windowsInstallScript } from "./agents/windowsInstallScript.js";
 import type { AppDeps } from "./deps.js";
 import { appRouter } from "./router.js";
 import { createContextFactory } from "./trpc/context.js";
@@ -40,6 +41,9 @@ export function createHttpApp(deps: AppDeps): express.Express {
 
   app.get("/agent/install.sh", (_req, res) => {
     res.type("text/x-shellscript").send(linuxInstallScript(deps.config.publicUrl));
+  });
+  app.get("/agent/install.ps1", (_req, res) => {
+    res.type("text/plain").send(windowsInstallScript(deps.config.publicUrl));
   });
   const agentDir = deps.config.agentDir;
   app.get("/agent/agent.mjs", (_req, res) => {

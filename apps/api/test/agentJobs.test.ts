@@ -14,8 +14,8 @@ import {
   generateTree,
   TREE_CHANGES,
 } from "../../../packages/restic/test/support/tree.js";
-import { waitFor } from "../../../packages/restic/test/support/wait.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 /**

@@ -8,8 +8,8 @@ import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from "@trpc
 import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { waitFor } from "../../../packages/restic/test/support/wait.js";
 import type { AppRouter } from "../src/router.js";
+import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 const HELLO: TAgentHello = {

@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { waitFor } from "./support/wait.js";
 
 const apiDir = path.resolve(import.meta.dirname, "..");
 
@@ -26,20 +27,6 @@ function freshDataDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "rm-cli-"));
   copyFileSync(inject("templateDatabase"), path.join(dir, "restic-manager.db"));
   return dir;
-}
-
-async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe("restic-manager command line", () => {
@@ -86,12 +73,15 @@ describe("restic-manager command line", () => {
     try {
       const url = await waitFor(
         async () => /"url":"(http:[^"]+)"/.exec(server.output().stdout)?.[1],
-        "the server to log its address",
+        { timeoutMs: 20_000, what: "the server to log its address" },
       );
-      const health = await waitFor(async () => {
-        const response = await fetch(`${url}/healthz`);
-        return response.ok ? ((await response.json()) as unknown) : undefined;
-      }, "the server to answer /healthz");
+      const health = await waitFor(
+        async () => {
+          const response = await fetch(`${url}/healthz`);
+          return response.ok ? ((await response.json()) as unknown) : undefined;
+        },
+        { timeoutMs: 20_000, what: "the server to answer /healthz" },
+      );
       expect(health).toEqual({ status: "ok" });
 
       server.child.kill("SIGTERM");

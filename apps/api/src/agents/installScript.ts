@@ -10,13 +10,17 @@ export function linuxInstallScript(serverUrl: string): string {
 #   curl -fsSL ${serverUrl}/agent/install.sh | sudo RM_ENROLL_TOKEN=<token> sh
 # Optional: RM_AGENT_USER=<name> runs the agent as a dedicated system user that may read
 # (not write) every file, instead of root. Restores then need target directories it can write.
+# For packaging and tests: RM_INSTALL_ROOT=<dir> installs below that directory, and
+# RM_SYSTEMCTL=<command> replaces systemctl.
 set -eu
 
 SERVER=${quoted}
-PREFIX=/opt/restic-manager-agent
-CONFIG=/etc/restic-manager-agent/agent.json
-STATE=/var/lib/restic-manager-agent
-UNIT=/etc/systemd/system/restic-manager-agent.service
+ROOT=\${RM_INSTALL_ROOT:-}
+SYSTEMCTL=\${RM_SYSTEMCTL:-systemctl}
+PREFIX=$ROOT/opt/restic-manager-agent
+CONFIG=$ROOT/etc/restic-manager-agent/agent.json
+STATE=$ROOT/var/lib/restic-manager-agent
+UNIT=$ROOT/etc/systemd/system/restic-manager-agent.service
 
 fail() { echo "restic-manager agent: $*" >&2; exit 1; }
 
@@ -26,10 +30,10 @@ NODE=$(command -v node) || fail "Node.js >= 20 is required (apt-get install node
 "$NODE" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \\
   || fail "Node.js >= 20 is required; found $("$NODE" --version)"
 command -v restic >/dev/null 2>&1 || echo "note: restic is not on PATH yet; install it (apt-get install restic) before running jobs" >&2
-command -v systemctl >/dev/null 2>&1 || fail "systemd is required for the service"
+command -v "$SYSTEMCTL" >/dev/null 2>&1 || fail "systemd is required for the service"
 
-install -d -m 0755 "$PREFIX"
-install -d -m 0700 /etc/restic-manager-agent "$STATE"
+install -d -m 0755 "$PREFIX" "$(dirname "$UNIT")"
+install -d -m 0700 "$(dirname "$CONFIG")" "$STATE"
 curl -fsSL "$SERVER/agent/agent.mjs" -o "$PREFIX/agent.mjs.new"
 mv "$PREFIX/agent.mjs.new" "$PREFIX/agent.mjs"
 chmod 0755 "$PREFIX/agent.mjs"
@@ -45,7 +49,7 @@ EXTRA=""
 if [ -n "\${RM_AGENT_USER:-}" ]; then
   SERVICE_USER=$RM_AGENT_USER
   id "$SERVICE_USER" >/dev/null 2>&1 || useradd --system --home-dir "$STATE" --shell /usr/sbin/nologin "$SERVICE_USER"
-  chown -R "$SERVICE_USER" /etc/restic-manager-agent "$STATE"
+  chown -R "$SERVICE_USER" "$(dirname "$CONFIG")" "$STATE"
   EXTRA="AmbientCapabilities=CAP_DAC_READ_SEARCH
 CapabilityBoundingSet=CAP_DAC_READ_SEARCH"
 fi
@@ -72,8 +76,8 @@ NoNewPrivileges=yes
 WantedBy=multi-user.target
 UNIT
 
-systemctl daemon-reload
-systemctl enable --now restic-manager-agent
+"$SYSTEMCTL" daemon-reload
+"$SYSTEMCTL" enable --now restic-manager-agent
 echo "restic-manager agent installed and running; check it with:"
 echo "  $NODE $PREFIX/agent.mjs status --config $CONFIG"
 `;

@@ -15,6 +15,11 @@ export function installCommand(publicUrl: string, token: string): string {
   return `curl -fsSL ${publicUrl}/agent/install.sh | sudo RM_ENROLL_TOKEN=${token} sh`;
 }
 
+/** The same for Windows, in an elevated PowerShell. */
+export function windowsInstallCommand(publicUrl: string, token: string): string {
+  return `$env:RM_ENROLL_TOKEN = "${token}"; irm ${publicUrl}/agent/install.ps1 | iex`;
+}
+
 export const hostsRouter = router({
   list: viewerProcedure.query(({ ctx }) => listHosts(ctx.deps.db, ctx.deps.agents)),
 
@@ -51,6 +56,7 @@ export const hostsRouter = router({
         ...created,
         serverUrl: publicUrl,
         installCommand: installCommand(publicUrl, created.token),
+        windowsInstallCommand: windowsInstallCommand(publicUrl, created.token),
         enrollCommand: `node agent.mjs enroll --server ${publicUrl} --token ${created.token}`,
       };
     }),
