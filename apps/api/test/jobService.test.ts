@@ -1,0 +1,237 @@
+import { copyFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TAgentCommand } from "@restic-manager/contracts";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import { AgentRegistry } from "../src/agents/registry.js";
+import type { Actor } from "../src/auth/actor.js";
+import { type Db, openDatabase } from "../src/db.js";
+import { JobEventBus } from "../src/jobs/eventBus.js";
+import { JobService } from "../src/jobs/service.js";
+import { generateMasterKey, Keyring } from "../src/secrets/keyring.js";
+import { createRepository } from "../src/services/repositories.js";
+
+const ADMIN: Actor = {
+  type: "user",
+  userId: "u1",
+  username: "admin",
+  role: "admin",
+  sessionId: "s1",
+};
+const META = { ip: "127.0.0.1", userAgent: "test" };
+const MINUTE = 60_000;
+
+describe("JobService with a fake clock and a fake agent connection", () => {
+  let db: Db;
+  let now: number;
+  let registry: AgentRegistry;
+  let jobs: JobService;
+  let sent: TAgentCommand[];
+  let hostId: string;
+  let repositoryId: string;
+
+  function connect() {
+    const connection = {
+      hostId,
+      connectedAt: new Date(now),
+      send: (command: TAgentCommand) => sent.push(command),
+      close: () => undefined,
+    };
+    registry.register(connection);
+    return connection;
+  }
+
+  beforeEach(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rm-jobs-"));
+    copyFileSync(inject("templateDatabase"), path.join(dir, "db.sqlite"));
+    db = await openDatabase(path.join(dir, "db.sqlite"));
+    now = Date.parse("2026-11-28T12:00:00Z");
+    const clock = () => now;
+    const keyring = new Keyring([generateMasterKey()]);
+    registry = new AgentRegistry(clock);
+    sent = [];
+    jobs = new JobService({
+      db,
+      keyring,
+      registry,
+      bus: new JobEventBus(clock),
+      logger: pino({ level: "silent" }),
+      lostAfterMs: 10 * MINUTE,
+      now: clock,
+    });
+    hostId = (
+      await db.host.create({
+        data: { name: "web1", hostname: "web1", os: "linux", credentialHash: "x" },
+      })
+    ).id;
+    repositoryId = (
+      await createRepository(
+        { db, keyring },
+        { name: "r", url: "rest:http://u:secret@backup/r", password: "pw", env: { B2_KEY: "k" } },
+        ADMIN,
+        META,
+      )
+    ).id;
+  });
+  afterEach(() => db.$disconnect());
+
+  it("queues while the host is away and sends the job, with its credentials, when it connects", async () => {
+    const job = await jobs.create(
+      { hostId, repositoryId, params: { kind: "snapshots" } },
+      ADMIN,
+      META,
+    );
+    expect(job.state).toBe("queued");
+    expect(job.params).not.toContain("secret");
+    connect();
+    await jobs.dispatchQueued(hostId);
+    expect(sent).toEqual([
+      {
+        type: "job",
+        job: {
+          id: job.id,
+          params: { kind: "snapshots" },
+          repository: {
+            url: "rest:http://u:secret@backup/r",
+            password: "pw",
+            env: { B2_KEY: "k" },
+          },
+        },
+      },
+    ]);
+    expect((await db.job.findUniqueOrThrow({ where: { id: job.id } })).state).toBe("dispatched");
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "job.started" } });
+    expect(audit.actorName).toBe("admin");
+  });
+
+  it("marks a running job lost when its host stays away past the timeout, not before", async () => {
+    const connection = connect();
+    const job = await jobs.create({ hostId, repositoryId, params: { kind: "check" } }, ADMIN, META);
+    await jobs.started(hostId, { jobId: job.id, startedAt: new Date(now) });
+    registry.unregister(connection);
+
+    now += 9 * MINUTE;
+    expect(await jobs.sweepLost()).toBe(0);
+    now += 2 * MINUTE;
+    expect(await jobs.sweepLost()).toBe(1);
+    const lost = await db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(lost).toMatchObject({ state: "lost" });
+    expect(lost.error).toMatch(/did not come back/);
+
+    // The agent comes back with the real result: it replaces "lost".
+    connect();
+    await jobs.reconcile(hostId, {
+      running: [],
+      finished: [
+        {
+          jobId: job.id,
+          outcome: "succeeded",
+          exitCode: 0,
+          error: null,
+          finishedAt: new Date(now),
+        },
+      ],
+    });
+    expect((await db.job.findUniqueOrThrow({ where: { id: job.id } })).state).toBe("succeeded");
+  });
+
+  it("records a result once, however often it is delivered", async () => {
+    connect();
+    const job = await jobs.create(
+      { hostId, repositoryId, params: { kind: "unlock" } },
+      ADMIN,
+      META,
+    );
+    const result = {
+      jobId: job.id,
+      outcome: "succeeded" as const,
+      exitCode: 0,
+      error: null,
+      result: { kind: "unlock" as const, removedLocks: 1 },
+      finishedAt: new Date(now),
+    };
+    expect(await jobs.finished(hostId, result)).toEqual({ accepted: true });
+    expect(await jobs.finished(hostId, { ...result, outcome: "failed" })).toEqual({
+      accepted: false,
+    });
+    expect((await db.job.findUniqueOrThrow({ where: { id: job.id } })).state).toBe("succeeded");
+  });
+
+  it("keeps the first and the last log lines of a chatty job, within the bound", async () => {
+    connect();
+    const job = await jobs.create({ hostId, repositoryId, params: { kind: "check" } }, ADMIN, META);
+    for (let batch = 0; batch < 6; batch++) {
+      const lines = Array.from({ length: 500 }, (_, i) => ({
+        at: new Date(now),
+        stream: "stdout" as const,
+        line: `line ${batch * 500 + i}`,
+      }));
+      await jobs.log(hostId, { jobId: job.id, lines });
+    }
+    const kept = await db.jobLog.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" } });
+    expect(kept).toHaveLength(2000);
+    expect(kept[0]?.line).toBe("line 0");
+    expect(kept[199]?.line).toBe("line 199");
+    expect(kept[200]?.line).toBe("line 1200");
+    expect(kept.at(-1)?.line).toBe("line 2999");
+    expect((await db.job.findUniqueOrThrow({ where: { id: job.id } })).logLines).toBe(3000);
+  });
+
+  it("retries a failed job as a new one that remembers the first, and refuses to retry a success", async () => {
+    connect();
+    const job = await jobs.create({ hostId, repositoryId, params: { kind: "prune" } }, ADMIN, META);
+    await jobs.finished(hostId, {
+      jobId: job.id,
+      outcome: "failed",
+      exitCode: 1,
+      error: "boom",
+      finishedAt: new Date(now),
+    });
+    const retry = await jobs.retry(job.id, ADMIN, META);
+    expect(retry).toMatchObject({ retryOfId: job.id, createdByType: "retry", kind: "prune" });
+    expect((await db.job.findUniqueOrThrow({ where: { id: retry.id } })).state).toBe("dispatched");
+    expect(JSON.parse(retry.params)).toEqual({ kind: "prune" });
+    await jobs.finished(hostId, {
+      jobId: retry.id,
+      outcome: "succeeded",
+      exitCode: 0,
+      error: null,
+      finishedAt: new Date(now),
+    });
+    await expect(jobs.retry(retry.id, ADMIN, META)).rejects.toThrow(
+      /Only a failed, cancelled or lost job/,
+    );
+  });
+
+  it("cancels a queued job at once and asks the agent to stop a running one", async () => {
+    const queued = await jobs.create(
+      { hostId, repositoryId, params: { kind: "check" } },
+      ADMIN,
+      META,
+    );
+    await jobs.cancel(queued.id, ADMIN, META);
+    expect((await db.job.findUniqueOrThrow({ where: { id: queued.id } })).state).toBe("cancelled");
+
+    connect();
+    const running = await jobs.create(
+      { hostId, repositoryId, params: { kind: "check" } },
+      ADMIN,
+      META,
+    );
+    await jobs.started(hostId, { jobId: running.id, startedAt: new Date(now) });
+    await jobs.cancel(running.id, ADMIN, META);
+    expect(sent.at(-1)).toEqual({ type: "cancel", jobId: running.id });
+    expect(sent.some((c) => c.type === "job" && c.job.id === queued.id)).toBe(false);
+  });
+
+  it("refuses bad params with a clear error and stores nothing", async () => {
+    await expect(
+      jobs.create({ hostId, repositoryId, params: { kind: "backup", paths: [] } }, ADMIN, META),
+    ).rejects.toThrow(/At least one path is required/);
+    await expect(
+      jobs.create({ hostId, params: { kind: "snapshots" } }, ADMIN, META),
+    ).rejects.toThrow(/needs a repository/);
+    expect(await db.job.count()).toBe(0);
+  });
+});
