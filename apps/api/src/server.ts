@@ -70,6 +70,10 @@ export async function startServer(
   const deps = await buildDeps(config, logger);
   const app = createHttpApp(deps);
   const server = app.listen(config.port, config.host);
+  // Longer than clients' and proxies' idle timeouts, so the server never closes a kept-alive
+  // connection just as a client reuses it (which the client sees as a reset).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
