@@ -54,7 +54,10 @@ if ! have_tools; then
   install -m 0755 "$work/root/usr/bin/ntfy" "$bin/ntfy"
 fi
 
+# Report what is installed (no pipes into head: with pipefail a closed pipe fails the script).
 "$bin/restic" version
-"$bin/rest-server" --version 2>&1 | head -1
-echo "ntfy $("$bin/ntfy" --help 2>&1 | grep -oE "[0-9]+\.[0-9]+\.[0-9]+" | head -1)"
-chromium --version
+rest_server_version=$("$bin/rest-server" --version 2>&1 || true)
+echo "${rest_server_version%%$'\n'*}"
+ntfy_help=$("$bin/ntfy" --help 2>&1 || true)
+echo "ntfy $(echo "$ntfy_help" | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | sed -n 1p)"
+chromium --version 2>/dev/null || true

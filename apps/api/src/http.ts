@@ -8,12 +8,28 @@ import type { AppDeps } from "./deps.js";
 import { appRouter } from "./router.js";
 import { createContextFactory } from "./trpc/context.js";
 
-/** The HTTP surface: health, tRPC, and the built SPA. */
-export function createHttpApp(deps: AppDeps): express.Express {
+export interface HttpApp {
+  app: express.Express;
+  /** Ends every open event stream (browsers reconnect and resume), e.g. at shutdown. */
+  endStreams(): void;
+}
+
+/** The HTTP surface: health, tRPC (with server-sent events for subscriptions), the SPA. */
+export function createHttpApp(deps: AppDeps): HttpApp {
   const app = express();
   app.disable("x-powered-by");
   app.use(securityHeaders);
   app.use(requestLog(deps));
+
+  // Event streams never finish on their own, so shutdown has to end them itself.
+  const streams = new Set<Response>();
+  app.use((req, res, next) => {
+    if (req.headers.accept?.includes("text/event-stream")) {
+      streams.add(res);
+      res.on("close", () => streams.delete(res));
+    }
+    next();
+  });
 
   app.get("/healthz", async (_req, res) => {
     try {
@@ -64,7 +80,12 @@ export function createHttpApp(deps: AppDeps): express.Express {
       res.sendFile(path.join(webDir, "index.html"));
     });
   }
-  return app;
+  return {
+    app,
+    endStreams() {
+      for (const res of streams) res.destroy();
+    },
+  };
 }
 
 function securityHeaders(_req: Request, res: Response, next: NextFunction) {

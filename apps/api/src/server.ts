@@ -1,4 +1,5 @@
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { AGENT_LIMITS } from "@restic-manager/contracts";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
@@ -26,6 +27,32 @@ export interface RunningServer {
   deps: AppDeps;
   /** Stops taking requests, lets running ones finish (up to a grace period), closes the database. */
   close(): Promise<void>;
+}
+
+/**
+ * Which connections are serving a request. At shutdown the others (kept alive, or opened
+ * and never used) close at once, while requests in flight get to finish.
+ */
+function trackConnections(server: Server) {
+  const active = new Map<Socket, number>();
+  server.on("connection", (socket: Socket) => {
+    active.set(socket, 0);
+    socket.once("close", () => active.delete(socket));
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    active.set(socket, (active.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const left = (active.get(socket) ?? 1) - 1;
+      active.set(socket, left);
+      if (left === 0 && !server.listening) socket.destroy();
+    });
+  });
+  return {
+    closeIdle() {
+      for (const [socket, requests] of active) if (requests === 0) socket.destroy();
+    },
+  };
 }
 
 export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps> {
@@ -68,12 +95,13 @@ export async function startServer(
   logger = createLogger(config.logLevel),
 ): Promise<RunningServer> {
   const deps = await buildDeps(config, logger);
-  const app = createHttpApp(deps);
+  const { app, endStreams } = createHttpApp(deps);
   const server = app.listen(config.port, config.host);
   // Longer than clients' and proxies' idle timeouts, so the server never closes a kept-alive
   // connection just as a client reuses it (which the client sees as a reset).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -119,7 +147,8 @@ export async function startServer(
       deps.agents.closeAll("server shutting down");
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      endStreams();
+      connections.closeIdle();
       const grace = setTimeout(() => server.closeAllConnections(), 10_000);
       await closed;
       clearTimeout(grace);

@@ -94,6 +94,11 @@ export class JobEventBus {
     }
   }
 
+  /** How many watchers a job has right now. */
+  watcherCount(jobId: string): number {
+    return this.emitter.listenerCount(jobId);
+  }
+
   /** The last sequence number published for a job ("0" when none). */
   lastId(jobId: string): string {
     return String(this.channels.get(jobId)?.seq ?? 0);

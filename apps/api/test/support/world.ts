@@ -44,7 +44,7 @@ function makeClient(url: string, options: { bearer?: string; cookie?: string } =
           ...(jar.cookie ? { cookie: jar.cookie } : {}),
         }),
         fetch: async (input, init) => {
-          const response = await fetch(input, init);
+          const response = await fetchRetryingStaleConnections(input, init);
           for (const header of response.headers.getSetCookie()) {
             jar.setCookies.push(header);
             const [pair = ""] = header.split(";");
@@ -58,6 +58,20 @@ function makeClient(url: string, options: { bearer?: string; cookie?: string } =
   });
   jars.set(trpc, jar);
   return trpc;
+}
+
+/**
+ * fetch, retried once when a kept-alive connection turns out to be closed (the server it
+ * belonged to restarted): what browsers do on their own.
+ */
+async function fetchRetryingStaleConnections(input: string | URL | Request, init?: RequestInit) {
+  try {
+    return await fetch(input, init);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET") throw error;
+    return fetch(input, init);
+  }
 }
 
 const jars = new WeakMap<object, { cookie: string | undefined; setCookies: string[] }>();
