@@ -19,7 +19,7 @@ const chromiumArgs = [
 export default defineConfig({
   testDir: "tests",
   // Pictures of the main screens, for a person to look at: only with RM_E2E_SCREENSHOTS=1.
-  testIgnore: process.env.RM_E2E_SCREENSHOTS ? [] : ["**/screenshots.spec.ts"],
+  testIgnore: process.env.RM_E2E_SCREENSHOTS ? [] : ["**/screenshots*.spec.ts"],
   outputDir: "test-results",
   workers: 1,
   fullyParallel: false,

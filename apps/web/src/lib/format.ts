@@ -71,6 +71,11 @@ export function formatCount(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : count.format(value);
 }
 
+/** "1 snapshot", "3 snapshots": a count with its noun. */
+export function formatCountOf(value: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(value)} ${value === 1 ? singular : plural}`;
+}
+
 /** Sizes in binary units, as restic prints them: "512 B", "1.5 KiB", "3.20 GiB". */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "—";

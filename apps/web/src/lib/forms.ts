@@ -62,7 +62,10 @@ export function validateNested<S extends z.ZodType>(
   schema: S,
   values: unknown,
 ): Validation<z.output<S>> {
-  const result = schema.safeParse(values);
+  // A field left empty is missing from the values: say so rather than name a type.
+  const result = schema.safeParse(values, {
+    error: (issue) => (issue.input === undefined ? "Required" : undefined),
+  });
   if (result.success) return { ok: true, data: result.data };
   const errors: FieldErrors = {};
   for (const issue of result.error.issues) {

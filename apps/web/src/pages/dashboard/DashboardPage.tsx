@@ -50,7 +50,7 @@ export function DashboardPage() {
         </EmptyState>
       ) : (
         <>
-          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+          <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
             <StatCard
               label="Hosts online"
               value={hosts.data ? String(online) : "…"}

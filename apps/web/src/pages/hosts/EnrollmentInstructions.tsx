@@ -27,6 +27,19 @@ export function EnrollmentInstructions({ enrollment }: { enrollment: CreatedEnro
       </section>
       <section className="space-y-1.5">
         <h3 className="text-sm font-medium text-slate-800 dark:text-slate-200">
+          On a Windows endpoint, in PowerShell as Administrator
+        </h3>
+        <p className="text-xs text-slate-500 dark:text-slate-400">
+          Installs the agent to start at boot as SYSTEM, enrolls it and starts it.
+        </p>
+        <CopyBox
+          value={enrollment.windowsInstallCommand}
+          label="Windows install command"
+          data-testid="windows-install-command"
+        />
+      </section>
+      <section className="space-y-1.5">
+        <h3 className="text-sm font-medium text-slate-800 dark:text-slate-200">
           Or by hand, on any OS
         </h3>
         <p className="text-xs text-slate-500 dark:text-slate-400">

@@ -38,13 +38,13 @@ interface BackupFacts {
 /** The state of the host's latest backup and how long ago it ended, linking to that job. */
 export function LastBackup({ host }: { host: BackupFacts }) {
   if (!host.lastBackupState) {
-    return <span className="text-slate-500 dark:text-slate-400">none yet</span>;
+    return <span className="text-sm text-slate-500 dark:text-slate-400">none yet</span>;
   }
   const age = (
     <span title={host.lastBackupAt?.toLocaleString()}>{formatAge(host.lastBackupAt)}</span>
   );
   return (
-    <span className="inline-flex items-center gap-2" data-testid="host-last-backup">
+    <span className="inline-flex items-center gap-2 text-sm" data-testid="host-last-backup">
       <JobStateBadge state={host.lastBackupState} />
       {host.lastBackupJobId ? (
         <Link

@@ -10,7 +10,7 @@ export type HostDetail = RouterOutputs["hosts"]["get"];
 export function HostSummary({ host }: { host: HostDetail }) {
   return (
     <Card data-testid="host-summary">
-      <dl className="grid gap-x-6 gap-y-4 sm:grid-cols-2 lg:grid-cols-4">
+      <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-4">
         <Fact label="Agent">
           <span className="font-mono text-xs" data-testid="host-agent-version">
             {host.agentVersion}

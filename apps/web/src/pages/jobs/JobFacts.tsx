@@ -12,7 +12,7 @@ export function JobFacts({ job, state }: { job: JobDetail; state: string }) {
   const options = describeParams(job.params);
   return (
     <Card data-testid="job-facts">
-      <dl className="grid gap-x-6 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-4">
+      <dl className="grid grid-cols-2 gap-x-6 gap-y-4 text-sm lg:grid-cols-4">
         <Fact label="Host">
           <Link to={`/hosts/${job.hostId}`} className={LINK} data-testid="job-host-link">
             {job.hostName}

@@ -42,13 +42,15 @@ export function JobFilters({ initial, onApply }: JobFiltersProps) {
       data-testid="job-filters"
       className="mb-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
     >
-      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
-        <SelectField
-          label="Host"
-          options={hostOptions}
-          data-testid="filter-host"
-          {...bind("host")}
-        />
+      <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
+        <div className="col-span-2 lg:col-span-1">
+          <SelectField
+            label="Host"
+            options={hostOptions}
+            data-testid="filter-host"
+            {...bind("host")}
+          />
+        </div>
         <SelectField
           label="Kind"
           options={KIND_OPTIONS}

@@ -70,7 +70,7 @@ export function JobLog({
               <span className="shrink-0 text-slate-400 select-none dark:text-slate-500">
                 {formatClock(line.at)}
               </span>
-              <span className="min-w-0 break-all">{line.line}</span>
+              <span className="min-w-0 break-words">{line.line}</span>
             </div>
           ))}
         </div>

@@ -11,11 +11,17 @@ import { JobActions } from "./JobActions";
 import { JobFacts } from "./JobFacts";
 import { JobLog } from "./JobLog";
 import { JobProgressPanel } from "./JobProgressPanel";
+import { LiveIndicator } from "./LiveIndicator";
 import { JobResultView } from "./results/JobResultView";
 import { useJobLive } from "./useJobLive";
 
 /** Kinds whose restic run reports progress while it runs. */
 const WITH_PROGRESS = ["backup", "restore"];
+const ENDINGS: Record<string, { title: string; reason: string }> = {
+  failed: { title: "The job failed", reason: "No reason was reported." },
+  cancelled: { title: "The job was cancelled", reason: "It was stopped on request." },
+  lost: { title: "The job was lost", reason: "Its agent did not report how it ended." },
+};
 /** A fallback for browsers whose event stream is interrupted. */
 const ACTIVE_RELOAD_MS = 5000;
 
@@ -51,6 +57,7 @@ function JobView({ id }: { id: string }) {
   if (!job.data || !live.state) return <p className="text-sm text-slate-500">Loading job…</p>;
   const data = job.data;
   const result = parseResult(data.result);
+  const ending = live.active ? undefined : ENDINGS[live.state];
 
   return (
     <div data-testid="page-job" data-state={live.state} className="space-y-6">
@@ -60,6 +67,7 @@ function JobView({ id }: { id: string }) {
           <span className="flex flex-wrap items-center gap-2">
             <JobStateBadge state={live.state} />
             <span className="font-mono text-xs">{data.id}</span>
+            {live.active ? <LiveIndicator status={live.connection} /> : null}
           </span>
         }
         actions={<JobActions id={data.id} state={live.state} />}
@@ -68,9 +76,9 @@ function JobView({ id }: { id: string }) {
       {live.active && WITH_PROGRESS.includes(data.kind) ? (
         <JobProgressPanel kind={data.kind} progress={live.progress} rate={live.rate} />
       ) : null}
-      {data.error && !live.active ? (
-        <Alert tone="error" title="The job did not succeed" data-testid="job-error">
-          <span className="break-words whitespace-pre-wrap">{data.error}</span>
+      {ending ? (
+        <Alert tone="error" title={ending.title} data-testid="job-error">
+          <span className="break-words whitespace-pre-wrap">{live.error ?? ending.reason}</span>
         </Alert>
       ) : null}
       {result && !live.active ? (

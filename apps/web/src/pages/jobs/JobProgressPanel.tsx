@@ -40,7 +40,7 @@ export function JobProgressPanel({ kind, progress, rate }: JobProgressPanelProps
             {percent} %
           </span>
         </div>
-        <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-5">
+        <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm sm:grid-cols-3 lg:grid-cols-5">
           <Figure label="Files">
             {formatCount(view.filesDone)} / {formatCount(view.totalFiles)}
           </Figure>
@@ -54,7 +54,7 @@ export function JobProgressPanel({ kind, progress, rate }: JobProgressPanelProps
         {view.currentFiles.length > 0 ? (
           <div className="space-y-1">
             <p className="text-xs font-medium tracking-wide text-slate-500 uppercase dark:text-slate-400">
-              Current file
+              {view.currentFiles.length > 1 ? "Current files" : "Current file"}
             </p>
             {view.currentFiles.map((file) => (
               <p

@@ -7,19 +7,30 @@ import { type RouterOutputs, useTRPC } from "../../lib/trpc";
 
 export type JobDetail = RouterOutputs["jobs"]["get"];
 
-/** Progress samples kept to compute the transfer rate over the last few seconds. */
-const RATE_WINDOW_SECONDS = 10;
+/**
+ * The rate is taken over the last half minute of samples: restic counts data once packed,
+ * in bursts, so a shorter window swings between zero and far too much.
+ */
+const RATE_WINDOW_SECONDS = 30;
+const RATE_MIN_SPAN_SECONDS = 5;
 /** Live log lines kept in the page beyond what the server stored when the page loaded. */
 const MAX_LIVE_LINES = 5000;
 
 interface LiveJob {
   state: string | undefined;
+  error: string | null;
   progress: TResticProgress | undefined;
   samples: { bytes: number; seconds: number }[];
   lines: TLogLine[];
 }
 
-const NOTHING_YET: LiveJob = { state: undefined, progress: undefined, samples: [], lines: [] };
+const NOTHING_YET: LiveJob = {
+  state: undefined,
+  error: null,
+  progress: undefined,
+  samples: [],
+  lines: [],
+};
 
 function bytesOf(progress: TResticProgress): number {
   return progress.kind === "backup" ? progress.bytesDone : progress.bytesRestored;
@@ -37,7 +48,7 @@ function withSample(live: LiveJob, progress: TResticProgress): LiveJob {
 function rateOf(live: LiveJob, progress: TResticProgress | undefined): number | undefined {
   const first = live.samples.at(0);
   const last = live.samples.at(-1);
-  if (first && last && last.seconds > first.seconds) {
+  if (first && last && last.seconds - first.seconds >= RATE_MIN_SPAN_SECONDS) {
     return (last.bytes - first.bytes) / (last.seconds - first.seconds);
   }
   if (progress && progress.secondsElapsed > 0) return bytesOf(progress) / progress.secondsElapsed;
@@ -79,7 +90,7 @@ export function useJobLive(
         onData: ({ data: event }) => {
           switch (event.type) {
             case "state":
-              setLive((current) => ({ ...current, state: event.state }));
+              setLive((current) => ({ ...current, state: event.state, error: event.error }));
               void reload();
               return;
             case "progress":
@@ -112,6 +123,8 @@ export function useJobLive(
   return {
     state,
     active,
+    // Not every ending is stored with its reason; the event that announced it may carry one.
+    error: job?.error ?? live.error,
     progress,
     rate: rateOf(live, progress),
     lines,

@@ -46,7 +46,7 @@ export function RepositoriesTable({
           {repositories.map((repository) => (
             <tr key={repository.id} data-testid="repository-row" data-repo-name={repository.name}>
               <Td className="font-medium text-slate-900 dark:text-white">{repository.name}</Td>
-              <Td className="font-mono text-xs break-all" data-testid="repository-url">
+              <Td className="min-w-56 font-mono text-xs break-all" data-testid="repository-url">
                 {repository.displayUrl}
               </Td>
               <Td className="whitespace-nowrap">

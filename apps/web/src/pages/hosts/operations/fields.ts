@@ -12,6 +12,8 @@ export interface OperationField {
   initial?: string;
   /** Fields are drawn in groups under this heading. */
   section?: string;
+  /** Rarely needed: folded away under "More options". */
+  advanced?: boolean;
 }
 
 export interface OperationSpec {
@@ -45,11 +47,19 @@ export function checkbox(
 }
 
 /** The host / tag / path filters that select snapshots. */
-export function snapshotFilters(section: string): OperationField[] {
+export function snapshotFilters(section: string, advanced = false): OperationField[] {
   return [
-    lines("hosts", "Hosts", { section, hint: "Only snapshots of these hosts. One per line." }),
-    lines("tags", "Tags", { section, hint: "a,b matches snapshots with both. One per line." }),
-    lines("paths", "Paths", { section, hint: "Only snapshots of these paths. One per line." }),
+    lines("hosts", "Hosts", {
+      section,
+      advanced,
+      hint: "Only these hosts' snapshots. One per line.",
+    }),
+    lines("tags", "Tags", { section, advanced, hint: "a,b matches both tags. One per line." }),
+    lines("paths", "Paths", {
+      section,
+      advanced,
+      hint: "Only snapshots of these paths. One per line.",
+    }),
   ];
 }
 

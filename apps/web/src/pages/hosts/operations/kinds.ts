@@ -37,40 +37,35 @@ const GROUP_BY_OPTIONS = [
 
 const BACKUP_FIELDS: OperationField[] = [
   lines("paths", "Paths to back up", {
-    section: "What",
     placeholder: "/home\n/etc",
     hint: "Files or directories on the host, one per line.",
   }),
-  lines("excludes", "Exclude patterns", { section: "What", placeholder: "*.tmp\n/home/*/.cache" }),
-  lines("iexcludes", "Exclude patterns, ignoring case", { section: "What" }),
+  lines("excludes", "Exclude patterns", { placeholder: "*.tmp\n/home/*/.cache" }),
+  lines("tags", "Tags", { placeholder: "daily" }),
   lines("excludeIfPresent", "Skip directories containing", {
-    section: "What",
     placeholder: ".nobackup",
-    hint: "A file name, one per line: directories holding it are left out.",
+    hint: "A file name per line: directories holding it are left out.",
   }),
-  text("excludeLargerThan", "Skip files larger than", { section: "What", placeholder: "2G" }),
-  checkbox("oneFileSystem", "Stay on one file system", {
-    section: "What",
-    hint: "Do not cross into other mounts.",
-  }),
-  checkbox("excludeCaches", "Skip cache directories", {
-    section: "What",
-    hint: "Directories with a CACHEDIR.TAG file.",
-  }),
-  lines("tags", "Tags", { section: "Snapshot", placeholder: "daily" }),
+  {
+    name: "limitUpload",
+    label: "Limit upload (KiB/s)",
+    control: "number",
+    placeholder: "no limit",
+  },
+  checkbox("oneFileSystem", "Stay on one file system", { hint: "Do not cross into other mounts." }),
+  checkbox("dryRun", "Dry run", { hint: "Show what would be saved; store nothing." }),
+  lines("iexcludes", "Exclude patterns, ignoring case", { advanced: true }),
+  text("excludeLargerThan", "Skip files larger than", { advanced: true, placeholder: "2G" }),
   text("host", "Host name in the snapshot", {
-    section: "Snapshot",
+    advanced: true,
     placeholder: "the host's own name",
   }),
-  text("parent", "Parent snapshot", {
-    section: "Snapshot",
-    hint: "Leave empty to let restic choose.",
-  }),
+  text("parent", "Parent snapshot", { advanced: true, hint: "Empty: restic chooses." }),
   {
     name: "compression",
     label: "Compression",
     control: "select",
-    section: "Snapshot",
+    advanced: true,
     options: [
       { value: "", label: "Repository default" },
       { value: "auto", label: "auto" },
@@ -78,20 +73,13 @@ const BACKUP_FIELDS: OperationField[] = [
       { value: "max", label: "max" },
     ],
   },
-  {
-    name: "limitUpload",
-    label: "Limit upload (KiB/s)",
-    control: "number",
-    section: "Run",
-    placeholder: "no limit",
-  },
-  checkbox("dryRun", "Dry run", {
-    section: "Run",
-    hint: "Show what would be saved; store nothing.",
+  checkbox("excludeCaches", "Skip cache directories", {
+    advanced: true,
+    hint: "Directories with a CACHEDIR.TAG file.",
   }),
-  checkbox("skipIfUnchanged", "Skip the snapshot when nothing changed", { section: "Run" }),
+  checkbox("skipIfUnchanged", "No snapshot when nothing changed", { advanced: true }),
   checkbox("useFsSnapshot", "Use a VSS snapshot", {
-    section: "Run",
+    advanced: true,
     hint: "Windows only: reads open files consistently.",
   }),
 ];
@@ -108,22 +96,27 @@ const FORGET_FIELDS: OperationField[] = [
     placeholder: "30d",
     hint: "Everything newer than this, e.g. 7d, 2m, 1y6m.",
   }),
-  lines("policy.keepTags", "Keep snapshots tagged", { section: "Retention" }),
-  ...snapshotFilters("Which snapshots"),
+  checkbox("dryRun", "Dry run", { section: "Retention", hint: "Only show what would be removed." }),
+  checkbox("prune", "Prune afterwards", {
+    section: "Retention",
+    hint: "Free the space right away.",
+  }),
+  lines("policy.keepTags", "Keep snapshots tagged", { section: "Retention", advanced: true }),
+  ...snapshotFilters("Which snapshots", true),
   {
     name: "groupBy",
     label: "Group by",
     control: "groupBy",
     section: "Which snapshots",
+    advanced: true,
     options: GROUP_BY_OPTIONS,
     hint: "The policy applies to each group separately.",
   },
   lines("snapshotIds", "Also forget these snapshots", {
     section: "Which snapshots",
+    advanced: true,
     hint: "Snapshot ids, one per line.",
   }),
-  checkbox("dryRun", "Dry run", { section: "Run", hint: "Only show what would be removed." }),
-  checkbox("prune", "Prune afterwards", { section: "Run", hint: "Free the space right away." }),
 ];
 
 export const OPERATIONS: Record<TJobKind, OperationSpec> = {
@@ -163,6 +156,7 @@ export const OPERATIONS: Record<TJobKind, OperationSpec> = {
         name: "overwrite",
         label: "Overwrite existing files",
         control: "select",
+        advanced: true,
         options: [
           { value: "", label: "restic's default (always)" },
           { value: "always", label: "always" },
@@ -197,8 +191,8 @@ export const OPERATIONS: Record<TJobKind, OperationSpec> = {
         placeholder: "5%",
         hint: "A percentage, a size or unlimited.",
       }),
-      text("maxRepackSize", "Repack at most", { placeholder: "10G" }),
-      checkbox("repackCacheableOnly", "Repack only metadata"),
+      text("maxRepackSize", "Repack at most", { placeholder: "10G", advanced: true }),
+      checkbox("repackCacheableOnly", "Repack only metadata", { advanced: true }),
       checkbox("dryRun", "Dry run", { hint: "Only show what would be deleted." }),
     ],
   },
@@ -226,7 +220,7 @@ export const OPERATIONS: Record<TJobKind, OperationSpec> = {
         options: STATS_MODES.map((mode) => ({ value: mode, label: mode })),
       },
       lines("snapshotIds", "Snapshots", { hint: "Ids or latest, one per line; empty: all." }),
-      ...snapshotFilters("Filters"),
+      ...snapshotFilters("Filters", true),
     ],
   },
   ls: {

@@ -1,6 +1,6 @@
 import type { TBackupResult, TItemError, TRestoreResult } from "@restic-manager/contracts";
 import { Alert } from "../../../components/ui/Alert";
-import { formatBytes, formatCount, formatDuration } from "../../../lib/format";
+import { formatBytes, formatCount, formatCountOf, formatDuration } from "../../../lib/format";
 import { Figures, Mono, ResultNote } from "./Figures";
 
 export function BackupResult({ result }: { result: TBackupResult }) {
@@ -62,7 +62,7 @@ export function RestoreResult({ result }: { result: TRestoreResult }) {
 function ItemErrors({ errors, count }: { errors: TItemError[]; count: number }) {
   if (count === 0) return null;
   return (
-    <Alert tone="warning" title={`${formatCount(count)} items could not be processed`}>
+    <Alert tone="warning" title={`${formatCountOf(count, "item")} could not be processed`}>
       <ul className="mt-1 space-y-0.5 font-mono text-xs">
         {errors.map((error) => (
           <li key={`${error.item}:${error.message}`} className="break-all">

@@ -1,6 +1,6 @@
 import type { TDiffResult, TLsResult } from "@restic-manager/contracts";
 import { Table, Td, Th } from "../../../components/ui/Table";
-import { formatBytes, formatCount, formatDateTime } from "../../../lib/format";
+import { formatBytes, formatCount, formatCountOf, formatDateTime } from "../../../lib/format";
 import { Figures, Mono, moreThan, ResultNote } from "./Figures";
 
 const SHOWN = 1000;
@@ -11,7 +11,7 @@ export function LsResult({ result }: { result: TLsResult }) {
     <div className="space-y-3" data-testid="ls-result">
       <ResultNote>
         Snapshot <Mono>{result.snapshot.shortId}</Mono> of {result.snapshot.hostname}:{" "}
-        {formatCount(result.nodes.length)} entries. {more}
+        {formatCountOf(result.nodes.length, "entry", "entries")}. {more}
       </ResultNote>
       <Table data-testid="ls-table">
         <thead>
@@ -26,7 +26,7 @@ export function LsResult({ result }: { result: TLsResult }) {
         <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
           {result.nodes.slice(0, SHOWN).map((node) => (
             <tr key={node.path} data-testid="ls-row">
-              <Td className="font-mono text-xs break-all">
+              <Td className="min-w-64 font-mono text-xs break-all">
                 {node.path}
                 {node.linkTarget ? ` → ${node.linkTarget}` : ""}
               </Td>

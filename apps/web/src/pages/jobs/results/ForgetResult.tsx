@@ -1,5 +1,5 @@
 import type { TForgetResult, TPruneReport } from "@restic-manager/contracts";
-import { formatBytes, formatCount } from "../../../lib/format";
+import { formatBytes, formatCount, formatCountOf } from "../../../lib/format";
 import { Figures, ResultNote } from "./Figures";
 import { SnapshotsTable } from "./SnapshotsTable";
 
@@ -8,7 +8,7 @@ export function ForgetResult({ result }: { result: TForgetResult }) {
     <div className="space-y-5" data-testid="forget-result">
       <ResultNote>
         {result.dryRun ? "Dry run: nothing was removed. " : ""}
-        {formatCount(result.keptCount)} snapshots kept, {formatCount(result.removedCount)}{" "}
+        {formatCountOf(result.keptCount, "snapshot")} kept, {formatCount(result.removedCount)}{" "}
         {result.dryRun ? "would be removed" : "removed"}.
       </ResultNote>
       {result.groups.map((group) => (

@@ -1,5 +1,5 @@
 import type { TJobResult } from "@restic-manager/contracts";
-import { formatBytes } from "../../../lib/format";
+import { formatBytes, formatCountOf } from "../../../lib/format";
 import { BackupResult, RestoreResult } from "./BackupResult";
 import { Figures, Mono, ResultNote } from "./Figures";
 import { DiffResult, LsResult } from "./FileResults";
@@ -37,7 +37,7 @@ export function JobResultView({ result }: { result: TJobResult }) {
         </ResultNote>
       );
     case "unlock":
-      return <ResultNote>Removed {result.removedLocks} lock(s).</ResultNote>;
+      return <ResultNote>Removed {formatCountOf(result.removedLocks, "lock")}.</ResultNote>;
     case "dump":
       return (
         <ResultNote>

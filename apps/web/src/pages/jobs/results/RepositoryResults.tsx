@@ -2,7 +2,7 @@ import type { TCheckResult, TListLocksResult, TStatsResult } from "@restic-manag
 import { Alert } from "../../../components/ui/Alert";
 import { Badge } from "../../../components/ui/Badge";
 import { Table, Td, Th } from "../../../components/ui/Table";
-import { formatBytes, formatCount, formatDateTime } from "../../../lib/format";
+import { formatBytes, formatCount, formatCountOf, formatDateTime } from "../../../lib/format";
 import { Figures, ResultNote } from "./Figures";
 
 export function CheckResult({ result }: { result: TCheckResult }) {
@@ -13,7 +13,7 @@ export function CheckResult({ result }: { result: TCheckResult }) {
           No errors were found in the repository.
         </Alert>
       ) : (
-        <Alert tone="error" title={`${formatCount(result.numErrors)} errors found`}>
+        <Alert tone="error" title={`${formatCountOf(result.numErrors, "error")} found`}>
           <ul className="mt-1 space-y-0.5 font-mono text-xs">
             {result.errors.map((error) => (
               <li key={error} className="break-all">
@@ -35,12 +35,17 @@ export function CheckResult({ result }: { result: TCheckResult }) {
 }
 
 export function StatsResult({ result }: { result: TStatsResult }) {
+  const counts: [string, number | null][] = [
+    ["Files", result.totalFileCount],
+    ["Blobs", result.totalBlobCount],
+    ["Snapshots", result.snapshotsCount],
+  ];
   const items: [string, string][] = [
     ["Mode", result.mode],
     ["Total size", formatBytes(result.totalSize)],
-    ["Files", formatCount(result.totalFileCount)],
-    ["Blobs", formatCount(result.totalBlobCount)],
-    ["Snapshots", formatCount(result.snapshotsCount)],
+    ...counts.flatMap(([label, value]): [string, string][] =>
+      value === null ? [] : [[label, formatCount(value)]],
+    ),
   ];
   if (result.totalUncompressedSize !== null) {
     items.push(["Uncompressed", formatBytes(result.totalUncompressedSize)]);

@@ -1,0 +1,165 @@
+import type { Page } from "@playwright/test";
+import { type Credentials, mutation, query, setupAdmin } from "../support/api";
+import { ADMIN, expect, signIn } from "../support/fixtures";
+import { test, writeRandomTree } from "../support/fleet";
+
+// Not a check: pictures of the fleet pages for a person to look at, in
+// test-results/screens/. Runs only with RM_E2E_SCREENSHOTS=1 (see playwright.config.ts).
+
+const VARIANTS = [
+  { name: "desktop-light", viewport: { width: 1280, height: 800 }, scheme: "light" },
+  { name: "desktop-dark", viewport: { width: 1280, height: 800 }, scheme: "dark" },
+  { name: "phone-light", viewport: { width: 390, height: 844 }, scheme: "light" },
+  { name: "phone-dark", viewport: { width: 390, height: 844 }, scheme: "dark" },
+] as const;
+
+async function shoot(page: Page, name: string) {
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
+}
+
+async function call(url: string, procedure: string, input: unknown, credentials: Credentials) {
+  const result = await mutation(url, procedure, input, credentials);
+  if (result.status !== 200) throw new Error(`${procedure}: ${JSON.stringify(result.error)}`);
+  return result.data as Record<string, unknown>;
+}
+
+async function runJob(url: string, session: string, input: Record<string, unknown>) {
+  const { id } = (await call(url, "jobs.create", input, { session })) as { id: string };
+  await expect
+    .poll(async () => {
+      const job = await query(url, "jobs.get", { id }, { session });
+      return (job.data as { state: string }).state;
+    })
+    .toMatch(/succeeded|failed|cancelled|lost/);
+  return id;
+}
+
+test("screens of the fleet pages", async ({ page, server, fleet }) => {
+  test.setTimeout(240_000);
+  const session = await setupAdmin(server.url, ADMIN);
+  const rest = await fleet.startRestServer();
+  const repo = await call(
+    server.url,
+    "repositories.create",
+    { name: "office", url: `rest:${rest}/host1`, password: "pw 1", env: { RESTIC_PACK_SIZE: "4" } },
+    { session },
+  );
+  await call(
+    server.url,
+    "repositories.create",
+    {
+      name: "offsite",
+      url: `rest:https://user:secret@backup.example.org/host1`,
+      password: "x",
+      env: {},
+    },
+    { session },
+  );
+  const { token } = (await call(
+    server.url,
+    "hosts.createEnrollment",
+    { note: "nas" },
+    { session },
+  )) as {
+    token: string;
+  };
+  fleet.startAgent(await fleet.enrollAgent(server.url, token));
+  await call(server.url, "hosts.createEnrollment", { note: "laptop of Ann" }, { session });
+  await expect
+    .poll(async () => {
+      const hosts = await query(server.url, "hosts.list", undefined, { session });
+      return (hosts.data as { online: boolean }[])[0]?.online;
+    })
+    .toBe(true);
+  const hosts = await query(server.url, "hosts.list", undefined, { session });
+  const hostId = (hosts.data as { id: string }[])[0]?.id ?? "";
+  const base = { hostId, repositoryId: repo.id };
+  const tree = await fleet.tempDir("rm-e2e-tree-");
+  await writeRandomTree(tree, 24, 4 * 1024 * 1024);
+
+  await runJob(server.url, session, { ...base, params: { kind: "init" } });
+  const backup = await runJob(server.url, session, {
+    ...base,
+    params: { kind: "backup", paths: [tree], tags: ["daily"] },
+  });
+  const snapshots = await runJob(server.url, session, { ...base, params: { kind: "snapshots" } });
+  const ls = await runJob(server.url, session, {
+    ...base,
+    params: { kind: "ls", snapshotId: "latest" },
+  });
+  const forget = await runJob(server.url, session, {
+    ...base,
+    params: { kind: "forget", policy: { keepLast: 1 }, dryRun: true },
+  });
+  const stats = await runJob(server.url, session, { ...base, params: { kind: "stats" } });
+  const failed = await runJob(server.url, session, {
+    ...base,
+    params: { kind: "restore", snapshotId: "deadbeef", target: `${tree}-restored` },
+  });
+  const slowTree = await fleet.tempDir("rm-e2e-tree-");
+  await writeRandomTree(slowTree, 24, 4 * 1024 * 1024);
+  const { id: running } = (await call(
+    server.url,
+    "jobs.create",
+    { ...base, params: { kind: "backup", paths: [slowTree], limitUpload: 2048, tags: ["slow"] } },
+    { session },
+  )) as { id: string };
+
+  await signIn(page, ADMIN);
+  for (const variant of VARIANTS) {
+    await page.setViewportSize(variant.viewport);
+    await page.emulateMedia({ colorScheme: variant.scheme });
+    await page.goto(`/jobs/${running}`);
+    await expect(page.getByTestId("job-progress")).toBeVisible({ timeout: 30_000 });
+    await page.waitForTimeout(1500);
+    await shoot(page, `20-job-running-${variant.name}`);
+  }
+  await call(server.url, "jobs.cancel", { id: running }, { session });
+  for (const variant of VARIANTS) {
+    await page.setViewportSize(variant.viewport);
+    await page.emulateMedia({ colorScheme: variant.scheme });
+    const tag = variant.name;
+    await page.goto("/");
+    await expect(page.getByTestId("stat-online")).toBeVisible();
+    await shoot(page, `21-dashboard-${tag}`);
+    await page.goto("/hosts");
+    await expect(page.getByTestId("host-row")).toBeVisible();
+    await shoot(page, `22-hosts-${tag}`);
+    await page.getByTestId("add-host").click();
+    await page.getByTestId("enrollment-submit").click();
+    await expect(page.getByTestId("install-command")).toBeVisible();
+    await shoot(page, `23-add-host-${tag}`);
+    await page.keyboard.press("Escape");
+    await page.goto(`/hosts/${hostId}`);
+    await expect(page.getByTestId("run-operation")).toBeVisible();
+    await shoot(page, `24-host-${tag}`);
+    await page.getByTestId("op-kind").selectOption("forget");
+    await page.getByTestId("op-submit").click();
+    await shoot(page, `25-host-forget-errors-${tag}`);
+    await page.goto("/jobs");
+    await expect(page.getByTestId("job-row").first()).toBeVisible();
+    await shoot(page, `26-jobs-${tag}`);
+    for (const [name, id] of [
+      ["backup", backup],
+      ["snapshots", snapshots],
+      ["ls", ls],
+      ["forget", forget],
+      ["stats", stats],
+      ["failed", failed],
+      ["cancelled", running],
+    ] as const) {
+      await page.goto(`/jobs/${id}`);
+      await expect(page.getByTestId("job-facts")).toBeVisible();
+      await shoot(page, `27-job-${name}-${tag}`);
+    }
+    await page.goto("/repositories");
+    await expect(page.getByTestId("repository-row").first()).toBeVisible();
+    await shoot(page, `28-repositories-${tag}`);
+    await page.getByTestId("add-repository").click();
+    await page.getByTestId("repo-env").fill("not a variable");
+    await page.getByTestId("repo-submit").click();
+    await shoot(page, `29-add-repository-${tag}`);
+    await page.keyboard.press("Escape");
+  }
+});
