@@ -14,7 +14,7 @@ import {
   generateTree,
   TREE_CHANGES,
 } from "../../../packages/restic/test/support/tree.js";
-import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { type AgentProcess, agentStatus, enrollAgent, startAgent } from "./support/agents.js";
 import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
@@ -90,6 +90,9 @@ describe("jobs through a real agent, restic and rest-server", () => {
     });
     const enrollments = await admin.hosts.enrollments.query();
     expect(enrollments[0]).toMatchObject({ status: "used", hostId });
+    const status = await agentStatus(agent.configFile);
+    expect(status).toMatch(/Connection: +connected/);
+    expect(status).toMatch(/restic: +0\.18\.0/);
   });
 
   it("initialises the repository", async () => {
@@ -181,6 +184,7 @@ describe("jobs through a real agent, restic and rest-server", () => {
       },
       { timeoutMs: 30_000, intervalMs: 100, what: "the backup to report progress" },
     );
+    expect(await agentStatus(agent.configFile)).toContain(`backup ${id}`);
     await admin.jobs.cancel.mutate({ id });
     const cancelled = await waitForEnd(id, 30_000);
     expect(cancelled.state).toBe("cancelled");

@@ -68,3 +68,12 @@ export function startAgent(configFile: string): AgentProcess {
     },
   };
 }
+
+/** What `agent status` prints for an agent's config file. */
+export async function agentStatus(configFile: string): Promise<string> {
+  const child = runAgent(["status", "--config", configFile]);
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  await once(child, "exit");
+  return output;
+}
