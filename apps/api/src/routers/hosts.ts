@@ -57,7 +57,8 @@ export const hostsRouter = router({
         serverUrl: publicUrl,
         installCommand: installCommand(publicUrl, created.token),
         windowsInstallCommand: windowsInstallCommand(publicUrl, created.token),
-        enrollCommand: `node agent.mjs enroll --server ${publicUrl} --token ${created.token}`,
+        // The token goes through the environment: never on a command line other users can see.
+        enrollCommand: `RM_ENROLL_TOKEN=${created.token} node agent.mjs enroll --server ${publicUrl}`,
       };
     }),
 
