@@ -28,7 +28,7 @@ async function serve(config: Config) {
   console.error(
     `restic-manager is running at ${config.publicUrl}\n` +
       "No admin yet? Open that URL to create one, or run:\n" +
-      "  restic-manager user create --username admin --role admin < password-file",
+      "  node apps/api/dist/main.js user create --username admin --role admin < password-file",
   );
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
