@@ -40,7 +40,7 @@ export function EnrollmentInstructions({ enrollment }: { enrollment: CreatedEnro
       </section>
       <section className="space-y-1.5">
         <h3 className="text-sm font-medium text-slate-800 dark:text-slate-200">
-          Or by hand, on any OS
+          Or by hand, in a shell
         </h3>
         <p className="text-xs text-slate-500 dark:text-slate-400">
           Download the agent from{" "}
