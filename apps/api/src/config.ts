@@ -51,6 +51,7 @@ const ZEnv = z.object({
   RM_SESSION_TTL: ZDuration.default(12 * 3600),
   RM_WEB_DIR: z.string().min(1, "must not be empty").optional(),
   RM_JOB_LOST_AFTER: ZDuration.default(10 * 60),
+  RM_HEALTH_INTERVAL: ZDuration.default(6 * 3600),
   RM_AGENT_DIR: z.string().min(1, "must not be empty").optional(),
 });
 
@@ -71,6 +72,8 @@ export interface Config {
   webDir: string | undefined;
   /** A running job whose agent stays away this long is marked lost. */
   jobLostAfterSeconds: number;
+  /** How old a repository's health may get before the server refreshes it. */
+  healthIntervalSeconds: number;
   /** Where the bundled agent (agent.mjs) lives, served to endpoints that install it. */
   agentDir: string | undefined;
 }
@@ -113,6 +116,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sessionTtlSeconds: e.RM_SESSION_TTL,
     webDir: e.RM_WEB_DIR ? path.resolve(cwd, e.RM_WEB_DIR) : undefined,
     jobLostAfterSeconds: e.RM_JOB_LOST_AFTER,
+    healthIntervalSeconds: e.RM_HEALTH_INTERVAL,
     agentDir: e.RM_AGENT_DIR ? path.resolve(cwd, e.RM_AGENT_DIR) : undefined,
   };
 }

@@ -2,6 +2,7 @@ import { agentRouter } from "./routers/agent.js";
 import { apiTokensRouter } from "./routers/apiTokens.js";
 import { auditRouter } from "./routers/audit.js";
 import { authRouter } from "./routers/auth.js";
+import { backupSetsRouter } from "./routers/backupSets.js";
 import { hostsRouter } from "./routers/hosts.js";
 import { jobsRouter } from "./routers/jobs.js";
 import { repositoriesRouter } from "./routers/repositories.js";
@@ -16,6 +17,7 @@ export const appRouter = router({
   hosts: hostsRouter,
   jobs: jobsRouter,
   repositories: repositoriesRouter,
+  backupSets: backupSetsRouter,
   agent: agentRouter,
 });
 

@@ -15,6 +15,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { appRouter } from "./router.js";
 import { loadKeyring } from "./secrets/keyring.js";
 import { AuthService } from "./services/auth.js";
+import { onRepositoryJobFinished, refreshStaleHealth } from "./services/repositories.js";
 import { createAgentContextFactory } from "./trpc/context.js";
 
 /** Agents connect here; browsers use HTTP (and server-sent events) on /trpc. */
@@ -79,13 +80,15 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   });
   const agents = new AgentRegistry();
   const jobEvents = new JobEventBus();
-  const jobs = new JobService({
+  const jobs: JobService = new JobService({
     db,
     keyring,
     registry: agents,
     bus: jobEvents,
     logger,
     lostAfterMs: config.jobLostAfterSeconds * 1000,
+    afterFinish: (job, report) =>
+      onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report),
   });
   return { config, db, logger, keyring, auth, agents, jobEvents, jobs };
 }
@@ -132,6 +135,16 @@ export async function startServer(
     });
   }, LOST_SWEEP_INTERVAL_MS);
   sweeper.unref();
+  // Repositories whose health is older than the interval get a fresh look.
+  const healthTimer = setInterval(
+    () => {
+      refreshStaleHealth(deps, config.healthIntervalSeconds * 1000).catch((error: unknown) => {
+        logger.error({ event: "health.refresh_failed", err: error }, "health refresh failed");
+      });
+    },
+    Math.min(config.healthIntervalSeconds * 1000, 15 * 60_000),
+  );
+  healthTimer.unref();
 
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
@@ -142,6 +155,7 @@ export async function startServer(
     closing ??= (async () => {
       logger.info({ event: "server.stopping" }, "stopping");
       clearInterval(sweeper);
+      clearInterval(healthTimer);
       // Agents are told to reconnect (to this server once it is back, or to its successor).
       wsHandler.broadcastReconnectNotification();
       deps.agents.closeAll("server shutting down");

@@ -58,12 +58,7 @@ describe("jobs through a real agent, restic and rest-server", () => {
     await world.addUser("admin", "admin");
     admin = await world.signIn("admin");
     rest = await startRestServer(mkdtempSync(path.join(tmpdir(), "rm-rest-")));
-    const repository = await admin.repositories.create.mutate({
-      name: "main",
-      url: rest.repository("main"),
-      password: "correct repository password",
-    });
-    repositoryId = repository.id;
+
     await generateTree(tree);
     const configFile = await enrollAgent(admin, world.server.url);
     agent = startAgent(configFile);
@@ -73,6 +68,18 @@ describe("jobs through a real agent, restic and rest-server", () => {
     });
     hostId = host.id;
   });
+
+  async function registerRepository(name: string, password: string, mode: "init" | "adopt") {
+    const { repository, setupJobId } = await admin.repositories.create.mutate({
+      name,
+      url: rest.repository("main"),
+      password,
+      // This one host also maintains the repository, so forget and unlock may run here.
+      maintenance: { url: rest.repository("main"), hostId },
+      setup: { mode, hostId },
+    });
+    return { repository, setup: await waitForEnd(setupJobId) };
+  }
 
   afterAll(async () => {
     await agent?.stop();
@@ -95,10 +102,20 @@ describe("jobs through a real agent, restic and rest-server", () => {
     expect(status).toMatch(/restic: +0\.18\.0/);
   });
 
-  it("initialises the repository", async () => {
-    const job = await runJob({ kind: "init" });
-    expect(job.state).toBe("succeeded");
-    expect(resultOf(job, "init").repositoryId).toMatch(/^[0-9a-f]{64}$/);
+  it("registers and initialises the repository through the agent", async () => {
+    const { repository, setup } = await registerRepository(
+      "main",
+      "correct repository password",
+      "init",
+    );
+    expect(setup.state).toBe("succeeded");
+    const resticId = resultOf(setup, "init").repositoryId;
+    expect(resticId).toMatch(/^[0-9a-f]{64}$/);
+    repositoryId = repository.id;
+    expect(await admin.repositories.get.query({ id: repositoryId })).toMatchObject({
+      status: "ready",
+      resticId,
+    });
   });
 
   it("backs up a generated tree, with progress and a summary", async () => {
@@ -194,22 +211,26 @@ describe("jobs through a real agent, restic and rest-server", () => {
     expect(resultOf(await runJob({ kind: "check" }), "check").ok).toBe(true);
   });
 
-  it("a wrong repository password fails clearly and leaves other jobs alone", async () => {
-    const wrong = await admin.repositories.create.mutate({
-      name: "wrong-password",
-      url: rest.repository("main"),
-      password: "not the password",
-    });
-    const { id } = await admin.jobs.create.mutate({
-      hostId,
-      repositoryId: wrong.id,
-      params: { kind: "snapshots" },
-    });
-    const failed = await waitForEnd(id);
-    expect(failed).toMatchObject({ state: "failed", exitCode: 12 });
-    expect(failed.error).toMatch(/password/i);
-    expect(JSON.stringify(failed)).not.toContain("not the password");
+  it("a wrong repository password fails clearly, registers nothing and leaves other jobs alone", async () => {
+    const { setup } = await registerRepository("wrong-password", "not the password", "adopt");
+    expect(setup).toMatchObject({ state: "failed", exitCode: 12 });
+    expect(setup.error).toMatch(/Registration withdrawn: .*password/i);
+    expect(JSON.stringify(setup)).not.toContain("not the password");
+    expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["main"]);
     expect((await runJob({ kind: "snapshots" })).state).toBe("succeeded");
+  });
+
+  it("refuses to register the same restic repository twice", async () => {
+    const { setup } = await registerRepository(
+      "main-again",
+      "correct repository password",
+      "adopt",
+    );
+    expect(setup.state).toBe("succeeded");
+    expect(setup.error).toBe(
+      'Registration withdrawn: this restic repository is already registered as "main"',
+    );
+    expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["main"]);
   });
 
   it("reconnects after a server restart during a backup, and the result is still recorded", async () => {

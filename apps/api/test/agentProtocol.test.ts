@@ -9,6 +9,7 @@ import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { AppRouter } from "../src/router.js";
+import { insertReadyRepository } from "./support/repositories.js";
 import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
@@ -127,7 +128,7 @@ describe("the agent link refuses bad input without disturbing anyone else", () =
   it("refuses a report about another host's job, and that job is untouched", async () => {
     const one = await enroll("one");
     const two = await enroll("two");
-    const repo = await admin.repositories.create.mutate({
+    const repo = await insertReadyRepository(world.server.deps, {
       name: "r",
       url: "/tmp/nowhere",
       password: "pw",

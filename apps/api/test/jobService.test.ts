@@ -10,7 +10,7 @@ import { type Db, openDatabase } from "../src/db.js";
 import { JobEventBus } from "../src/jobs/eventBus.js";
 import { JobService } from "../src/jobs/service.js";
 import { generateMasterKey, Keyring } from "../src/secrets/keyring.js";
-import { createRepository } from "../src/services/repositories.js";
+import { insertReadyRepository } from "./support/repositories.js";
 
 const ADMIN: Actor = {
   type: "user",
@@ -66,11 +66,9 @@ describe("JobService with a fake clock and a fake agent connection", () => {
       })
     ).id;
     repositoryId = (
-      await createRepository(
+      await insertReadyRepository(
         { db, keyring },
         { name: "r", url: "rest:http://u:secret@backup/r", password: "pw", env: { B2_KEY: "k" } },
-        ADMIN,
-        META,
       )
     ).id;
   });
@@ -138,17 +136,21 @@ describe("JobService with a fake clock and a fake agent connection", () => {
 
   it("records a result once, however often it is delivered", async () => {
     connect();
-    const job = await jobs.create(
-      { hostId, repositoryId, params: { kind: "unlock" } },
-      ADMIN,
-      META,
-    );
+    const job = await jobs.create({ hostId, repositoryId, params: { kind: "check" } }, ADMIN, META);
     const result = {
       jobId: job.id,
       outcome: "succeeded" as const,
       exitCode: 0,
       error: null,
-      result: { kind: "unlock" as const, removedLocks: 1 },
+      result: {
+        kind: "check" as const,
+        ok: true,
+        numErrors: 0,
+        brokenPacks: [],
+        suggestRepairIndex: false,
+        suggestPrune: false,
+        errors: [],
+      },
       finishedAt: new Date(now),
     };
     expect(await jobs.finished(hostId, result)).toEqual({ accepted: true });
@@ -180,7 +182,7 @@ describe("JobService with a fake clock and a fake agent connection", () => {
 
   it("retries a failed job as a new one that remembers the first, and refuses to retry a success", async () => {
     connect();
-    const job = await jobs.create({ hostId, repositoryId, params: { kind: "prune" } }, ADMIN, META);
+    const job = await jobs.create({ hostId, repositoryId, params: { kind: "stats" } }, ADMIN, META);
     await jobs.finished(hostId, {
       jobId: job.id,
       outcome: "failed",
@@ -189,9 +191,9 @@ describe("JobService with a fake clock and a fake agent connection", () => {
       finishedAt: new Date(now),
     });
     const retry = await jobs.retry(job.id, ADMIN, META);
-    expect(retry).toMatchObject({ retryOfId: job.id, createdByType: "retry", kind: "prune" });
+    expect(retry).toMatchObject({ retryOfId: job.id, createdByType: "retry", kind: "stats" });
     expect((await db.job.findUniqueOrThrow({ where: { id: retry.id } })).state).toBe("dispatched");
-    expect(JSON.parse(retry.params)).toEqual({ kind: "prune" });
+    expect(JSON.parse(retry.params)).toEqual({ kind: "stats", mode: "restore-size" });
     await jobs.finished(hostId, {
       jobId: retry.id,
       outcome: "succeeded",
@@ -233,5 +235,56 @@ describe("JobService with a fake clock and a fake agent connection", () => {
       jobs.create({ hostId, params: { kind: "snapshots" } }, ADMIN, META),
     ).rejects.toThrow(/needs a repository/);
     expect(await db.job.count()).toBe(0);
+  });
+
+  it("sends forget, prune and unlock only to the maintenance host, with the full-rights endpoint", async () => {
+    const maintainer = await db.host.create({
+      data: { name: "vault", hostname: "vault", os: "linux", credentialHash: "x" },
+    });
+    const guarded = await insertReadyRepository(
+      { db, keyring: new Keyring([generateMasterKey()]) },
+      { name: "guarded", url: "rest:http://backup/append", password: "pw" },
+    );
+    // No maintenance host yet: refused with what to do.
+    await expect(
+      jobs.create({ hostId, repositoryId: guarded.id, params: { kind: "unlock" } }, ADMIN, META),
+    ).rejects.toThrow(/give "guarded" a maintenance endpoint and host first/);
+
+    const withMaintenance = await insertReadyRepository(
+      { db, keyring: new Keyring([generateMasterKey()]) },
+      {
+        name: "maintained",
+        url: "rest:http://backup/append",
+        password: "pw",
+        maintenance: { url: "rest:http://backup/full", hostId: maintainer.id },
+      },
+    );
+    for (const kind of ["forget", "prune", "unlock"] as const) {
+      const params =
+        kind === "forget"
+          ? { kind, policy: { keepLast: 1 } }
+          : ({ kind } as { kind: "prune" | "unlock" });
+      await expect(
+        jobs.create({ hostId, repositoryId: withMaintenance.id, params }, ADMIN, META),
+      ).rejects.toThrow(
+        `${kind} on "maintained" runs only on vault: other hosts have append-only access`,
+      );
+      const job = await jobs.create(
+        { hostId: maintainer.id, repositoryId: withMaintenance.id, params },
+        ADMIN,
+        META,
+      );
+      expect(job.endpoint).toBe("maintenance");
+    }
+    // Backups from an endpoint use the backup endpoint.
+    const backup = await jobs.create(
+      { hostId, repositoryId: withMaintenance.id, params: { kind: "backup", paths: ["/srv"] } },
+      ADMIN,
+      META,
+    );
+    expect(backup.endpoint).toBe("backup");
+    expect(
+      await db.job.count({ where: { hostId, kind: { in: ["forget", "prune", "unlock"] } } }),
+    ).toBe(0);
   });
 });

@@ -27,6 +27,9 @@ export const AUDIT_ACTIONS = [
   "repository.created",
   "repository.updated",
   "repository.deleted",
+  "backup_set.created",
+  "backup_set.updated",
+  "backup_set.deleted",
   "job.started",
   "job.cancelled",
 ] as const;

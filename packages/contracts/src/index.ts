@@ -4,3 +4,4 @@ export * from "./auth.js";
 export * from "./job-results.js";
 export * from "./jobs.js";
 export * from "./roles.js";
+export * from "./repositories.js";

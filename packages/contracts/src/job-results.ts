@@ -306,6 +306,26 @@ export const ZVersionResult = z.object({
 });
 export type TVersionResult = z.infer<typeof ZVersionResult>;
 
+export const ZHealthResult = z.object({
+  kind: z.literal("health"),
+  snapshotCount: z.number().int().nonnegative(),
+  /** Per host recorded in the snapshots: how many, and the newest one's time. */
+  hosts: z.array(
+    z.object({
+      host: z.string(),
+      snapshotCount: z.number().int().nonnegative(),
+      lastSnapshotAt: z.string(),
+    }),
+  ),
+  /** `stats --mode restore-size` over every snapshot: what a full restore of all would write. */
+  totalSize: z.number().nonnegative(),
+  /** `stats --mode raw-data`: what the repository stores, deduplicated and compressed. */
+  rawSize: z.number().nonnegative(),
+  uncompressedSize: z.number().nonnegative().nullable(),
+  locks: z.array(ZRepositoryLock),
+});
+export type THealthResult = z.infer<typeof ZHealthResult>;
+
 export const ZJobResult = z.discriminatedUnion("kind", [
   ZInitResult,
   ZBackupResult,
@@ -322,6 +342,7 @@ export const ZJobResult = z.discriminatedUnion("kind", [
   ZCatConfigResult,
   ZListLocksResult,
   ZVersionResult,
+  ZHealthResult,
 ]);
 export type TJobResult = z.infer<typeof ZJobResult>;
 export type TInitResult = z.infer<typeof ZInitResult>;

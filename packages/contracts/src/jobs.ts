@@ -20,6 +20,7 @@ export const JOB_KINDS = [
   "cat-config",
   "list-locks",
   "version",
+  "health",
 ] as const;
 export const ZJobKind = z.enum(JOB_KINDS);
 export type TJobKind = z.infer<typeof ZJobKind>;
@@ -287,6 +288,16 @@ export type TListLocksParams = z.infer<typeof ZListLocksParams>;
 export const ZVersionParams = z.object({ kind: z.literal("version") });
 export type TVersionParams = z.infer<typeof ZVersionParams>;
 
+/** Snapshots, sizes and locks in one run: what a repository's health card shows. */
+export const ZHealthParams = z.object({ kind: z.literal("health") });
+export type THealthParams = z.infer<typeof ZHealthParams>;
+
+/** What only the maintenance host may run, through the maintenance endpoint. */
+export const MAINTENANCE_KINDS = ["forget", "prune", "unlock"] as const;
+export function isMaintenanceKind(kind: TJobKind): boolean {
+  return (MAINTENANCE_KINDS as readonly string[]).includes(kind);
+}
+
 export const ZJobParams = z.discriminatedUnion("kind", [
   ZInitParams,
   ZBackupParams,
@@ -303,6 +314,7 @@ export const ZJobParams = z.discriminatedUnion("kind", [
   ZCatConfigParams,
   ZListLocksParams,
   ZVersionParams,
+  ZHealthParams,
 ]);
 export type TJobParams = z.infer<typeof ZJobParams>;
 export type TJobParamsInput = z.input<typeof ZJobParams>;

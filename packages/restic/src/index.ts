@@ -11,6 +11,7 @@ export {
   dumpArgs,
 } from "./commands/dump.js";
 export { type ForgetOptions, forget, forgetArgs } from "./commands/forget.js";
+export { health, summariseHosts } from "./commands/health.js";
 export { init, initArgs } from "./commands/init.js";
 export {
   catLock,

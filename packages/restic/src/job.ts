@@ -10,6 +10,7 @@ import { check } from "./commands/check.js";
 import { diff } from "./commands/diff.js";
 import { dump } from "./commands/dump.js";
 import { forget } from "./commands/forget.js";
+import { health } from "./commands/health.js";
 import { init } from "./commands/init.js";
 import { listLocks } from "./commands/locks.js";
 import { ls } from "./commands/ls.js";
@@ -69,6 +70,8 @@ export async function runResticJob(
       return listLocks(context, {}, { signal });
     case "version":
       return version(context, { signal });
+    case "health":
+      return health(context, { signal });
     default: {
       const unhandled: never = params;
       throw new Error(`unhandled job kind ${JSON.stringify(unhandled)}`);

@@ -15,6 +15,7 @@ import type { Keyring } from "../secrets/keyring.js";
 import { recordAudit } from "../services/audit.js";
 import { repositoryAccess } from "../services/repositories.js";
 import { type JobEventBus, type JobState, TERMINAL_STATES } from "./eventBus.js";
+import { chooseEndpoint, type Endpoint } from "./routing.js";
 import { needsRepository, parseJobParams } from "./spec.js";
 
 /** Who asked for a job: a person or token, a schedule, or a retry of an earlier job. */
@@ -37,6 +38,11 @@ export interface JobServiceOptions {
   /** A dispatched or running job whose agent stays away this long is marked lost. */
   lostAfterMs: number;
   now?: () => number;
+  /** Runs after a result is recorded (repository set-up, health, check); never fails the report. */
+  afterFinish?: (
+    job: { id: string; kind: string; repositoryId: string | null },
+    report: TJobFinished,
+  ) => Promise<void>;
 }
 
 export class JobService {
@@ -55,25 +61,35 @@ export class JobService {
     input: { hostId: string; repositoryId?: string | undefined; params: unknown },
     creator: JobCreator,
     meta?: RequestMeta,
-    retryOfId?: string,
+    options: { retryOfId?: string; backupSetId?: string; setsUpRepository?: boolean } = {},
   ) {
     const spec = parseJobParams(input.params);
     const host = await this.db.host.findUnique({ where: { id: input.hostId } });
     if (!host || host.revokedAt) throw new AppError("NOT_FOUND", "No such host");
+    let endpoint: Endpoint = "backup";
     if (needsRepository(spec.kind)) {
       if (!input.repositoryId) {
         throw new AppError("BAD_REQUEST", `A ${spec.kind} job needs a repository`);
       }
-      if (!(await this.db.repository.findUnique({ where: { id: input.repositoryId } }))) {
-        throw new AppError("NOT_FOUND", "No such repository");
+      const repository = await this.db.repository.findUnique({
+        where: { id: input.repositoryId },
+        include: { maintenanceHost: { select: { name: true } } },
+      });
+      if (!repository) throw new AppError("NOT_FOUND", "No such repository");
+      if (repository.status === "pending" && !options.setsUpRepository) {
+        throw new AppError("BAD_REQUEST", `"${repository.name}" is still being set up`);
       }
+      endpoint = chooseEndpoint(repository, host.id, spec.kind);
     }
+    const retryOfId = options.retryOfId;
     const job = await this.db.$transaction(async (tx) => {
       const created = await tx.job.create({
         data: {
           hostId: host.id,
           repositoryId: needsRepository(spec.kind) ? (input.repositoryId ?? null) : null,
           kind: spec.kind,
+          endpoint,
+          backupSetId: options.backupSetId ?? null,
           params: JSON.stringify(spec),
           state: "queued",
           createdByType: retryOfId ? "retry" : creator.type,
@@ -82,13 +98,16 @@ export class JobService {
           retryOfId: retryOfId ?? null,
         },
       });
-      await recordAudit(tx, {
-        action: "job.started",
-        actor: creator,
-        target: { type: "job", id: created.id, name: `${spec.kind} on ${host.name}` },
-        ip: meta?.ip,
-        details: { kind: spec.kind, host: host.name, retryOf: retryOfId },
-      });
+      // Jobs the server starts itself (health refreshes) are not actions anyone took.
+      if (creator.type !== "system") {
+        await recordAudit(tx, {
+          action: "job.started",
+          actor: creator,
+          target: { type: "job", id: created.id, name: `${spec.kind} on ${host.name}` },
+          ip: meta?.ip,
+          details: { kind: spec.kind, host: host.name, endpoint, retryOf: retryOfId },
+        });
+      }
       return created;
     });
     this.publishState(job.id, "queued", null, null);
@@ -113,7 +132,7 @@ export class JobService {
       },
       actor,
       meta,
-      job.id,
+      { retryOfId: job.id, ...(job.backupSetId ? { backupSetId: job.backupSetId } : {}) },
     );
   }
 
@@ -133,7 +152,12 @@ export class JobService {
       // Not sent yet: cancel it here, unless a dispatch got to it first.
       const { count } = await this.db.job.updateMany({
         where: { id: job.id, state: "queued" },
-        data: { state: "cancelled", cancelRequested: true, finishedAt: new Date(this.now()) },
+        data: {
+          state: "cancelled",
+          cancelRequested: true,
+          error: "cancelled before it started",
+          finishedAt: new Date(this.now()),
+        },
       });
       if (count === 1) {
         this.publishState(job.id, "cancelled", null, "cancelled before it started");
@@ -183,15 +207,25 @@ export class JobService {
 
   private async commandFor(job: {
     id: string;
+    hostId: string;
     kind: string;
+    endpoint: string;
     params: string;
     repositoryId: string | null;
   }): Promise<TAgentCommand> {
     const params = parseJobParams(JSON.parse(job.params));
     let repository: TRepositoryAccess | null = null;
     if (job.repositoryId) {
-      repository = (await repositoryAccess(this.options, job.repositoryId)) ?? null;
-      if (!repository) throw new Error("its repository was deleted");
+      const row = await this.db.repository.findUnique({
+        where: { id: job.repositoryId },
+        include: { maintenanceHost: { select: { name: true } } },
+      });
+      if (!row) throw new Error("its repository was deleted");
+      // Checked again at dispatch: the maintenance host may have changed since the job was made.
+      const endpoint = chooseEndpoint(row, job.hostId, params.kind);
+      if (endpoint !== job.endpoint)
+        throw new Error(`it was made for the ${job.endpoint} endpoint`);
+      repository = repositoryAccess(this.options.keyring, row, endpoint);
     }
     return { type: "job", job: { id: job.id, params, repository } };
   }
@@ -299,6 +333,11 @@ export class JobService {
     });
     this.progressStoredAt.delete(job.id);
     this.publishState(job.id, input.outcome, input.exitCode, input.error);
+    try {
+      await this.options.afterFinish?.(job, input);
+    } catch (error) {
+      this.options.logger.error({ event: "job.after_finish_failed", jobId: job.id, err: error });
+    }
     return { accepted: true };
   }
 

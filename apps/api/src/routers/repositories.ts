@@ -1,29 +1,37 @@
-import { ZId } from "@restic-manager/contracts";
+import { ZId, ZRepositoryCreateInput, ZRepositoryUpdateInput } from "@restic-manager/contracts";
 import { z } from "zod";
-import { createRepository, deleteRepository, listRepositories } from "../services/repositories.js";
-import { adminProcedure, router, viewerProcedure } from "../trpc/trpc.js";
+import {
+  createRepository,
+  deleteRepository,
+  getRepository,
+  listRepositories,
+  refreshHealth,
+  updateRepository,
+} from "../services/repositories.js";
+import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
 
-const ZRepositoryInput = z.object({
-  name: z.string().trim().min(1, "Name is required").max(100),
-  url: z.string().trim().min(1, "The repository is required").max(2000),
-  password: z.string().min(1, "The repository password is required").max(1000),
-  env: z
-    .record(
-      z.string().regex(/^[A-Z][A-Z0-9_]*$/, "Variable names are upper case, digits and _"),
-      z.string().max(4000),
-    )
-    .default({}),
-});
+const ZById = z.object({ id: ZId });
 
 export const repositoriesRouter = router({
   list: viewerProcedure.query(({ ctx }) => listRepositories(ctx.deps.db)),
 
+  get: viewerProcedure.input(ZById).query(({ ctx, input }) => getRepository(ctx.deps.db, input.id)),
+
+  /** Registers a repository and starts its set-up job (init or adopt); see setupJobId. */
   create: adminProcedure
-    .input(ZRepositoryInput)
+    .input(ZRepositoryCreateInput)
     .mutation(({ ctx, input }) => createRepository(ctx.deps, input, ctx.actor, ctx.meta)),
 
-  remove: adminProcedure.input(z.object({ id: ZId })).mutation(async ({ ctx, input }) => {
+  update: adminProcedure
+    .input(ZRepositoryUpdateInput)
+    .mutation(({ ctx, input }) => updateRepository(ctx.deps, input, ctx.actor, ctx.meta)),
+
+  remove: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
     await deleteRepository(ctx.deps.db, input.id, ctx.actor, ctx.meta);
     return { ok: true };
   }),
+
+  refreshHealth: operatorProcedure.input(ZById).mutation(async ({ ctx, input }) => ({
+    jobId: (await refreshHealth(ctx.deps, input.id)) ?? null,
+  })),
 });

@@ -1,25 +1,52 @@
-import type { TRepositoryAccess } from "@restic-manager/contracts";
+import {
+  type TJobFinished,
+  type TRepositoryAccess,
+  type TRepositoryCreateInput,
+  type TRepositoryUpdateInput,
+  ZHealthResult,
+  ZRepositoryCreateInput,
+  ZRepositoryUpdateInput,
+} from "@restic-manager/contracts";
+import type { AgentRegistry } from "../agents/registry.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
+import type { Endpoint } from "../jobs/routing.js";
+import type { JobService } from "../jobs/service.js";
+import type { Logger } from "../logger.js";
 import type { Keyring } from "../secrets/keyring.js";
 import { openSecret, sealSecret } from "../secrets/seal.js";
 import { recordAudit } from "./audit.js";
 
 /**
- * Repositories: where backups go. The repository string, password and backend environment
- * are sealed at rest and never leave the server except inside a job sent to an agent.
+ * Repositories: where backups go. Their strings, password and backend environments are sealed
+ * at rest and never leave the server except inside a job sent to an agent.
  */
 
-export interface RepositoryInput {
-  name: string;
-  url: string;
-  password: string;
-  env: Record<string, string>;
+export interface RepositoryDeps {
+  db: Db;
+  keyring: Keyring;
+  jobs: JobService;
+  agents: AgentRegistry;
+  logger: Logger;
 }
 
-/** The repository string as it may be shown: credentials in a URL are masked. */
+type Field = "url" | "password" | "env" | "maintenanceUrl" | "maintenanceEnv";
+
+function seal(keyring: Keyring, id: string, field: Field, value: string): string {
+  return sealSecret(keyring, value, `repository:${id}:${field}`);
+}
+
+function open(keyring: Keyring, id: string, field: Field, sealed: string): string {
+  return openSecret(keyring, sealed, `repository:${id}:${field}`);
+}
+
+function sealEnv(keyring: Keyring, id: string, field: Field, env: Record<string, string>) {
+  return Object.keys(env).length > 0 ? seal(keyring, id, field, JSON.stringify(env)) : null;
+}
+
+/** The repository string as it may be shown: a password in a URL is masked. */
 export function displayUrl(url: string): string {
   return url.replace(/(\/\/)([^/@\s]+)@/, (_m, slashes: string, userinfo: string) => {
     const user = userinfo.split(":")[0] ?? "";
@@ -27,65 +54,281 @@ export function displayUrl(url: string): string {
   });
 }
 
-function contextFor(id: string, field: "url" | "password" | "env"): string {
-  return `repository:${id}:${field}`;
+/** The credentials an agent needs for one job, for one endpoint. Only dispatch calls this. */
+export function repositoryAccess(
+  keyring: Keyring,
+  row: {
+    id: string;
+    urlSealed: string;
+    passwordSealed: string;
+    envSealed: string | null;
+    maintenanceUrlSealed: string | null;
+    maintenanceEnvSealed: string | null;
+  },
+  endpoint: Endpoint,
+): TRepositoryAccess {
+  const maintenance = endpoint === "maintenance" && row.maintenanceUrlSealed !== null;
+  const envSealed = maintenance ? row.maintenanceEnvSealed : row.envSealed;
+  return {
+    url: maintenance
+      ? open(keyring, row.id, "maintenanceUrl", row.maintenanceUrlSealed ?? "")
+      : open(keyring, row.id, "url", row.urlSealed),
+    password: open(keyring, row.id, "password", row.passwordSealed),
+    env: envSealed
+      ? (JSON.parse(
+          open(keyring, row.id, maintenance ? "maintenanceEnv" : "env", envSealed),
+        ) as Record<string, string>)
+      : {},
+  };
 }
 
-const PUBLIC_FIELDS = { id: true, name: true, displayUrl: true, createdAt: true, updatedAt: true };
+// ── Reading ─────────────────────────────────────────────────────────────────────────
+
+const SUMMARY = {
+  id: true,
+  name: true,
+  displayUrl: true,
+  maintenanceDisplayUrl: true,
+  maintenanceHostId: true,
+  maintenanceHost: { select: { name: true } },
+  resticId: true,
+  status: true,
+  statusError: true,
+  envSealed: true,
+  maintenanceEnvSealed: true,
+  createdAt: true,
+  updatedAt: true,
+  healthAt: true,
+  healthJobId: true,
+  healthError: true,
+  snapshotCount: true,
+  totalSize: true,
+  rawSize: true,
+  uncompressedSize: true,
+  hostsJson: true,
+  locksJson: true,
+  lastCheckAt: true,
+  lastCheckOk: true,
+  lastCheckJobId: true,
+  lastCheckSuccessAt: true,
+  backupSets: { select: { id: true, name: true, hostId: true, host: { select: { name: true } } } },
+} as const;
+
+type SummaryRow = Prisma.RepositoryGetPayload<{ select: typeof SUMMARY }>;
+
+const HealthHosts = ZHealthResult.shape.hosts;
+const HealthLocks = ZHealthResult.shape.locks;
+
+function present(row: SummaryRow) {
+  const {
+    envSealed,
+    maintenanceEnvSealed,
+    hostsJson,
+    locksJson,
+    maintenanceHost,
+    backupSets,
+    ...rest
+  } = row;
+  const locks = locksJson ? HealthLocks.parse(JSON.parse(locksJson)) : [];
+  return {
+    ...rest,
+    hasEnv: envSealed !== null,
+    hasMaintenanceEnv: maintenanceEnvSealed !== null,
+    maintenanceHostName: maintenanceHost?.name ?? null,
+    hosts: hostsJson ? HealthHosts.parse(JSON.parse(hostsJson)) : [],
+    locks,
+    staleLocks: locks.filter((l) => l.stale).length,
+    dedupRatio: rest.totalSize && rest.rawSize ? rest.totalSize / rest.rawSize : null,
+    backupSets: backupSets.map((s) => ({
+      id: s.id,
+      name: s.name,
+      hostId: s.hostId,
+      hostName: s.host.name,
+    })),
+    /** Hosts that back up here with append-only access: every backup-set host but the maintenance one. */
+    appendOnlyHosts: [
+      ...new Map(
+        backupSets
+          .filter((s) => s.hostId !== rest.maintenanceHostId)
+          .map((s) => [s.hostId, { id: s.hostId, name: s.host.name }]),
+      ).values(),
+    ],
+  };
+}
 
 export async function listRepositories(db: Db) {
-  const rows = await db.repository.findMany({
-    orderBy: { name: "asc" },
-    select: { ...PUBLIC_FIELDS, envSealed: true },
-  });
-  return rows.map(({ envSealed, ...row }) => ({ ...row, hasEnv: envSealed !== null }));
+  const rows = await db.repository.findMany({ orderBy: { name: "asc" }, select: SUMMARY });
+  return rows.map(present);
 }
 
+export async function getRepository(db: Db, id: string) {
+  const row = await db.repository.findUnique({ where: { id }, select: SUMMARY });
+  if (!row) throw new AppError("NOT_FOUND", "No such repository");
+  const history = await db.repositoryStat.findMany({
+    where: { repositoryId: id },
+    orderBy: { at: "desc" },
+    take: 500,
+    select: { at: true, snapshotCount: true, totalSize: true, rawSize: true },
+  });
+  return { ...present(row), history: history.reverse() };
+}
+
+// ── Registering and changing ────────────────────────────────────────────────────────
+
+async function assertHost(db: Db, id: string, role: string) {
+  const host = await db.host.findUnique({ where: { id } });
+  if (!host || host.revokedAt) throw new AppError("NOT_FOUND", `The ${role} host does not exist`);
+  return host;
+}
+
+function uniqueName(error: unknown, name: string | undefined): never {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+    throw new AppError("CONFLICT", `A repository named "${name}" already exists`);
+  }
+  throw error;
+}
+
+/**
+ * Registers a repository and sets it up through an agent: `init` creates it, `adopt` checks
+ * the password and reads its id. Until that job succeeds the repository is pending; if it
+ * fails, or turns out to be one already registered, the registration is withdrawn.
+ */
 export async function createRepository(
-  deps: { db: Db; keyring: Keyring },
-  input: RepositoryInput,
+  deps: RepositoryDeps,
+  rawInput: TRepositoryCreateInput,
   actor: Actor,
   meta: RequestMeta,
 ) {
+  const input = ZRepositoryCreateInput.parse(rawInput);
   const { db, keyring } = deps;
+  await assertHost(db, input.setup.hostId, "set-up");
+  if (input.maintenance) await assertHost(db, input.maintenance.hostId, "maintenance");
   const id = `repo_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+  let repository: { id: string; name: string };
   try {
-    return await db.$transaction(async (tx) => {
-      const repository = await tx.repository.create({
+    repository = await db.$transaction(async (tx) => {
+      const created = await tx.repository.create({
         data: {
           id,
           name: input.name,
+          status: "pending",
           displayUrl: displayUrl(input.url),
-          urlSealed: sealSecret(keyring, input.url, contextFor(id, "url")),
-          passwordSealed: sealSecret(keyring, input.password, contextFor(id, "password")),
-          envSealed:
-            Object.keys(input.env).length > 0
-              ? sealSecret(keyring, JSON.stringify(input.env), contextFor(id, "env"))
-              : null,
+          urlSealed: seal(keyring, id, "url", input.url),
+          passwordSealed: seal(keyring, id, "password", input.password),
+          envSealed: sealEnv(keyring, id, "env", input.env),
+          ...(input.maintenance
+            ? {
+                maintenanceDisplayUrl: displayUrl(input.maintenance.url),
+                maintenanceUrlSealed: seal(keyring, id, "maintenanceUrl", input.maintenance.url),
+                maintenanceEnvSealed: sealEnv(keyring, id, "maintenanceEnv", input.maintenance.env),
+                maintenanceHostId: input.maintenance.hostId,
+              }
+            : {}),
         },
-        select: PUBLIC_FIELDS,
+        select: { id: true, name: true },
       });
       await recordAudit(tx, {
         action: "repository.created",
         actor,
         target: { type: "repository", id, name: input.name },
         ip: meta.ip,
-        details: { url: repository.displayUrl, envKeys: Object.keys(input.env) },
+        details: {
+          url: displayUrl(input.url),
+          envKeys: Object.keys(input.env),
+          setup: input.setup.mode,
+          maintenanceHostId: input.maintenance?.hostId ?? null,
+        },
       });
-      return repository;
+      return created;
     });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new AppError("CONFLICT", `A repository named "${input.name}" already exists`);
-    }
-    throw error;
+    uniqueName(error, input.name);
   }
+  const job = await deps.jobs.create(
+    {
+      hostId: input.setup.hostId,
+      repositoryId: id,
+      params: { kind: input.setup.mode === "init" ? "init" : "cat-config" },
+    },
+    actor,
+    meta,
+    { setsUpRepository: true },
+  );
+  return { repository, setupJobId: job.id };
+}
+
+export async function updateRepository(
+  deps: RepositoryDeps,
+  rawInput: TRepositoryUpdateInput,
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  const input = ZRepositoryUpdateInput.parse(rawInput);
+  const { db, keyring } = deps;
+  const existing = await db.repository.findUnique({ where: { id: input.id } });
+  if (!existing) throw new AppError("NOT_FOUND", "No such repository");
+  if (input.maintenance) await assertHost(db, input.maintenance.hostId, "maintenance");
+  const id = existing.id;
+  const data: Prisma.RepositoryUncheckedUpdateInput = {};
+  if (input.name !== undefined) data.name = input.name;
+  if (input.url !== undefined) {
+    data.displayUrl = displayUrl(input.url);
+    data.urlSealed = seal(keyring, id, "url", input.url);
+  }
+  if (input.password !== undefined)
+    data.passwordSealed = seal(keyring, id, "password", input.password);
+  if (input.env !== undefined) data.envSealed = sealEnv(keyring, id, "env", input.env);
+  if (input.maintenance === null) {
+    Object.assign(data, {
+      maintenanceDisplayUrl: null,
+      maintenanceUrlSealed: null,
+      maintenanceEnvSealed: null,
+      maintenanceHostId: null,
+    });
+  } else if (input.maintenance) {
+    Object.assign(data, {
+      maintenanceDisplayUrl: displayUrl(input.maintenance.url),
+      maintenanceUrlSealed: seal(keyring, id, "maintenanceUrl", input.maintenance.url),
+      maintenanceEnvSealed: sealEnv(keyring, id, "maintenanceEnv", input.maintenance.env),
+      maintenanceHostId: input.maintenance.hostId,
+    });
+  }
+  try {
+    await db.$transaction(async (tx) => {
+      await tx.repository.update({ where: { id }, data });
+      await recordAudit(tx, {
+        action: "repository.updated",
+        actor,
+        target: { type: "repository", id, name: input.name ?? existing.name },
+        ip: meta.ip,
+        // Which fields changed, never their values.
+        details: {
+          changed: Object.keys(input).filter((k) => k !== "id"),
+          maintenanceHostId:
+            input.maintenance === undefined ? undefined : (input.maintenance?.hostId ?? null),
+        },
+      });
+    });
+  } catch (error) {
+    uniqueName(error, input.name);
+  }
+  return getRepository(db, id);
 }
 
 export async function deleteRepository(db: Db, id: string, actor: Actor, meta: RequestMeta) {
   await db.$transaction(async (tx) => {
-    const repository = await tx.repository.findUnique({ where: { id } });
+    const repository = await tx.repository.findUnique({
+      where: { id },
+      include: { backupSets: { select: { name: true, host: { select: { name: true } } } } },
+    });
     if (!repository) throw new AppError("NOT_FOUND", "No such repository");
+    if (repository.backupSets.length > 0) {
+      const sets = repository.backupSets.map((s) => `"${s.name}" on ${s.host.name}`).join(", ");
+      throw new AppError(
+        "CONFLICT",
+        `"${repository.name}" is used by backup sets ${sets}: remove or move them first`,
+      );
+    }
     await tx.repository.delete({ where: { id } });
     await recordAudit(tx, {
       action: "repository.deleted",
@@ -96,21 +339,155 @@ export async function deleteRepository(db: Db, id: string, actor: Actor, meta: R
   });
 }
 
-/** The credentials an agent needs for one job. Only the job dispatcher calls this. */
-export async function repositoryAccess(
-  deps: { db: Db; keyring: Keyring },
-  id: string,
-): Promise<TRepositoryAccess | undefined> {
-  const row = await deps.db.repository.findUnique({ where: { id } });
-  if (!row) return undefined;
-  return {
-    url: openSecret(deps.keyring, row.urlSealed, contextFor(id, "url")),
-    password: openSecret(deps.keyring, row.passwordSealed, contextFor(id, "password")),
-    env: row.envSealed
-      ? (JSON.parse(openSecret(deps.keyring, row.envSealed, contextFor(id, "env"))) as Record<
-          string,
-          string
-        >)
-      : {},
-  };
+// ── Health ──────────────────────────────────────────────────────────────────────────
+
+/** Kinds whose success changes what the health card shows. */
+const CHANGES_REPOSITORY = new Set(["init", "backup", "forget", "prune", "unlock"]);
+
+/**
+ * Starts a health job unless one is already on its way. It runs on the maintenance host if
+ * there is one, else on a host that backs up here (online ones first): reading is allowed
+ * through the append-only endpoint too.
+ */
+export async function refreshHealth(deps: RepositoryDeps, repositoryId: string) {
+  const { db, agents } = deps;
+  const repository = await db.repository.findUnique({
+    where: { id: repositoryId },
+    include: { backupSets: { select: { hostId: true } } },
+  });
+  if (!repository || repository.status !== "ready") return undefined;
+  const active = await db.job.findFirst({
+    where: { repositoryId, kind: "health", state: { in: ["queued", "dispatched", "running"] } },
+  });
+  if (active) return active.id;
+  const lastJob = await db.job.findFirst({
+    where: { repositoryId },
+    orderBy: { createdAt: "desc" },
+    select: { hostId: true },
+  });
+  const candidates = [
+    repository.maintenanceHostId,
+    ...repository.backupSets.map((s) => s.hostId),
+    lastJob?.hostId,
+  ].filter((id): id is string => typeof id === "string");
+  const hosts = await db.host.findMany({ where: { id: { in: candidates }, revokedAt: null } });
+  const usable = candidates
+    .map((id) => hosts.find((h) => h.id === id))
+    .filter((h): h is NonNullable<typeof h> => h !== undefined);
+  const host = usable.find((h) => agents.isOnline(h.id)) ?? usable[0];
+  if (!host) return undefined;
+  const job = await deps.jobs.create(
+    { hostId: host.id, repositoryId, params: { kind: "health" } },
+    { type: "system", name: "health" },
+  );
+  return job.id;
+}
+
+/** Refreshes every ready repository whose health is older than maxAgeMs. */
+export async function refreshStaleHealth(deps: RepositoryDeps, maxAgeMs: number) {
+  const threshold = new Date(Date.now() - maxAgeMs);
+  const stale = await deps.db.repository.findMany({
+    where: { status: "ready", OR: [{ healthAt: null }, { healthAt: { lt: threshold } }] },
+    select: { id: true },
+  });
+  for (const { id } of stale) await refreshHealth(deps, id);
+}
+
+/**
+ * What a finished job means for its repository: a set-up completes or is withdrawn, a health
+ * or check result is recorded, and a change triggers a health refresh.
+ */
+export async function onRepositoryJobFinished(
+  deps: RepositoryDeps,
+  job: { id: string; kind: string; repositoryId: string | null },
+  report: TJobFinished,
+) {
+  const { db } = deps;
+  if (!job.repositoryId) return;
+  const repository = await db.repository.findUnique({ where: { id: job.repositoryId } });
+  if (!repository) return;
+  const result = report.result;
+  const succeeded = report.outcome === "succeeded";
+
+  if (repository.status === "pending" && (job.kind === "init" || job.kind === "cat-config")) {
+    const resticId =
+      result?.kind === "init"
+        ? result.repositoryId
+        : result?.kind === "cat-config"
+          ? result.config.id
+          : null;
+    const duplicate = resticId
+      ? await db.repository.findUnique({ where: { resticId }, select: { name: true } })
+      : null;
+    if (!succeeded || !resticId || duplicate) {
+      const reason = duplicate
+        ? `this restic repository is already registered as "${duplicate.name}"`
+        : (report.error ?? "the set-up job did not succeed");
+      await db.job.update({
+        where: { id: job.id },
+        data: { error: `Registration withdrawn: ${reason}` },
+      });
+      await db.repository.delete({ where: { id: repository.id } });
+      deps.logger.info({ event: "repository.withdrawn", repository: repository.name, reason });
+      return;
+    }
+    await db.repository.update({
+      where: { id: repository.id },
+      data: { status: "ready", resticId, statusError: null },
+    });
+    await refreshHealth(deps, repository.id);
+    return;
+  }
+
+  if (job.kind === "health") {
+    if (!succeeded || result?.kind !== "health") {
+      await db.repository.update({
+        where: { id: repository.id },
+        data: { healthError: report.error ?? "the health job failed", healthJobId: job.id },
+      });
+      return;
+    }
+    const at = report.finishedAt;
+    await db.$transaction([
+      db.repository.update({
+        where: { id: repository.id },
+        data: {
+          healthAt: at,
+          healthJobId: job.id,
+          healthError: null,
+          snapshotCount: result.snapshotCount,
+          totalSize: result.totalSize,
+          rawSize: result.rawSize,
+          uncompressedSize: result.uncompressedSize,
+          hostsJson: JSON.stringify(result.hosts),
+          locksJson: JSON.stringify(result.locks),
+        },
+      }),
+      db.repositoryStat.create({
+        data: {
+          repositoryId: repository.id,
+          at,
+          snapshotCount: result.snapshotCount,
+          totalSize: result.totalSize,
+          rawSize: result.rawSize,
+        },
+      }),
+    ]);
+    return;
+  }
+
+  if (job.kind === "check" && report.outcome !== "cancelled") {
+    const ok = succeeded && result?.kind === "check" && result.ok;
+    await db.repository.update({
+      where: { id: repository.id },
+      data: {
+        lastCheckAt: report.finishedAt,
+        lastCheckOk: ok,
+        lastCheckJobId: job.id,
+        ...(ok ? { lastCheckSuccessAt: report.finishedAt } : {}),
+      },
+    });
+  }
+
+  if (succeeded && CHANGES_REPOSITORY.has(job.kind)) await refreshHealth(deps, repository.id);
 }

@@ -182,6 +182,11 @@ export const OPERATIONS: Record<TJobKind, OperationSpec> = {
     description: "The locks currently held on the repository.",
     fields: [],
   },
+  health: {
+    label: "Repository health",
+    description: "Snapshots per host, sizes and locks: what the repository's health card shows.",
+    fields: [],
+  },
   version: {
     label: "restic version",
     description: "The restic version installed on this host.",

@@ -4,7 +4,7 @@ import { BackupResult, RestoreResult } from "./BackupResult";
 import { Figures, Mono, ResultNote } from "./Figures";
 import { DiffResult, LsResult } from "./FileResults";
 import { ForgetResult, PruneReport } from "./ForgetResult";
-import { CheckResult, LocksResult, StatsResult } from "./RepositoryResults";
+import { CheckResult, HealthResult, LocksResult, StatsResult } from "./RepositoryResults";
 import { SnapshotsTable } from "./SnapshotsTable";
 
 /** A readable rendering of what a finished job reported, one view per kind. */
@@ -30,6 +30,8 @@ export function JobResultView({ result }: { result: TJobResult }) {
       return <DiffResult result={result} />;
     case "list-locks":
       return <LocksResult result={result} />;
+    case "health":
+      return <HealthResult result={result} />;
     case "init":
       return (
         <ResultNote>

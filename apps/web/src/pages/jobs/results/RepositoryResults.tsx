@@ -1,4 +1,4 @@
-import type { TCheckResult, TListLocksResult, TStatsResult } from "@restic-manager/contracts";
+import type { TCheckResult, TListLocksResult, TStatsResult, THealthResult } from "@restic-manager/contracts";
 import { Alert } from "../../../components/ui/Alert";
 import { Badge } from "../../../components/ui/Badge";
 import { Table, Td, Th } from "../../../components/ui/Table";
@@ -94,5 +94,32 @@ export function LocksResult({ result }: { result: TListLocksResult }) {
         ))}
       </tbody>
     </Table>
+  );
+}
+
+/** Logical size over stored size: how much deduplication and compression save. */
+export function dedupRatio(totalSize: number, rawSize: number): string {
+  return rawSize > 0 ? `${(totalSize / rawSize).toFixed(2)}×` : "—";
+}
+
+export function HealthResult({ result }: { result: THealthResult }) {
+  return (
+    <div className="space-y-4" data-testid="health-result">
+      <Figures
+        items={[
+          ["Snapshots", String(result.snapshotCount)],
+          ["Total size", formatBytes(result.totalSize)],
+          ["Stored (deduplicated, compressed)", formatBytes(result.rawSize)],
+          ["Deduplication ratio", dedupRatio(result.totalSize, result.rawSize)],
+          ...result.hosts.map(
+            (h): [string, string] => [
+              `Last snapshot of ${h.host}`,
+              `${formatDateTime(new Date(h.lastSnapshotAt))} (${h.snapshotCount})`,
+            ],
+          ),
+        ]}
+      />
+      <LocksResult result={{ kind: "list-locks", locks: result.locks }} />
+    </div>
   );
 }

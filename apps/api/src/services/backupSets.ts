@@ -1,0 +1,133 @@
+import {
+  backupSetTags,
+  type TBackupSetInput,
+  type TBackupSetOptions,
+  ZBackupSetInput,
+  ZBackupSetOptions,
+} from "@restic-manager/contracts";
+import type { Actor, RequestMeta } from "../auth/actor.js";
+import type { Db } from "../db.js";
+import { AppError } from "../errors.js";
+import { Prisma } from "../generated/prisma/client.js";
+import type { JobService } from "../jobs/service.js";
+import { recordAudit } from "./audit.js";
+
+const INCLUDE = {
+  host: { select: { name: true } },
+  repository: { select: { name: true } },
+} as const;
+
+function present(row: Prisma.BackupSetGetPayload<{ include: typeof INCLUDE }>) {
+  const { host, repository, options, ...rest } = row;
+  return {
+    ...rest,
+    hostName: host.name,
+    repositoryName: repository.name,
+    options: ZBackupSetOptions.parse(JSON.parse(options)) as TBackupSetOptions,
+    tags: backupSetTags(row.hostId, row.id),
+  };
+}
+
+export async function listBackupSets(db: Db, filter: { hostId?: string; repositoryId?: string }) {
+  const rows = await db.backupSet.findMany({
+    where: filter,
+    orderBy: [{ hostId: "asc" }, { name: "asc" }],
+    include: INCLUDE,
+  });
+  return rows.map(present);
+}
+
+async function assertTargets(db: Db, input: { hostId: string; repositoryId: string }) {
+  const host = await db.host.findUnique({ where: { id: input.hostId } });
+  if (!host || host.revokedAt) throw new AppError("NOT_FOUND", "No such host");
+  const repository = await db.repository.findUnique({ where: { id: input.repositoryId } });
+  if (!repository) throw new AppError("NOT_FOUND", "No such repository");
+  if (repository.status !== "ready") {
+    throw new AppError("BAD_REQUEST", `"${repository.name}" is still being set up`);
+  }
+}
+
+function conflict(error: unknown, name: string): never {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+    throw new AppError("CONFLICT", `This host already has a backup set named "${name}"`);
+  }
+  throw error;
+}
+
+export async function saveBackupSet(
+  db: Db,
+  rawInput: TBackupSetInput & { id?: string },
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  const input = ZBackupSetInput.parse(rawInput);
+  await assertTargets(db, input);
+  const data = {
+    name: input.name,
+    hostId: input.hostId,
+    repositoryId: input.repositoryId,
+    options: JSON.stringify(input.options),
+  };
+  try {
+    const row = await db.$transaction(async (tx) => {
+      const saved = rawInput.id
+        ? await tx.backupSet.update({ where: { id: rawInput.id }, data, include: INCLUDE })
+        : await tx.backupSet.create({ data, include: INCLUDE });
+      await recordAudit(tx, {
+        action: rawInput.id ? "backup_set.updated" : "backup_set.created",
+        actor,
+        target: { type: "backup_set", id: saved.id, name: `${saved.name} on ${saved.host.name}` },
+        ip: meta.ip,
+        details: { repository: saved.repository.name, paths: input.options.paths },
+      });
+      return saved;
+    });
+    return present(row);
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") {
+      throw new AppError("NOT_FOUND", "No such backup set");
+    }
+    conflict(error, input.name);
+  }
+}
+
+export async function deleteBackupSet(db: Db, id: string, actor: Actor, meta: RequestMeta) {
+  await db.$transaction(async (tx) => {
+    const set = await tx.backupSet.findUnique({ where: { id }, include: INCLUDE });
+    if (!set) throw new AppError("NOT_FOUND", "No such backup set");
+    await tx.backupSet.delete({ where: { id } });
+    await recordAudit(tx, {
+      action: "backup_set.deleted",
+      actor,
+      target: { type: "backup_set", id, name: `${set.name} on ${set.host.name}` },
+      ip: meta.ip,
+    });
+  });
+}
+
+/** Runs a backup set now: a backup job tagged with the host and the set. */
+export async function runBackupSet(
+  deps: { db: Db; jobs: JobService },
+  id: string,
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  const set = await deps.db.backupSet.findUnique({ where: { id } });
+  if (!set) throw new AppError("NOT_FOUND", "No such backup set");
+  const options = ZBackupSetOptions.parse(JSON.parse(set.options));
+  const job = await deps.jobs.create(
+    {
+      hostId: set.hostId,
+      repositoryId: set.repositoryId,
+      params: {
+        kind: "backup",
+        ...options,
+        tags: [...(options.tags ?? []), ...backupSetTags(set.hostId, set.id)],
+      },
+    },
+    actor,
+    meta,
+    { backupSetId: set.id },
+  );
+  return { jobId: job.id };
+}
