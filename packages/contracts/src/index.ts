@@ -3,5 +3,5 @@ export * from "./audit.js";
 export * from "./auth.js";
 export * from "./job-results.js";
 export * from "./jobs.js";
-export * from "./roles.js";
 export * from "./repositories.js";
+export * from "./roles.js";

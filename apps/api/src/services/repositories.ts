@@ -355,7 +355,7 @@ export async function refreshHealth(deps: RepositoryDeps, repositoryId: string) 
     where: { id: repositoryId },
     include: { backupSets: { select: { hostId: true } } },
   });
-  if (!repository || repository.status !== "ready") return undefined;
+  if (repository?.status !== "ready") return undefined;
   const active = await db.job.findFirst({
     where: { repositoryId, kind: "health", state: { in: ["queued", "dispatched", "running"] } },
   });

@@ -1,4 +1,9 @@
-import type { TCheckResult, TListLocksResult, TStatsResult, THealthResult } from "@restic-manager/contracts";
+import type {
+  TCheckResult,
+  THealthResult,
+  TListLocksResult,
+  TStatsResult,
+} from "@restic-manager/contracts";
 import { Alert } from "../../../components/ui/Alert";
 import { Badge } from "../../../components/ui/Badge";
 import { Table, Td, Th } from "../../../components/ui/Table";
@@ -111,12 +116,10 @@ export function HealthResult({ result }: { result: THealthResult }) {
           ["Total size", formatBytes(result.totalSize)],
           ["Stored (deduplicated, compressed)", formatBytes(result.rawSize)],
           ["Deduplication ratio", dedupRatio(result.totalSize, result.rawSize)],
-          ...result.hosts.map(
-            (h): [string, string] => [
-              `Last snapshot of ${h.host}`,
-              `${formatDateTime(new Date(h.lastSnapshotAt))} (${h.snapshotCount})`,
-            ],
-          ),
+          ...result.hosts.map((h): [string, string] => [
+            `Last snapshot of ${h.host}`,
+            `${formatDateTime(new Date(h.lastSnapshotAt))} (${h.snapshotCount})`,
+          ]),
         ]}
       />
       <LocksResult result={{ kind: "list-locks", locks: result.locks }} />
