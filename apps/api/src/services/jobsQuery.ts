@@ -21,6 +21,8 @@ const LIST_FIELDS = {
   hostId: true,
   repositoryId: true,
   kind: true,
+  endpoint: true,
+  backupSetId: true,
   state: true,
   createdAt: true,
   startedAt: true,

@@ -359,7 +359,14 @@ export async function refreshHealth(deps: RepositoryDeps, repositoryId: string) 
   const active = await db.job.findFirst({
     where: { repositoryId, kind: "health", state: { in: ["queued", "dispatched", "running"] } },
   });
-  if (active) return active.id;
+  if (active) {
+    // It may have read the repository before this change: run again once it ends.
+    await db.repository.update({
+      where: { id: repositoryId },
+      data: { healthRequestedAt: new Date() },
+    });
+    return active.id;
+  }
   const lastJob = await db.job.findFirst({
     where: { repositoryId },
     orderBy: { createdAt: "desc" },
@@ -381,6 +388,19 @@ export async function refreshHealth(deps: RepositoryDeps, repositoryId: string) 
     { type: "system", name: "health" },
   );
   return job.id;
+}
+
+/** A new health job once the one that just ended is out of the way. */
+async function refreshHealthAfter(deps: RepositoryDeps, repositoryId: string, endedJobId: string) {
+  const stillActive = await deps.db.job.findFirst({
+    where: {
+      repositoryId,
+      kind: "health",
+      state: { in: ["queued", "dispatched", "running"] },
+      id: { not: endedJobId },
+    },
+  });
+  if (!stillActive) await refreshHealth(deps, repositoryId);
 }
 
 /** Refreshes every ready repository whose health is older than maxAgeMs. */
@@ -440,6 +460,18 @@ export async function onRepositoryJobFinished(
   }
 
   if (job.kind === "health") {
+    const created = await db.job.findUnique({ where: { id: job.id }, select: { createdAt: true } });
+    if (
+      repository.healthRequestedAt &&
+      created &&
+      repository.healthRequestedAt > created.createdAt
+    ) {
+      await db.repository.update({
+        where: { id: repository.id },
+        data: { healthRequestedAt: null },
+      });
+      await refreshHealthAfter(deps, repository.id, job.id);
+    }
     if (!succeeded || result?.kind !== "health") {
       await db.repository.update({
         where: { id: repository.id },

@@ -10,12 +10,26 @@ export interface RestServer {
 
 const LISTENING = /start server on 127\.0\.0\.1:(\d+)/;
 
-/** A real rest-server on loopback, port chosen by the OS, data in `dataDir`. */
-export async function startRestServer(dataDir: string, timeoutMs = 15_000): Promise<RestServer> {
+/**
+ * A real rest-server on loopback, port chosen by the OS, data in `dataDir`. With
+ * `appendOnly`, clients may add data but not delete or overwrite it (what endpoints get).
+ */
+export async function startRestServer(
+  dataDir: string,
+  timeoutMs = 15_000,
+  options: { appendOnly?: boolean } = {},
+): Promise<RestServer> {
   const bin = process.env.REST_SERVER_BIN ?? "rest-server";
   const child: ChildProcess = spawn(
     bin,
-    ["--path", dataDir, "--no-auth", "--listen", "127.0.0.1:0"],
+    [
+      "--path",
+      dataDir,
+      "--no-auth",
+      "--listen",
+      "127.0.0.1:0",
+      ...(options.appendOnly ? ["--append-only"] : []),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";

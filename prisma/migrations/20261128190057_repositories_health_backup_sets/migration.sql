@@ -43,6 +43,7 @@ CREATE TABLE "new_Repository" (
     "updatedAt" DATETIME NOT NULL,
     "healthAt" DATETIME,
     "healthJobId" TEXT,
+    "healthRequestedAt" DATETIME,
     "healthError" TEXT,
     "snapshotCount" INTEGER,
     "totalSize" REAL,
