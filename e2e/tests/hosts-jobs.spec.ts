@@ -2,6 +2,13 @@ import type { Page } from "@playwright/test";
 import { query, setupAdmin } from "../support/api";
 import { ADMIN, expect, sessionCookie, signIn } from "../support/fixtures";
 import { test, writeRandomTree } from "../support/fleet";
+import {
+  enrollHostThroughUi,
+  expectJobState,
+  JOB_TIMEOUT_MS,
+  registerRepository,
+  runOperation,
+} from "../support/ui";
 
 /**
  * restic counts data as done once it is packed, not once it is uploaded, so a backup only
@@ -10,23 +17,6 @@ import { test, writeRandomTree } from "../support/fleet";
  */
 const TREE = { files: 24, bytesEach: 4 * 1024 * 1024 };
 const LIMIT_UPLOAD_KIB = "8192";
-const JOB_TIMEOUT_MS = 30_000;
-
-async function runOperation(page: Page, kind: string, fill: Record<string, string> = {}) {
-  await page.getByTestId("op-kind").selectOption(kind);
-  for (const [field, value] of Object.entries(fill)) {
-    await page.getByTestId(`op-field-${field}`).fill(value);
-  }
-  await page.getByTestId("op-submit").click();
-  await expect(page).toHaveURL(/\/jobs\/[^/]+$/);
-  return page.url().split("/").at(-1) ?? "";
-}
-
-async function expectJobState(page: Page, state: string) {
-  await expect(page.getByTestId("page-job")).toHaveAttribute("data-state", state, {
-    timeout: JOB_TIMEOUT_MS,
-  });
-}
 
 /** Reads the live bar until a later reading is larger than an earlier one. */
 async function expectProgressToGrow(page: Page) {
@@ -47,7 +37,7 @@ async function expectProgressToGrow(page: Page) {
   return readings;
 }
 
-test("an admin enrolls a real agent, initialises a repository, watches a backup and lists its snapshot", async ({
+test("an admin enrolls a real agent, registers a repository it creates, watches a backup and lists its snapshot", async ({
   page,
   server,
   fleet,
@@ -57,44 +47,32 @@ test("an admin enrolls a real agent, initialises a repository, watches a backup 
   const restServer = await fleet.startRestServer();
   await signIn(page, ADMIN);
 
-  // A repository on the rest-server, created in the UI; its password is never shown again.
-  await page.getByTestId("nav-repositories").click();
-  await page.getByTestId("add-repository").click();
-  await page.getByTestId("repo-name").fill("office");
-  await page.getByTestId("repo-url").fill(`rest:${restServer}/host1`);
-  await page.getByTestId("repo-password").fill("repository password 1");
-  await page.getByTestId("repo-env").fill("RESTIC_PACK_SIZE=4");
-  await page.getByTestId("repo-submit").click();
-  const repoRow = page.locator('[data-testid="repository-row"][data-repo-name="office"]');
-  await expect(repoRow.getByTestId("repository-url")).toHaveText(`rest:${restServer}/host1`);
-  expect(await page.content()).not.toContain("repository password 1");
-
   // Add host: the install command carries a one-time token; a real agent enrolls with it.
-  await page.getByTestId("nav-hosts").click();
-  await page.getByTestId("add-host").click();
-  await page.getByTestId("enrollment-submit").click();
-  const command = (await page.getByTestId("install-command").textContent()) ?? "";
-  const token = /RM_ENROLL_TOKEN=(\S+)/.exec(command)?.[1] ?? "";
-  expect(token).not.toBe("");
-  await page.getByTestId("add-host-done").click();
-  fleet.startAgent(await fleet.enrollAgent(server.url, token));
-
+  const hostName = await enrollHostThroughUi(page, server.url, fleet);
   const hostRow = page.getByTestId("host-row");
-  await expect(hostRow.getByTestId("host-status")).toHaveAttribute("data-status", "online", {
-    timeout: 20_000,
-  });
   await expect(hostRow.getByTestId("host-restic-version")).toHaveText("0.18.0");
 
-  // init, from the host page.
+  // A repository on the rest-server, registered in the UI and created (init) by that host;
+  // its password is never shown again.
+  await registerRepository(page, {
+    name: "office",
+    url: `rest:${restServer}/host1`,
+    password: "repository password 1",
+    env: "RESTIC_PACK_SIZE=4",
+    setupHost: hostName,
+  });
+  await page.getByTestId("repo-setup-done").click();
+  expect(await page.content()).not.toContain("repository password 1");
+  const repoRow = page.locator('[data-testid="repository-row"][data-repo-name="office"]');
+  await expect(repoRow.getByTestId("repository-url")).toHaveText(`rest:${restServer}/host1`);
+
+  await page.getByTestId("nav-hosts").click();
   await hostRow.getByTestId("host-link").click();
   await expect(page.getByTestId("page-host")).toBeVisible();
-  await runOperation(page, "init");
-  await expectJobState(page, "succeeded");
 
   // A throttled backup: the bar moves while it runs, then the summary names the snapshot.
   const tree = await fleet.tempDir("rm-e2e-tree-");
   await writeRandomTree(tree, TREE.files, TREE.bytesEach);
-  await page.getByTestId("job-host-link").click();
   const backupId = await runOperation(page, "backup", {
     paths: tree,
     limitUpload: LIMIT_UPLOAD_KIB,

@@ -28,12 +28,6 @@ test("the operation form checks each kind's options before sending; an offline h
 }) => {
   const session = await setupAdmin(server.url, ADMIN);
   const hostId = await enrollOfflineHost(server.url, session);
-  await mutation(
-    server.url,
-    "repositories.create",
-    { name: "office", url: "rest:http://127.0.0.1:1/none", password: "x", env: {} },
-    { session },
-  );
   await signIn(page, ADMIN);
 
   await page.getByTestId("nav-hosts").click();

@@ -39,23 +39,6 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
   test.setTimeout(240_000);
   const session = await setupAdmin(server.url, ADMIN);
   const rest = await fleet.startRestServer();
-  const repo = await call(
-    server.url,
-    "repositories.create",
-    { name: "office", url: `rest:${rest}/host1`, password: "pw 1", env: { RESTIC_PACK_SIZE: "4" } },
-    { session },
-  );
-  await call(
-    server.url,
-    "repositories.create",
-    {
-      name: "offsite",
-      url: `rest:https://user:secret@backup.example.org/host1`,
-      password: "x",
-      env: {},
-    },
-    { session },
-  );
   const { token } = (await call(
     server.url,
     "hosts.createEnrollment",
@@ -74,11 +57,29 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
     .toBe(true);
   const hosts = await query(server.url, "hosts.list", undefined, { session });
   const hostId = (hosts.data as { id: string }[])[0]?.id ?? "";
+  const { repository: repo } = (await call(
+    server.url,
+    "repositories.create",
+    {
+      name: "office",
+      url: `rest:${rest}/host1`,
+      password: "pw 1",
+      env: { RESTIC_PACK_SIZE: "4" },
+      maintenance: { url: `rest:${rest}/host1`, hostId },
+      setup: { mode: "init", hostId },
+    },
+    { session },
+  )) as { repository: { id: string } };
+  await expect
+    .poll(async () => {
+      const got = await query(server.url, "repositories.get", { id: repo.id }, { session });
+      return (got.data as { status: string } | undefined)?.status;
+    })
+    .toBe("ready");
   const base = { hostId, repositoryId: repo.id };
   const tree = await fleet.tempDir("rm-e2e-tree-");
   await writeRandomTree(tree, 24, 4 * 1024 * 1024);
 
-  await runJob(server.url, session, { ...base, params: { kind: "init" } });
   const backup = await runJob(server.url, session, {
     ...base,
     params: { kind: "backup", paths: [tree], tags: ["daily"] },

@@ -141,3 +141,66 @@ export function CheckboxField({ label, error, hint, ...input }: CheckboxFieldPro
     </div>
   );
 }
+
+export interface Choice {
+  value: string;
+  label: string;
+  hint?: string;
+  "data-testid"?: string;
+}
+
+interface ChoiceFieldProps {
+  label: string;
+  name: string;
+  value: string;
+  choices: readonly Choice[];
+  onChange: (value: string) => void;
+  error?: string | undefined;
+}
+
+/** One of a few choices, each with a line saying what it means, as radio cards. */
+export function ChoiceField({ label, name, value, choices, onChange, error }: ChoiceFieldProps) {
+  return (
+    <fieldset className="space-y-1.5">
+      <legend className="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-300">
+        {label}
+      </legend>
+      <div className="grid gap-2 sm:grid-cols-2">
+        {choices.map((choice) => {
+          const checked = choice.value === value;
+          return (
+            <label
+              key={choice.value}
+              className={`flex cursor-pointer gap-2.5 rounded-md border px-3 py-2.5 ${
+                checked
+                  ? "border-teal-500 bg-teal-50/60 dark:border-teal-500 dark:bg-teal-950/40"
+                  : "border-slate-300 hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800/50"
+              }`}
+            >
+              <input
+                type="radio"
+                name={name}
+                value={choice.value}
+                checked={checked}
+                onChange={() => onChange(choice.value)}
+                data-testid={choice["data-testid"]}
+                className="mt-0.5 size-4 shrink-0 accent-teal-600 dark:accent-teal-500"
+              />
+              <span className="space-y-0.5">
+                <span className="block text-sm font-medium text-slate-800 dark:text-slate-200">
+                  {choice.label}
+                </span>
+                {choice.hint ? (
+                  <span className="block text-xs text-slate-500 dark:text-slate-400">
+                    {choice.hint}
+                  </span>
+                ) : null}
+              </span>
+            </label>
+          );
+        })}
+      </div>
+      {error ? <p className="text-xs text-red-600 dark:text-red-400">{error}</p> : null}
+    </fieldset>
+  );
+}

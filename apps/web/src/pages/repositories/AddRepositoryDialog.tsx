@@ -1,122 +1,132 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { Link } from "react-router";
 import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
-import { TextAreaField, TextField } from "../../components/ui/Field";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
-import { parseEnvLines } from "./env";
+import { hostChoices } from "./hostChoices";
+import { RepositoryFields } from "./RepositoryFields";
+import { EMPTY_REPOSITORY_FORM, toCreateInput } from "./repositoryForm";
+import { SetupProgress } from "./SetupProgress";
 
-const EMPTY = { name: "", url: "", password: "", env: "" };
-
-function requiredErrors(values: typeof EMPTY): FieldErrors {
-  const errors: FieldErrors = {};
-  if (!values.name.trim()) errors.name = "Name is required";
-  if (!values.url.trim()) errors.url = "The repository is required";
-  if (!values.password) errors.password = "The repository password is required";
-  return errors;
+interface Registration {
+  repositoryId: string;
+  name: string;
+  jobId: string;
+  hostId: string;
 }
 
+/**
+ * Registers a repository and has a host set it up (init, or adopt an existing one), then
+ * follows that set-up until the repository is ready or its registration is withdrawn.
+ */
 export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { values, bind, reset } = useFormValues(EMPTY);
+  const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, { enabled: open }));
+  const { values, bind, reset, setValues } = useFormValues(EMPTY_REPOSITORY_FORM);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const [registration, setRegistration] = useState<Registration>();
   const create = useMutation(
     trpc.repositories.create.mutationOptions({
-      onSuccess: () => {
+      onSuccess: ({ repository, setupJobId }, input) => {
         void queryClient.invalidateQueries({ queryKey: trpc.repositories.list.queryKey() });
-        close();
+        setRegistration({
+          repositoryId: repository.id,
+          name: repository.name,
+          jobId: setupJobId,
+          hostId: input.setup.hostId,
+        });
       },
       onError: (error) => setErrors(describeError(error).fieldErrors),
     }),
   );
+  const hostOptions = hostChoices(hosts.data, "Choose a host…");
+  const noHosts = hosts.data !== undefined && hostOptions.length === 1;
 
   function close() {
     reset();
     setErrors({});
+    setRegistration(undefined);
     create.reset();
     onClose();
   }
 
+  /** Back to the form after a withdrawal, with what was typed, to correct it. */
+  function edit() {
+    setRegistration(undefined);
+    create.reset();
+  }
+
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    const env = parseEnvLines(values.env);
-    const found = { ...requiredErrors(values), ...(env.ok ? {} : env.errors) };
-    setErrors(found);
-    if (!env.ok || Object.keys(found).length > 0) return;
-    create.mutate({
-      name: values.name.trim(),
-      url: values.url.trim(),
-      password: values.password,
-      env: env.data,
-    });
+    const checked = toCreateInput(values);
+    setErrors(checked.ok ? {} : checked.errors);
+    if (checked.ok) create.mutate(checked.data);
   };
 
+  const setupHost = hosts.data?.find((host) => host.id === registration?.hostId);
   return (
     <Dialog
       open={open}
-      title="Add a repository"
+      title={registration ? `Setting up “${registration.name}”` : "Add a repository"}
       onClose={close}
       wide
       data-testid="add-repository-dialog"
     >
-      <form onSubmit={onSubmit} noValidate className="space-y-4" data-testid="create-repository">
-        {create.error ? (
-          <Alert tone="error" data-testid="form-error">
-            {describeError(create.error).message}
-          </Alert>
-        ) : null}
-        <TextField
-          label="Name"
-          placeholder="e.g. office-nas"
-          autoComplete="off"
-          data-testid="repo-name"
-          error={errors.name}
-          {...bind("name")}
+      {registration ? (
+        <SetupProgress
+          repositoryId={registration.repositoryId}
+          name={registration.name}
+          jobId={registration.jobId}
+          hostOnline={setupHost?.online ?? false}
+          onDone={close}
+          onEdit={edit}
         />
-        <TextField
-          label="Repository"
-          placeholder="rest:https://backup.example.org/host1"
-          autoComplete="off"
-          spellCheck={false}
-          hint="Anything restic accepts as -r: rest:, s3:, sftp:, b2:, a local path…"
-          data-testid="repo-url"
-          error={errors.url}
-          {...bind("url")}
-        />
-        <TextField
-          label="Repository password"
-          type="password"
-          autoComplete="new-password"
-          hint="Stored encrypted and never shown again. Keep a copy: without it the backups cannot be read."
-          data-testid="repo-password"
-          error={errors.password}
-          {...bind("password")}
-        />
-        <TextAreaField
-          label="Environment variables (optional)"
-          placeholder={"AWS_ACCESS_KEY_ID=…\nAWS_SECRET_ACCESS_KEY=…"}
-          spellCheck={false}
-          hint="Credentials for the storage backend, one KEY=value per line. Stored encrypted."
-          data-testid="repo-env"
-          error={errors.env}
-          {...bind("env")}
-        />
-        <div className="flex justify-end gap-2">
-          <Button onClick={close}>Cancel</Button>
-          <Button
-            type="submit"
-            variant="primary"
-            disabled={create.isPending}
-            data-testid="repo-submit"
-          >
-            {create.isPending ? "Saving…" : "Add repository"}
-          </Button>
-        </div>
-      </form>
+      ) : (
+        <form onSubmit={onSubmit} noValidate className="space-y-4" data-testid="create-repository">
+          {noHosts ? (
+            <Alert tone="warning" title="Enroll a host first" data-testid="repo-no-hosts">
+              A host's agent creates or opens the repository.{" "}
+              <Link to="/hosts" className="underline" onClick={close}>
+                Add a host
+              </Link>
+              , then come back.
+            </Alert>
+          ) : null}
+          {create.error ? (
+            <Alert tone="error" data-testid="form-error">
+              {describeError(create.error).message}
+            </Alert>
+          ) : null}
+          {errors[""] ? <Alert tone="error">{errors[""]}</Alert> : null}
+          <RepositoryFields
+            values={values}
+            errors={errors}
+            bind={bind}
+            set={(name, value) => setValues((current) => ({ ...current, [name]: value }))}
+            hostOptions={hostOptions}
+          />
+          <div className="flex justify-end gap-2">
+            <Button onClick={close}>Cancel</Button>
+            <Button
+              type="submit"
+              variant="primary"
+              disabled={create.isPending || noHosts}
+              data-testid="repo-submit"
+            >
+              {create.isPending
+                ? "Registering…"
+                : values.mode === "adopt"
+                  ? "Add and verify"
+                  : "Add and create"}
+            </Button>
+          </div>
+        </form>
+      )}
     </Dialog>
   );
 }
