@@ -125,6 +125,13 @@ export class JobRunner {
     const startedAt = new Date();
     this.running.set(job.id, { job, startedAt, abort });
     this.reporter.started(job, startedAt);
+    let timedOut = false;
+    const timeout = job.timeoutSeconds
+      ? setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, job.timeoutSeconds * 1000)
+      : undefined;
     let result: ExecutionResult;
     try {
       result = await this.execute(job, {
@@ -140,8 +147,16 @@ export class JobRunner {
         error: `agent error: ${(error as Error).message}`,
       };
     }
-    if (abort.signal.aborted && result.outcome === "failed")
+    clearTimeout(timeout);
+    if (timedOut && result.outcome !== "succeeded") {
+      result = {
+        ...result,
+        outcome: "failed",
+        error: `gave up after ${job.timeoutSeconds} s: the repository did not answer in time (is the backend reachable?)`,
+      };
+    } else if (abort.signal.aborted && result.outcome === "failed") {
       result = { ...result, outcome: "cancelled" };
+    }
     this.running.delete(job.id);
     this.busyRepositories.delete(key);
     this.reporter.finished({ jobId: job.id, ...result, finishedAt: new Date() });

@@ -136,4 +136,18 @@ describe("JobRunner with a fake executor", () => {
       error: "agent error: kaput",
     });
   });
+
+  it("gives up on a job that outlives its timeout, and says why", async () => {
+    const fake = fakeExecutor();
+    const { reporter, finished } = recordingReporter();
+    const runner = new JobRunner(fake.execute, reporter);
+    runner.submit({ ...job("slow"), timeoutSeconds: 0.05 });
+    await runner.idle();
+    expect(finished[0]).toMatchObject({
+      jobId: "slow",
+      outcome: "failed",
+      error:
+        "gave up after 0.05 s: the repository did not answer in time (is the backend reachable?)",
+    });
+  });
 });

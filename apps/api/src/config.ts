@@ -52,6 +52,12 @@ const ZEnv = z.object({
   RM_WEB_DIR: z.string().min(1, "must not be empty").optional(),
   RM_JOB_LOST_AFTER: ZDuration.default(10 * 60),
   RM_HEALTH_INTERVAL: ZDuration.default(6 * 3600),
+  RM_SETUP_TIMEOUT: z
+    .string()
+    .regex(/^\d+s$/, "must be a number of seconds such as 120s")
+    .transform((v) => Number.parseInt(v, 10))
+    .refine((v) => v >= 1 && v <= 3600, "must be between 1s and 3600s")
+    .default(120),
   RM_AGENT_DIR: z.string().min(1, "must not be empty").optional(),
 });
 
@@ -74,6 +80,8 @@ export interface Config {
   jobLostAfterSeconds: number;
   /** How old a repository's health may get before the server refreshes it. */
   healthIntervalSeconds: number;
+  /** How long setting up a repository (init or adopt) may take before it is given up. */
+  setupTimeoutSeconds: number;
   /** Where the bundled agent (agent.mjs) lives, served to endpoints that install it. */
   agentDir: string | undefined;
 }
@@ -117,6 +125,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     webDir: e.RM_WEB_DIR ? path.resolve(cwd, e.RM_WEB_DIR) : undefined,
     jobLostAfterSeconds: e.RM_JOB_LOST_AFTER,
     healthIntervalSeconds: e.RM_HEALTH_INTERVAL,
+    setupTimeoutSeconds: e.RM_SETUP_TIMEOUT,
     agentDir: e.RM_AGENT_DIR ? path.resolve(cwd, e.RM_AGENT_DIR) : undefined,
   };
 }

@@ -87,6 +87,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     bus: jobEvents,
     logger,
     lostAfterMs: config.jobLostAfterSeconds * 1000,
+    setupTimeoutSeconds: config.setupTimeoutSeconds,
     afterFinish: (job, report) =>
       onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report),
   });

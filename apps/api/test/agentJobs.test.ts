@@ -54,7 +54,7 @@ describe("jobs through a real agent, restic and rest-server", () => {
   }
 
   beforeAll(async () => {
-    world = await createWorld({ RM_JOB_LOST_AFTER: "1m" });
+    world = await createWorld({ RM_JOB_LOST_AFTER: "1m", RM_SETUP_TIMEOUT: "3s" });
     await world.addUser("admin", "admin");
     admin = await world.signIn("admin");
     rest = await startRestServer(mkdtempSync(path.join(tmpdir(), "rm-rest-")));
@@ -218,6 +218,30 @@ describe("jobs through a real agent, restic and rest-server", () => {
     expect(JSON.stringify(setup)).not.toContain("not the password");
     expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["main"]);
     expect((await runJob({ kind: "snapshots" })).state).toBe("succeeded");
+  });
+
+  it("an unreachable backend or an unknown kind of repository registers nothing, and says why", async () => {
+    const closed = await admin.repositories.create.mutate({
+      name: "unreachable",
+      url: "rest:http://127.0.0.1:9/nowhere",
+      password: "pw",
+      setup: { mode: "adopt", hostId },
+    });
+    const setup = await waitForEnd(closed.setupJobId);
+    expect(setup.state).toBe("failed");
+    expect(setup.error).toBe(
+      "Registration withdrawn: gave up after 3 s: the repository did not answer in time (is the backend reachable?)",
+    );
+
+    await expect(
+      admin.repositories.create.mutate({
+        name: "ftp",
+        url: "ftp://backup.example.org/repo",
+        password: "pw",
+        setup: { mode: "init", hostId },
+      }),
+    ).rejects.toThrow(/Unknown kind of repository: use rest:, sftp:/);
+    expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["main"]);
   });
 
   it("refuses to register the same restic repository twice", async () => {

@@ -114,6 +114,8 @@ export const ZAgentCommand = z.discriminatedUnion("type", [
       id: ZJobId,
       params: ZJobParams,
       repository: ZRepositoryAccess.nullable(),
+      /** Give up (and report a failure) after this long, e.g. a set-up against a dead backend. */
+      timeoutSeconds: z.number().int().positive().optional(),
     }),
   }),
   z.object({ type: z.literal("cancel"), jobId: ZJobId }),

@@ -37,6 +37,8 @@ export interface JobServiceOptions {
   logger: Logger;
   /** A dispatched or running job whose agent stays away this long is marked lost. */
   lostAfterMs: number;
+  /** Set-up jobs (init or adopt of a pending repository) give up after this long. */
+  setupTimeoutSeconds?: number;
   now?: () => number;
   /** Runs after a result is recorded (repository set-up, health, check); never fails the report. */
   afterFinish?: (
@@ -214,20 +216,24 @@ export class JobService {
     repositoryId: string | null;
   }): Promise<TAgentCommand> {
     const params = parseJobParams(JSON.parse(job.params));
-    let repository: TRepositoryAccess | null = null;
-    if (job.repositoryId) {
-      const row = await this.db.repository.findUnique({
-        where: { id: job.repositoryId },
-        include: { maintenanceHost: { select: { name: true } } },
-      });
-      if (!row) throw new Error("its repository was deleted");
-      // Checked again at dispatch: the maintenance host may have changed since the job was made.
-      const endpoint = chooseEndpoint(row, job.hostId, params.kind);
-      if (endpoint !== job.endpoint)
-        throw new Error(`it was made for the ${job.endpoint} endpoint`);
-      repository = repositoryAccess(this.options.keyring, row, endpoint);
-    }
-    return { type: "job", job: { id: job.id, params, repository } };
+    if (!job.repositoryId) return { type: "job", job: { id: job.id, params, repository: null } };
+    const row = await this.db.repository.findUnique({
+      where: { id: job.repositoryId },
+      include: { maintenanceHost: { select: { name: true } } },
+    });
+    if (!row) throw new Error("its repository was deleted");
+    // Checked again at dispatch: the maintenance host may have changed since the job was made.
+    const endpoint = chooseEndpoint(row, job.hostId, params.kind);
+    if (endpoint !== job.endpoint) throw new Error(`it was made for the ${job.endpoint} endpoint`);
+    const repository = repositoryAccess(this.options.keyring, row, endpoint);
+    // Setting up a repository whose backend does not answer would otherwise retry for minutes.
+    const setsUp =
+      row.status === "pending" && (params.kind === "init" || params.kind === "cat-config");
+    const timeoutSeconds = setsUp ? this.options.setupTimeoutSeconds : undefined;
+    return {
+      type: "job",
+      job: { id: job.id, params, repository, ...(timeoutSeconds ? { timeoutSeconds } : {}) },
+    };
   }
 
   // ── What agents report ──────────────────────────────────────────────────────────
