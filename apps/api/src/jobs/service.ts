@@ -3,7 +3,6 @@ import type {
   TAgentReconcile,
   TJobFinished,
   TLogLine,
-  TRepositoryAccess,
   TResticProgress,
 } from "@restic-manager/contracts";
 import type { AgentRegistry } from "../agents/registry.js";
