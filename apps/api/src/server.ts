@@ -21,6 +21,7 @@ import { createAgentContextFactory } from "./trpc/context.js";
 /** Agents connect here; browsers use HTTP (and server-sent events) on /trpc. */
 export const AGENT_SOCKET_PATH = "/agent/ws";
 const LOST_SWEEP_INTERVAL_MS = 15_000;
+const AGENT_AUTH_TIMEOUT_MS = 10_000;
 
 export interface RunningServer {
   url: string;
@@ -97,6 +98,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
 export async function startServer(
   config: Config,
   logger = createLogger(config.logLevel),
+  tuning: { agentAuthTimeoutMs?: number } = {},
 ): Promise<RunningServer> {
   const deps = await buildDeps(config, logger);
   const { app, endStreams } = createHttpApp(deps);
@@ -120,10 +122,17 @@ export async function startServer(
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
+  // A socket that does not authenticate soon is closed, so idle sockets cannot pile up.
+  const authenticated = new WeakSet<object>();
+  wss.on("connection", (socket) => {
+    setTimeout(() => {
+      if (!authenticated.has(socket)) socket.close(4401, "authentication timeout");
+    }, tuning.agentAuthTimeoutMs ?? AGENT_AUTH_TIMEOUT_MS).unref();
+  });
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: createAgentContextFactory(deps),
+    createContext: createAgentContextFactory(deps, authenticated),
     keepAlive: { enabled: true, pingMs: 20_000, pongWaitMs: 10_000 },
     onError({ error, path }) {
       logger.warn({ event: "agent.error", procedure: path, code: error.code, msg: error.message });

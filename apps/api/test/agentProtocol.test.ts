@@ -262,4 +262,14 @@ describe("the agent link refuses bad input without disturbing anyone else", () =
       await agent.close();
     }
   });
+
+  it("closes a socket that never authenticates", async () => {
+    const ws = new WebSocket(
+      `${world.server.url.replace("http", "ws")}/agent/ws?connectionParams=1`,
+    );
+    await once(ws, "open");
+    const [code, reason] = (await once(ws, "close")) as [number, Buffer];
+    expect(code).toBe(4401);
+    expect(reason.toString()).toBe("authentication timeout");
+  });
 });

@@ -83,10 +83,11 @@ export function createContextFactory(deps: AppDeps) {
  * Agents over WebSocket: built once per connection from its connection params. A refusal
  * throws, which sends the reason to the agent and closes the socket.
  */
-export function createAgentContextFactory(deps: AppDeps) {
+export function createAgentContextFactory(deps: AppDeps, authenticated: WeakSet<object>) {
   return async ({ req, res: socket, info }: CreateWSSContextFnOptions): Promise<Context> => {
     const meta = requestMeta(req);
     const identity = await authenticateAgent(deps.db, info.connectionParams, meta);
+    authenticated.add(socket);
     return {
       deps,
       actor: undefined,

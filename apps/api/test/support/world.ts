@@ -13,6 +13,9 @@ import { createUser } from "../../src/services/users.js";
 
 export const PASSWORD = "correct horse battery staple";
 
+/** Shorter waits than production, so the tests that hit them stay quick. */
+const TUNING = { agentAuthTimeoutMs: 2000 };
+
 /** A server of its own: a copy of the migrated template database, its own data dir, port 0. */
 export interface World {
   server: RunningServer;
@@ -97,11 +100,11 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
   });
   const logger = createLogger("debug", sink);
   const world: World = {
-    server: await startServer(config, logger),
+    server: await startServer(config, logger, TUNING),
     async restart() {
       const port = world.server.port;
       await world.server.close();
-      world.server = await startServer({ ...config, port }, logger);
+      world.server = await startServer({ ...config, port }, logger, TUNING);
     },
     config,
     dataDir,
