@@ -10,6 +10,7 @@ import { type Db, openDatabase } from "../src/db.js";
 import { JobEventBus } from "../src/jobs/eventBus.js";
 import { JobService } from "../src/jobs/service.js";
 import { generateMasterKey, Keyring } from "../src/secrets/keyring.js";
+import { summariseJobs } from "../src/services/jobsQuery.js";
 import { insertReadyRepository } from "./support/repositories.js";
 
 const ADMIN: Actor = {
@@ -286,5 +287,41 @@ describe("JobService with a fake clock and a fake agent connection", () => {
     expect(
       await db.job.count({ where: { hostId, kind: { in: ["forget", "prune", "unlock"] } } }),
     ).toBe(0);
+  });
+
+  it("summarises jobs by state and counts failures of the last day", async () => {
+    connect();
+    const done = await jobs.create(
+      { hostId, repositoryId, params: { kind: "check" } },
+      ADMIN,
+      META,
+    );
+    const failed = await jobs.create(
+      { hostId, repositoryId, params: { kind: "check" } },
+      ADMIN,
+      META,
+    );
+    await jobs.create({ hostId, repositoryId, params: { kind: "check" } }, ADMIN, META);
+    await jobs.finished(hostId, {
+      jobId: done.id,
+      outcome: "succeeded",
+      exitCode: 0,
+      error: null,
+      finishedAt: new Date(now),
+    });
+    await jobs.finished(hostId, {
+      jobId: failed.id,
+      outcome: "failed",
+      exitCode: 1,
+      error: "x",
+      finishedAt: new Date(now),
+    });
+    expect(await summariseJobs(db, new Date(now + 60_000))).toEqual({
+      queued: 1,
+      running: 0,
+      failedLastDay: 1,
+      byState: { dispatched: 1, failed: 1, succeeded: 1 },
+    });
+    expect((await summariseJobs(db, new Date(now + 2 * 86_400_000))).failedLastDay).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { ZId, ZJobId, ZJobKind, ZJobParams } from "@restic-manager/contracts";
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { getJob, listJobs } from "../services/jobsQuery.js";
+import { getJob, listJobs, summariseJobs } from "../services/jobsQuery.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
 
 export const jobsRouter = router({
@@ -20,6 +20,8 @@ export const jobsRouter = router({
       }),
     )
     .query(({ ctx, input }) => listJobs(ctx.deps.db, input)),
+
+  summary: viewerProcedure.query(({ ctx }) => summariseJobs(ctx.deps.db)),
 
   get: viewerProcedure
     .input(z.object({ id: ZJobId }))

@@ -87,3 +87,19 @@ export async function getJob(db: Db, id: string) {
     result: parseJson(result),
   };
 }
+
+/** Counts for an overview: jobs by state, and failures in the last day. */
+export async function summariseJobs(db: Db, now = new Date()) {
+  const byState = await db.job.groupBy({ by: ["state"], _count: { _all: true } });
+  const dayAgo = new Date(now.getTime() - 86_400_000);
+  const failedLastDay = await db.job.count({
+    where: { state: { in: ["failed", "lost"] }, finishedAt: { gte: dayAgo } },
+  });
+  const counts = Object.fromEntries(byState.map((row) => [row.state, row._count._all]));
+  return {
+    queued: (counts.queued ?? 0) + (counts.dispatched ?? 0),
+    running: counts.running ?? 0,
+    failedLastDay,
+    byState: counts as Record<string, number>,
+  };
+}
