@@ -318,3 +318,22 @@ export const ZJobParams = z.discriminatedUnion("kind", [
 ]);
 export type TJobParams = z.infer<typeof ZJobParams>;
 export type TJobParamsInput = z.input<typeof ZJobParams>;
+
+/** A job's life: queued → dispatched → running → succeeded | failed | cancelled, or lost. */
+export const JOB_STATES = [
+  "queued",
+  "dispatched",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "lost",
+] as const;
+export const ZJobState = z.enum(JOB_STATES);
+export type TJobState = z.infer<typeof ZJobState>;
+export const TERMINAL_JOB_STATES: readonly TJobState[] = [
+  "succeeded",
+  "failed",
+  "cancelled",
+  "lost",
+];

@@ -1,16 +1,13 @@
 import { EventEmitter, on } from "node:events";
-import type { TLogLine, TResticProgress } from "@restic-manager/contracts";
+import {
+  TERMINAL_JOB_STATES,
+  type TJobState,
+  type TLogLine,
+  type TResticProgress,
+} from "@restic-manager/contracts";
 
-export type JobState =
-  | "queued"
-  | "dispatched"
-  | "running"
-  | "succeeded"
-  | "failed"
-  | "cancelled"
-  | "lost";
-
-export const TERMINAL_STATES: readonly JobState[] = ["succeeded", "failed", "cancelled", "lost"];
+export type JobState = TJobState;
+export const TERMINAL_STATES = TERMINAL_JOB_STATES;
 
 export type JobEvent =
   | { type: "state"; state: JobState; exitCode: number | null; error: string | null; at: Date }

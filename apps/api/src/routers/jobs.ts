@@ -1,4 +1,4 @@
-import { ZId, ZJobId, ZJobKind, ZJobParams } from "@restic-manager/contracts";
+import { ZId, ZJobId, ZJobKind, ZJobParams, ZJobState } from "@restic-manager/contracts";
 import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { getJob, listJobs, summariseJobs } from "../services/jobsQuery.js";
@@ -10,9 +10,7 @@ export const jobsRouter = router({
       z.object({
         hostId: ZId.optional(),
         kind: ZJobKind.optional(),
-        state: z
-          .enum(["queued", "dispatched", "running", "succeeded", "failed", "cancelled", "lost"])
-          .optional(),
+        state: ZJobState.optional(),
         from: z.coerce.date().optional(),
         to: z.coerce.date().optional(),
         limit: z.number().int().min(1).max(200).default(50),
