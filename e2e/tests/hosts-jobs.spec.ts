@@ -63,8 +63,9 @@ test("an admin enrolls a real agent, registers a repository it creates, watches 
   });
   await page.getByTestId("repo-setup-done").click();
   expect(await page.content()).not.toContain("repository password 1");
-  const repoRow = page.locator('[data-testid="repository-row"][data-repo-name="office"]');
-  await expect(repoRow.getByTestId("repository-url")).toHaveText(`rest:${restServer}/host1`);
+  const card = page.locator('[data-testid="repository-card"][data-repo-name="office"]');
+  await expect(card.getByTestId("repo-url")).toHaveText(`rest:${restServer}/host1`);
+  await expect(card.getByTestId("repo-status")).toHaveText("ready");
 
   await page.getByTestId("nav-hosts").click();
   await hostRow.getByTestId("host-link").click();

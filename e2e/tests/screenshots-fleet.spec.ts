@@ -155,8 +155,12 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
       await shoot(page, `27-job-${name}-${tag}`);
     }
     await page.goto("/repositories");
-    await expect(page.getByTestId("repository-row").first()).toBeVisible();
+    await expect(page.getByTestId("repository-card").first()).toBeVisible();
     await shoot(page, `28-repositories-${tag}`);
+    await page.goto(`/repositories/${repo.id}`);
+    await expect(page.getByTestId("repo-size-history")).toBeVisible();
+    await shoot(page, `28-repository-${tag}`);
+    await page.goto("/repositories");
     await page.getByTestId("add-repository").click();
     await page.getByTestId("repo-env").fill("not a variable");
     await page.getByTestId("repo-submit").click();

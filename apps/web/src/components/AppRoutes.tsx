@@ -1,21 +1,32 @@
+import { type ComponentType, lazy } from "react";
 import { Route, Routes } from "react-router";
-import { AlertsPage } from "../pages/AlertsPage";
-import { AuditPage } from "../pages/audit/AuditPage";
-import { DashboardPage } from "../pages/dashboard/DashboardPage";
-import { HostPage } from "../pages/hosts/HostPage";
-import { HostsPage } from "../pages/hosts/HostsPage";
-import { JobPage } from "../pages/jobs/JobPage";
-import { JobsPage } from "../pages/jobs/JobsPage";
-import { NotFoundPage } from "../pages/NotFoundPage";
-import { RestorePage } from "../pages/RestorePage";
-import { RepositoriesPage } from "../pages/repositories/RepositoriesPage";
-import { SchedulesPage } from "../pages/SchedulesPage";
-import { AccountPage } from "../pages/settings/AccountPage";
-import { ApiTokensPage } from "../pages/settings/ApiTokensPage";
-import { SettingsLayout } from "../pages/settings/SettingsLayout";
-import { UsersPage } from "../pages/settings/UsersPage";
 import { RequireAdmin } from "./RequireAdmin";
 import { Shell } from "./Shell";
+
+/** A page loaded when first opened, so the first screen does not wait for every other one. */
+function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+
+const AccountPage = page(() => import("../pages/settings/AccountPage"), "AccountPage");
+const AlertsPage = page(() => import("../pages/AlertsPage"), "AlertsPage");
+const ApiTokensPage = page(() => import("../pages/settings/ApiTokensPage"), "ApiTokensPage");
+const AuditPage = page(() => import("../pages/audit/AuditPage"), "AuditPage");
+const DashboardPage = page(() => import("../pages/dashboard/DashboardPage"), "DashboardPage");
+const HostPage = page(() => import("../pages/hosts/HostPage"), "HostPage");
+const HostsPage = page(() => import("../pages/hosts/HostsPage"), "HostsPage");
+const JobPage = page(() => import("../pages/jobs/JobPage"), "JobPage");
+const JobsPage = page(() => import("../pages/jobs/JobsPage"), "JobsPage");
+const NotFoundPage = page(() => import("../pages/NotFoundPage"), "NotFoundPage");
+const RepositoriesPage = page(
+  () => import("../pages/repositories/RepositoriesPage"),
+  "RepositoriesPage",
+);
+const RepositoryPage = page(() => import("../pages/repositories/RepositoryPage"), "RepositoryPage");
+const RestorePage = page(() => import("../pages/RestorePage"), "RestorePage");
+const SchedulesPage = page(() => import("../pages/SchedulesPage"), "SchedulesPage");
+const SettingsLayout = page(() => import("../pages/settings/SettingsLayout"), "SettingsLayout");
+const UsersPage = page(() => import("../pages/settings/UsersPage"), "UsersPage");
 
 export function AppRoutes() {
   return (
@@ -27,6 +38,7 @@ export function AppRoutes() {
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/:id" element={<JobPage />} />
         <Route path="repositories" element={<RepositoriesPage />} />
+        <Route path="repositories/:id" element={<RepositoryPage />} />
         <Route path="schedules" element={<SchedulesPage />} />
         <Route path="restore" element={<RestorePage />} />
         <Route path="alerts" element={<AlertsPage />} />

@@ -1,5 +1,5 @@
 import { X } from "lucide-react";
-import { useEffect, useState } from "react";
+import { Suspense, useEffect, useState } from "react";
 import { Outlet } from "react-router";
 import { Header } from "./Header";
 import { Sidebar } from "./Sidebar";
@@ -47,7 +47,9 @@ export function Shell() {
       <div className="lg:pl-60">
         <Header onOpenMenu={() => setMenuOpen(true)} />
         <main className="mx-auto max-w-6xl px-4 py-6 sm:px-6 lg:py-8">
-          <Outlet />
+          <Suspense fallback={<p className="text-sm text-slate-500">Loading…</p>}>
+            <Outlet />
+          </Suspense>
         </main>
       </div>
     </div>

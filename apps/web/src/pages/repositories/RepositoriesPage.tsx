@@ -9,19 +9,24 @@ import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { AddRepositoryDialog } from "./AddRepositoryDialog";
-import { RepositoriesTable } from "./RepositoriesTable";
+import { RepositoryHealthCard } from "./RepositoryHealthCard";
+import { repositoriesRefresh } from "./refresh";
 
 export function RepositoriesPage() {
   const trpc = useTRPC();
   const isAdmin = useRoleAtLeast("admin");
-  const repositories = useQuery(trpc.repositories.list.queryOptions());
+  const repositories = useQuery(
+    trpc.repositories.list.queryOptions(undefined, {
+      refetchInterval: (query) => repositoriesRefresh(query.state.data),
+    }),
+  );
   const [adding, setAdding] = useState(false);
 
   return (
     <div data-testid="page-repositories" className="space-y-6">
       <PageHeader
         title="Repositories"
-        description="Where the backups are stored. Passwords and credentials are kept encrypted and never shown."
+        description="Where the backups are stored, and how healthy each one is. Passwords and credentials are kept encrypted and never shown."
         actions={
           isAdmin ? (
             <Button variant="primary" data-testid="add-repository" onClick={() => setAdding(true)}>
@@ -38,12 +43,16 @@ export function RepositoriesPage() {
       {repositories.data?.length === 0 ? (
         <EmptyState icon={Database} title="No repositories yet">
           {isAdmin
-            ? "Add the restic repositories your hosts back up to, such as a rest-server in append-only mode. Then run “Initialise repository” from a host to create it."
-            : "An admin adds the restic repositories your hosts back up to; they appear here."}
+            ? "Add the restic repositories your hosts back up to, such as a rest-server in append-only mode. A host you choose creates the repository, or checks an existing one, as it is added."
+            : "An admin adds the restic repositories your hosts back up to; they appear here with their health."}
         </EmptyState>
       ) : null}
       {repositories.data && repositories.data.length > 0 ? (
-        <RepositoriesTable repositories={repositories.data} canDelete={isAdmin} />
+        <div className="grid gap-4 xl:grid-cols-2" data-testid="repository-cards">
+          {repositories.data.map((repository) => (
+            <RepositoryHealthCard key={repository.id} repository={repository} />
+          ))}
+        </div>
       ) : null}
       {isAdmin ? <AddRepositoryDialog open={adding} onClose={() => setAdding(false)} /> : null}
     </div>

@@ -1,3 +1,4 @@
+import { Suspense } from "react";
 import { NavLink, Outlet } from "react-router";
 import { PageHeader } from "../../components/ui/PageHeader";
 import { useSession } from "../../lib/session";
@@ -41,7 +42,9 @@ export function SettingsLayout() {
           ))}
         </nav>
       ) : null}
-      <Outlet />
+      <Suspense fallback={<p className="text-sm text-slate-500">Loading…</p>}>
+        <Outlet />
+      </Suspense>
     </div>
   );
 }

@@ -81,7 +81,7 @@ export function LocksResult({ result }: { result: TListLocksResult }) {
       </thead>
       <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
         {result.locks.map((lock) => (
-          <tr key={lock.id}>
+          <tr key={lock.id} data-testid="lock-row" data-stale={lock.stale}>
             <Td className="font-mono text-xs">{lock.id.slice(0, 8)}</Td>
             <Td className="whitespace-nowrap">{formatDateTime(new Date(lock.time))}</Td>
             <Td>

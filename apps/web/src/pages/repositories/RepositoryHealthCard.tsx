@@ -1,0 +1,227 @@
+import { TriangleAlert } from "lucide-react";
+import type { ReactNode } from "react";
+import { Link } from "react-router";
+import { Alert } from "../../components/ui/Alert";
+import { Badge } from "../../components/ui/Badge";
+import { formatAge, formatBytes, formatCount, formatDateTime } from "../../lib/format";
+import {
+  CHECK_TONES,
+  checkState,
+  type RepositorySummary,
+  repositoryDedup,
+  statusLabel,
+} from "./health";
+import { SnapshotHosts } from "./SnapshotHosts";
+
+const LINK = "text-teal-700 hover:underline dark:text-teal-300";
+
+/**
+ * A repository's health at a glance: sizes and snapshots, the newest snapshot of each host,
+ * the last check, locks (stale ones in warning colour), who maintains it and how fresh it all is.
+ */
+export function RepositoryHealthCard({
+  repository,
+  onItsPage = false,
+}: {
+  repository: RepositorySummary;
+  /** On the repository's own page the card is headed "Health"; on the list, by its linked name. */
+  onItsPage?: boolean;
+}) {
+  const status = statusLabel(repository.status);
+  const ready = repository.status === "ready";
+  return (
+    <section
+      data-testid="repository-card"
+      data-repo-name={repository.name}
+      data-status={repository.status}
+      className="flex flex-col rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900"
+    >
+      <header className="space-y-1 border-b border-slate-200 px-5 py-4 dark:border-slate-800">
+        <div className="flex flex-wrap items-center gap-2">
+          <h2 className="text-base font-semibold text-slate-900 dark:text-white">
+            {onItsPage ? (
+              "Health"
+            ) : (
+              <Link
+                to={`/repositories/${repository.id}`}
+                className={LINK}
+                data-testid="repository-link"
+              >
+                {repository.name}
+              </Link>
+            )}
+          </h2>
+          <Badge tone={status.tone} data-testid="repo-status">
+            {status.label}
+          </Badge>
+        </div>
+        <p className="font-mono text-xs break-all text-slate-500 dark:text-slate-400">
+          <span data-testid="repo-url">{repository.displayUrl}</span>
+        </p>
+      </header>
+      <div className="flex-1 space-y-4 px-5 py-4">
+        {ready ? null : (
+          <p className="text-sm text-slate-600 dark:text-slate-300" data-testid="repo-setting-up">
+            A host is creating or opening this repository. Its health appears once it is ready.
+          </p>
+        )}
+        {repository.healthError ? (
+          <Alert
+            tone="warning"
+            title="The last health report failed"
+            data-testid="repo-health-error"
+          >
+            <span className="break-words">{repository.healthError}</span>
+          </Alert>
+        ) : null}
+        {ready ? <HealthFigures repository={repository} /> : null}
+        <SnapshotHosts hosts={repository.hosts} />
+      </div>
+      <footer className="space-y-1 border-t border-slate-200 px-5 py-3 text-xs text-slate-500 dark:border-slate-800 dark:text-slate-400">
+        <p data-testid="repo-maintenance-host">
+          Maintenance:{" "}
+          {repository.maintenanceHostId && repository.maintenanceHostName ? (
+            <>
+              <Link to={`/hosts/${repository.maintenanceHostId}`} className={LINK}>
+                {repository.maintenanceHostName}
+              </Link>{" "}
+              forgets, prunes and unlocks
+            </>
+          ) : (
+            "no host — forget, prune and unlock cannot run"
+          )}
+        </p>
+        <p
+          data-testid="repo-append-only"
+          data-count={repository.appendOnlyHosts.length}
+          title={repository.appendOnlyHosts.map((host) => host.name).join(", ") || undefined}
+        >
+          {appendOnlyLine(repository.appendOnlyHosts.length)}
+        </p>
+        <p data-testid="repo-health-at">
+          {repository.healthAt ? (
+            <>
+              Health as of{" "}
+              {repository.healthJobId ? (
+                <Link to={`/jobs/${repository.healthJobId}`} className={LINK}>
+                  {formatDateTime(repository.healthAt)}
+                </Link>
+              ) : (
+                formatDateTime(repository.healthAt)
+              )}
+            </>
+          ) : (
+            "No health report yet"
+          )}
+        </p>
+      </footer>
+    </section>
+  );
+}
+
+function HealthFigures({ repository }: { repository: RepositorySummary }) {
+  return (
+    <dl className="grid grid-cols-2 gap-x-6 gap-y-4 sm:grid-cols-3">
+      <Figure label="Snapshots" testId="repo-snapshots">
+        {formatCount(repository.snapshotCount)}
+      </Figure>
+      <Figure label="Total size" testId="repo-total-size">
+        {formatBytes(repository.totalSize)}
+      </Figure>
+      <Figure label="Stored (raw)" testId="repo-raw-size">
+        {formatBytes(repository.rawSize)}
+      </Figure>
+      <Figure label="Dedup ratio" testId="repo-dedup">
+        {repositoryDedup(repository)}
+      </Figure>
+      <Figure label="Last check" testId="repo-last-check">
+        <LastCheck repository={repository} />
+      </Figure>
+      <Figure label="Locks" testId="repo-locks">
+        <Locks total={repository.locks.length} stale={repository.staleLocks} />
+      </Figure>
+    </dl>
+  );
+}
+
+function appendOnlyLine(count: number): string {
+  if (count === 0) return "No host backs up here with append-only access";
+  return `${count} ${count === 1 ? "host backs" : "hosts back"} up here with append-only access`;
+}
+
+function Figure({
+  label,
+  testId,
+  children,
+}: {
+  label: string;
+  testId: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase dark:text-slate-400">
+        {label}
+      </dt>
+      <dd
+        className="mt-0.5 text-sm text-slate-800 tabular-nums dark:text-slate-200"
+        data-testid={testId}
+      >
+        {children}
+      </dd>
+    </div>
+  );
+}
+
+function LastCheck({ repository }: { repository: RepositorySummary }) {
+  const state = checkState(repository);
+  if (state === "never") {
+    return (
+      <span data-check="never" className="text-slate-500 dark:text-slate-400">
+        never
+      </span>
+    );
+  }
+  const age = (
+    <span title={formatDateTime(repository.lastCheckAt)}>{formatAge(repository.lastCheckAt)}</span>
+  );
+  return (
+    <span data-check={state} className="space-y-0.5">
+      <span className="flex flex-wrap items-center gap-1.5">
+        <Badge tone={CHECK_TONES[state]}>{state}</Badge>
+        {repository.lastCheckJobId ? (
+          <Link to={`/jobs/${repository.lastCheckJobId}`} className={LINK}>
+            {age}
+          </Link>
+        ) : (
+          age
+        )}
+      </span>
+      {state === "failed" ? (
+        <span className="block text-xs text-slate-500 dark:text-slate-400">
+          last success{" "}
+          <span data-testid="repo-last-check-success">
+            {formatAge(repository.lastCheckSuccessAt)}
+          </span>
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+function Locks({ total, stale }: { total: number; stale: number }) {
+  return (
+    <span className="flex flex-wrap items-center gap-1.5">
+      <span data-testid="repo-lock-count">{total}</span>
+      {stale > 0 ? (
+        <span
+          data-testid="repo-stale-locks"
+          className="inline-flex items-center gap-1 text-xs font-medium text-amber-700 dark:text-amber-400"
+        >
+          <TriangleAlert className="size-3.5" aria-hidden />
+          {stale} stale
+        </span>
+      ) : null}
+    </span>
+  );
+}

@@ -1,0 +1,90 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useParams } from "react-router";
+import { Alert } from "../../components/ui/Alert";
+import { Card } from "../../components/ui/Card";
+import { PageHeader } from "../../components/ui/PageHeader";
+import { describeError } from "../../lib/errors";
+import { useTRPC } from "../../lib/trpc";
+import { BackupSetsTable } from "../backupSets/BackupSetsTable";
+import { LocksResult } from "../jobs/results/RepositoryResults";
+import { type HealthRefresh, HealthRefreshStatus } from "./HealthRefreshStatus";
+import { RepositoryActions } from "./RepositoryActions";
+import { RepositoryEndpoints } from "./RepositoryEndpoints";
+import { RepositoryHealthCard } from "./RepositoryHealthCard";
+import { repositoriesRefresh } from "./refresh";
+import { SizeHistoryCard } from "./SizeHistoryCard";
+
+export function RepositoryPage() {
+  const { id = "" } = useParams();
+  // Another repository starts with no refresh of its own on show.
+  return <RepositoryView key={id} id={id} />;
+}
+
+function RepositoryView({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const [refresh, setRefresh] = useState<HealthRefresh>();
+  const repository = useQuery(
+    trpc.repositories.get.queryOptions(
+      { id },
+      {
+        refetchInterval: (query) =>
+          query.state.data ? repositoriesRefresh([query.state.data]) : false,
+      },
+    ),
+  );
+  const sets = useQuery(trpc.backupSets.list.queryOptions({ repositoryId: id }));
+
+  if (repository.error) {
+    return (
+      <div data-testid="page-repository" className="space-y-4">
+        <Alert tone="error">{describeError(repository.error).message}</Alert>
+        <Link to="/repositories" className="text-sm text-teal-700 underline dark:text-teal-300">
+          Back to repositories
+        </Link>
+      </div>
+    );
+  }
+  if (!repository.data) return <p className="text-sm text-slate-500">Loading repository…</p>;
+  const data = repository.data;
+
+  return (
+    <div data-testid="page-repository" className="space-y-6">
+      <PageHeader
+        title={data.name}
+        description={
+          <Link to="/repositories" className="text-teal-700 hover:underline dark:text-teal-300">
+            All repositories
+          </Link>
+        }
+        actions={<RepositoryActions repository={data} onRefresh={setRefresh} />}
+      />
+      {refresh ? <HealthRefreshStatus refresh={refresh} /> : null}
+      <RepositoryHealthCard repository={data} onItsPage />
+      <SizeHistoryCard history={data.history} />
+      <Card
+        title="Locks"
+        description="Held by restic while it works. A stale lock is left by a process that died: unlock removes it, on the maintenance host."
+        data-testid="repo-locks-card"
+      >
+        <LocksResult result={{ kind: "list-locks", locks: data.locks }} />
+      </Card>
+      <Card
+        title="Backup sets"
+        description="What hosts back up into this repository. Sets are created and edited on their host's page."
+        data-testid="repo-backup-sets"
+      >
+        {sets.error ? <Alert tone="error">{describeError(sets.error).message}</Alert> : null}
+        {sets.data && sets.data.length === 0 ? (
+          <p className="text-sm text-slate-500 dark:text-slate-400">
+            No backup set uses this repository yet.
+          </p>
+        ) : null}
+        {sets.data && sets.data.length > 0 ? (
+          <BackupSetsTable sets={sets.data} other="host" />
+        ) : null}
+      </Card>
+      <RepositoryEndpoints repository={data} />
+    </div>
+  );
+}
