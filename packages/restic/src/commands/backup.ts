@@ -1,18 +1,14 @@
 import {
   type TBackupProgress,
   type TBackupResult,
-  type TItemError,
   ZBackupOptions,
 } from "@restic-manager/contracts";
 import { z } from "zod";
 import { flag, flags, optionalFlag, switchFlag } from "../args.js";
 import { type ProgressRunOptions, type ResticContext, resolveOptions } from "../context.js";
-import { execRestic } from "../exec.js";
-import { ensureExit } from "../exit-codes.js";
-import { parseMessage } from "../output.js";
 import { toBackupSummary, ZResticBackupSummary } from "../schemas/snapshot.js";
-import { createThrottle } from "../throttle.js";
-import { clampFraction, missingOutput } from "./shared.js";
+import { clampFraction } from "./shared.js";
+import { runStreamingCommand, ZItemErrorMessage, ZVerboseStatus } from "./streaming.js";
 
 export type BackupOptions = z.input<typeof ZBackupOptions>;
 
@@ -38,21 +34,6 @@ const ZSummary = ZResticBackupSummary.extend({
   dry_run: z.boolean().optional(),
 });
 
-/** With `-v`; restic ≥ 0.16 names the scan result `scan_finished`. Not kept. */
-const ZVerboseStatus = z.object({
-  message_type: z.literal("verbose_status"),
-  action: z.string(),
-  item: z.string().optional(),
-});
-
-const ZItemErrorMessage = z.object({
-  message_type: z.literal("error"),
-  error: z.object({ message: z.string() }),
-  during: z.string().optional(),
-  item: z.string().optional(),
-});
-
-const MESSAGE_TYPES = ["status", "summary", "verbose_status", "error"] as const;
 const ZBackupMessage = z.discriminatedUnion("message_type", [
   ZStatus,
   ZSummary,
@@ -113,59 +94,22 @@ export async function backup(
   run: ProgressRunOptions<TBackupProgress> = {},
 ): Promise<TBackupResult> {
   const options = resolveOptions(context);
-  const args = backupArgs(input);
-  const { onProgress } = run;
-  const progress = onProgress ? createThrottle(onProgress, options.progressIntervalMs) : null;
-  const seen: { summary: z.infer<typeof ZSummary> | null } = { summary: null };
-  const stdoutErrors: TItemError[] = [];
-
-  try {
-    const outcome = await execRestic(options, {
-      command: "backup",
-      args,
-      signal: run.signal,
-      stdout: {
-        kind: "json-lines",
-        onMessage(value, line, parse) {
-          const message = parseMessage(ZBackupMessage, MESSAGE_TYPES, value, line, parse);
-          switch (message.message_type) {
-            case "status":
-              progress?.push(toProgress(message));
-              return false;
-            case "summary":
-              seen.summary = message;
-              return true;
-            case "verbose_status":
-              return false;
-            case "error":
-              stdoutErrors.push({
-                item: message.item === undefined ? null : parse.redact(message.item),
-                during: message.during ?? null,
-                message: parse.redact(message.error.message),
-              });
-              return true;
-            default: {
-              const unreachable: never = message;
-              return unreachable;
-            }
-          }
-        },
-      },
-    });
-    ensureExit(outcome, "backup", [0, EXIT_PARTIAL]);
-    const done = seen.summary;
-    if (done === null) throw missingOutput("backup", "its summary", outcome);
-    const itemErrors = [...stdoutErrors, ...outcome.itemErrors];
-    return {
-      kind: "backup",
-      status: outcome.exitCode === EXIT_PARTIAL ? "partial" : "complete",
-      snapshotId: done.snapshot_id ?? null,
-      dryRun: done.dry_run ?? false,
-      summary: toBackupSummary(done),
-      itemErrors: itemErrors.slice(0, 50),
-      itemErrorCount: stdoutErrors.length + outcome.itemErrorCount,
-    };
-  } finally {
-    progress?.flush();
-  }
+  const { exitCode, summary, itemErrors, itemErrorCount } = await runStreamingCommand(options, {
+    command: "backup",
+    args: backupArgs(input),
+    messages: ZBackupMessage,
+    toProgress,
+    okExitCodes: [0, EXIT_PARTIAL],
+    signal: run.signal,
+    onProgress: run.onProgress,
+  });
+  return {
+    kind: "backup",
+    status: exitCode === EXIT_PARTIAL ? "partial" : "complete",
+    snapshotId: summary.snapshot_id ?? null,
+    dryRun: summary.dry_run ?? false,
+    summary: toBackupSummary(summary),
+    itemErrors,
+    itemErrorCount,
+  };
 }

@@ -1,9 +1,7 @@
 import type { TCatConfigResult } from "@restic-manager/contracts";
 import { z } from "zod";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { execRestic } from "../exec.js";
-import { ensureExit } from "../exit-codes.js";
-import { parseDocument } from "../output.js";
+import { execBuffered, parseStdout } from "./shared.js";
 
 const ZResticConfig = z.object({
   version: z.number().int(),
@@ -21,17 +19,12 @@ export async function catConfig(
   run: RunOptions = {},
 ): Promise<TCatConfigResult> {
   const options = resolveOptions(context);
-  const outcome = await execRestic(options, {
+  const outcome = await execBuffered(options, {
     command: "cat config",
     args: catConfigArgs(),
     signal: run.signal,
-    stdout: { kind: "buffer" },
   });
-  ensureExit(outcome, "cat config");
-  const config = parseDocument(ZResticConfig, outcome.stdout.toString("utf8"), {
-    command: "cat config",
-    redact: outcome.redact,
-  });
+  const config = parseStdout(ZResticConfig, outcome, "cat config");
   return {
     kind: "cat-config",
     config: {

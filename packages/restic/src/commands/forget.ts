@@ -7,12 +7,10 @@ import {
 import { z } from "zod";
 import { filterFlags, flag, flags, optionalFlag, switchFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { execRestic } from "../exec.js";
-import { ensureExit } from "../exit-codes.js";
 import { parseDocument } from "../output.js";
 import { toSnapshot, ZResticSnapshot } from "../schemas/snapshot.js";
 import { parsePruneReport } from "./prune.js";
-import { textLines } from "./shared.js";
+import { execBuffered, textLines } from "./shared.js";
 
 export type ForgetOptions = z.input<typeof ZForgetOptions>;
 
@@ -88,13 +86,11 @@ export async function forget(
 ): Promise<TForgetResult> {
   const options = resolveOptions(context);
   const parsed = ZForgetOptions.parse(input);
-  const outcome = await execRestic(options, {
+  const outcome = await execBuffered(options, {
     command: "forget",
     args: forgetArgs(parsed),
     signal: run.signal,
-    stdout: { kind: "buffer" },
   });
-  ensureExit(outcome, "forget");
   const lines = textLines(outcome);
   // prune's progress lines start with "[0:00]" too: the policy's decisions are the JSON array.
   const jsonIndex = lines.findIndex(isJsonArray);

@@ -5,8 +5,8 @@ import { type ResticContext, type RunOptions, resolveOptions } from "../context.
 import { ResticFatalError } from "../errors.js";
 import { execRestic } from "../exec.js";
 import { ensureExit } from "../exit-codes.js";
-import { outputError, parseDocument } from "../output.js";
-import { textLines } from "./shared.js";
+import { outputError } from "../output.js";
+import { execBuffered, parseStdout, textLines } from "./shared.js";
 
 const LOCK_ID = /^[0-9a-f]{64}$/;
 
@@ -64,13 +64,11 @@ export function catLockArgs(id: string): string[] {
 
 export async function listLockIds(context: ResticContext, run: RunOptions = {}): Promise<string[]> {
   const options = resolveOptions(context);
-  const outcome = await execRestic(options, {
+  const outcome = await execBuffered(options, {
     command: "list locks",
     args: listLockIdsArgs(),
     signal: run.signal,
-    stdout: { kind: "buffer" },
   });
-  ensureExit(outcome, "list locks");
   const lines = textLines(outcome).map((line) => line.trim());
   const unexpected = lines.find((line) => !LOCK_ID.test(line));
   if (unexpected !== undefined) {
@@ -107,10 +105,7 @@ export async function catLock(
     }
     throw error;
   }
-  const lock = parseDocument(ZResticLock, outcome.stdout.toString("utf8"), {
-    command: "cat lock",
-    redact: outcome.redact,
-  });
+  const lock = parseStdout(ZResticLock, outcome, "cat lock");
   return { ...lock, id };
 }
 

@@ -2,9 +2,7 @@ import { type TPruneReport, type TPruneResult, ZPruneOptions } from "@restic-man
 import type { z } from "zod";
 import { optionalFlag, switchFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { execRestic } from "../exec.js";
-import { ensureExit } from "../exit-codes.js";
-import { textLines } from "./shared.js";
+import { execBuffered, textLines } from "./shared.js";
 
 export type PruneOptions = z.input<typeof ZPruneOptions>;
 
@@ -80,13 +78,7 @@ export async function prune(
 ): Promise<TPruneResult> {
   const options = resolveOptions(context);
   const args = pruneArgs(input);
-  const outcome = await execRestic(options, {
-    command: "prune",
-    args,
-    signal: run.signal,
-    stdout: { kind: "buffer" },
-  });
-  ensureExit(outcome, "prune");
+  const outcome = await execBuffered(options, { command: "prune", args, signal: run.signal });
   const lines = textLines(outcome).map(outcome.redact);
   return { kind: "prune", report: parsePruneReport(lines, args.includes("--dry-run")) };
 }

@@ -1,5 +1,4 @@
 import {
-  type TItemError,
   type TRestoreProgress,
   type TRestoreResult,
   ZRestoreOptions,
@@ -7,11 +6,8 @@ import {
 import { z } from "zod";
 import { flag, flags, optionalFlag, switchFlag } from "../args.js";
 import { type ProgressRunOptions, type ResticContext, resolveOptions } from "../context.js";
-import { execRestic } from "../exec.js";
-import { ensureExit } from "../exit-codes.js";
-import { parseMessage } from "../output.js";
-import { createThrottle } from "../throttle.js";
-import { clampFraction, missingOutput } from "./shared.js";
+import { clampFraction } from "./shared.js";
+import { runStreamingCommand, ZItemErrorMessage, ZVerboseStatus } from "./streaming.js";
 
 export type RestoreOptions = z.input<typeof ZRestoreOptions>;
 
@@ -34,20 +30,6 @@ const ZSummary = ZStatus.omit({ message_type: true, percent_done: true }).extend
   message_type: z.literal("summary"),
 });
 
-const ZVerboseStatus = z.object({
-  message_type: z.literal("verbose_status"),
-  action: z.string(),
-  item: z.string().optional(),
-});
-
-const ZItemErrorMessage = z.object({
-  message_type: z.literal("error"),
-  error: z.object({ message: z.string() }),
-  during: z.string().optional(),
-  item: z.string().optional(),
-});
-
-const MESSAGE_TYPES = ["status", "summary", "verbose_status", "error"] as const;
 const ZRestoreMessage = z.discriminatedUnion("message_type", [
   ZStatus,
   ZSummary,
@@ -75,18 +57,25 @@ export function restoreArgs(input: RestoreOptions): string[] {
   ];
 }
 
+/** The counters restic reports both while it restores and in its summary. */
+function toCounts(counts: Omit<z.infer<typeof ZSummary>, "message_type">) {
+  return {
+    totalFiles: counts.total_files ?? 0,
+    filesRestored: counts.files_restored ?? 0,
+    filesSkipped: counts.files_skipped ?? 0,
+    filesDeleted: counts.files_deleted ?? 0,
+    totalBytes: counts.total_bytes ?? 0,
+    bytesRestored: counts.bytes_restored ?? 0,
+    bytesSkipped: counts.bytes_skipped ?? 0,
+  };
+}
+
 function toProgress(status: z.infer<typeof ZStatus>): TRestoreProgress {
   return {
     kind: "restore",
     percentDone: clampFraction(status.percent_done),
     secondsElapsed: status.seconds_elapsed ?? 0,
-    totalFiles: status.total_files ?? 0,
-    filesRestored: status.files_restored ?? 0,
-    filesSkipped: status.files_skipped ?? 0,
-    filesDeleted: status.files_deleted ?? 0,
-    totalBytes: status.total_bytes ?? 0,
-    bytesRestored: status.bytes_restored ?? 0,
-    bytesSkipped: status.bytes_skipped ?? 0,
+    ...toCounts(status),
   };
 }
 
@@ -96,65 +85,18 @@ export async function restore(
   run: ProgressRunOptions<TRestoreProgress> = {},
 ): Promise<TRestoreResult> {
   const options = resolveOptions(context);
-  const args = restoreArgs(input);
-  const progress = run.onProgress
-    ? createThrottle(run.onProgress, options.progressIntervalMs)
-    : null;
-  const seen: { summary: z.infer<typeof ZSummary> | null } = { summary: null };
-  const stdoutErrors: TItemError[] = [];
-  try {
-    const outcome = await execRestic(options, {
-      command: "restore",
-      args,
-      signal: run.signal,
-      stdout: {
-        kind: "json-lines",
-        onMessage(value, line, parse) {
-          const message = parseMessage(ZRestoreMessage, MESSAGE_TYPES, value, line, parse);
-          switch (message.message_type) {
-            case "status":
-              progress?.push(toProgress(message));
-              return false;
-            case "summary":
-              seen.summary = message;
-              return true;
-            case "verbose_status":
-              return false;
-            case "error":
-              stdoutErrors.push({
-                item: message.item === undefined ? null : parse.redact(message.item),
-                during: message.during ?? null,
-                message: parse.redact(message.error.message),
-              });
-              return true;
-            default: {
-              const unreachable: never = message;
-              return unreachable;
-            }
-          }
-        },
-      },
-    });
-    ensureExit(outcome, "restore");
-    const summary = seen.summary;
-    if (summary === null) throw missingOutput("restore", "its summary", outcome);
-    const itemErrors = [...stdoutErrors, ...outcome.itemErrors];
-    return {
-      kind: "restore",
-      summary: {
-        secondsElapsed: summary.seconds_elapsed ?? null,
-        totalFiles: summary.total_files ?? 0,
-        filesRestored: summary.files_restored ?? 0,
-        filesSkipped: summary.files_skipped ?? 0,
-        filesDeleted: summary.files_deleted ?? 0,
-        totalBytes: summary.total_bytes ?? 0,
-        bytesRestored: summary.bytes_restored ?? 0,
-        bytesSkipped: summary.bytes_skipped ?? 0,
-      },
-      itemErrors: itemErrors.slice(0, 50),
-      itemErrorCount: stdoutErrors.length + outcome.itemErrorCount,
-    };
-  } finally {
-    progress?.flush();
-  }
+  const { summary, itemErrors, itemErrorCount } = await runStreamingCommand(options, {
+    command: "restore",
+    args: restoreArgs(input),
+    messages: ZRestoreMessage,
+    toProgress,
+    signal: run.signal,
+    onProgress: run.onProgress,
+  });
+  return {
+    kind: "restore",
+    summary: { secondsElapsed: summary.seconds_elapsed ?? null, ...toCounts(summary) },
+    itemErrors,
+    itemErrorCount,
+  };
 }

@@ -1,6 +1,28 @@
+import type { z } from "zod";
+import type { ResolvedOptions } from "../context.js";
 import { ResticOutputError } from "../errors.js";
-import type { ExecOutcome } from "../exec.js";
+import { type ExecOutcome, type ExecRequest, execRestic } from "../exec.js";
+import { ensureExit } from "../exit-codes.js";
 import { stripAnsi } from "../lines.js";
+import { parseDocument } from "../output.js";
+
+/** Runs restic with its whole stdout kept, and throws unless it exited 0. */
+export async function execBuffered(
+  options: ResolvedOptions,
+  request: Omit<ExecRequest, "stdout">,
+): Promise<ExecOutcome> {
+  const outcome = await execRestic(options, { ...request, stdout: { kind: "buffer" } });
+  ensureExit(outcome, request.command);
+  return outcome;
+}
+
+/** A buffered run's stdout, validated as one JSON document. */
+export function parseStdout<T>(schema: z.ZodType<T>, outcome: ExecOutcome, command: string): T {
+  return parseDocument(schema, outcome.stdout.toString("utf8"), {
+    command,
+    redact: outcome.redact,
+  });
+}
 
 /** A run that ended without what the command must print (a summary, a statistics line). */
 export function missingOutput(command: string, what: string, outcome: ExecOutcome) {

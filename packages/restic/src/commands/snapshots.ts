@@ -2,10 +2,8 @@ import { type TSnapshotsResult, ZSnapshotsOptions } from "@restic-manager/contra
 import { z } from "zod";
 import { filterFlags, optionalFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { execRestic } from "../exec.js";
-import { ensureExit } from "../exit-codes.js";
-import { parseDocument } from "../output.js";
 import { toSnapshot, ZResticSnapshot } from "../schemas/snapshot.js";
+import { execBuffered, parseStdout } from "./shared.js";
 
 export type SnapshotsOptions = z.input<typeof ZSnapshotsOptions>;
 
@@ -27,16 +25,11 @@ export async function snapshots(
   run: RunOptions = {},
 ): Promise<TSnapshotsResult> {
   const options = resolveOptions(context);
-  const outcome = await execRestic(options, {
+  const outcome = await execBuffered(options, {
     command: "snapshots",
     args: snapshotsArgs(input),
     signal: run.signal,
-    stdout: { kind: "buffer" },
   });
-  ensureExit(outcome, "snapshots");
-  const raw = parseDocument(z.array(ZResticSnapshot), outcome.stdout.toString("utf8"), {
-    command: "snapshots",
-    redact: outcome.redact,
-  });
+  const raw = parseStdout(z.array(ZResticSnapshot), outcome, "snapshots");
   return { kind: "snapshots", snapshots: raw.map(toSnapshot) };
 }

@@ -2,9 +2,7 @@ import { type TStatsResult, ZStatsOptions } from "@restic-manager/contracts";
 import { z } from "zod";
 import { filterFlags, flag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { execRestic } from "../exec.js";
-import { ensureExit } from "../exit-codes.js";
-import { parseDocument } from "../output.js";
+import { execBuffered, parseStdout } from "./shared.js";
 
 export type StatsOptions = z.input<typeof ZStatsOptions>;
 
@@ -39,17 +37,12 @@ export async function stats(
 ): Promise<TStatsResult> {
   const options = resolveOptions(context);
   const parsed = ZStatsOptions.parse(input);
-  const outcome = await execRestic(options, {
+  const outcome = await execBuffered(options, {
     command: "stats",
     args: statsArgs(parsed),
     signal: run.signal,
-    stdout: { kind: "buffer" },
   });
-  ensureExit(outcome, "stats");
-  const raw = parseDocument(ZResticStats, outcome.stdout.toString("utf8"), {
-    command: "stats",
-    redact: outcome.redact,
-  });
+  const raw = parseStdout(ZResticStats, outcome, "stats");
   return {
     kind: "stats",
     mode: parsed.mode,

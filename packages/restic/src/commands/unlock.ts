@@ -2,9 +2,7 @@ import { type TUnlockResult, ZUnlockOptions } from "@restic-manager/contracts";
 import type { z } from "zod";
 import { switchFlag } from "../args.js";
 import { type ResticContext, type RunOptions, resolveOptions } from "../context.js";
-import { execRestic } from "../exec.js";
-import { ensureExit } from "../exit-codes.js";
-import { textLines } from "./shared.js";
+import { execBuffered, textLines } from "./shared.js";
 
 export type UnlockOptions = z.input<typeof ZUnlockOptions>;
 
@@ -25,13 +23,11 @@ export async function unlock(
   run: RunOptions = {},
 ): Promise<TUnlockResult> {
   const options = resolveOptions(context);
-  const outcome = await execRestic(options, {
+  const outcome = await execBuffered(options, {
     command: "unlock",
     args: unlockArgs(input),
     signal: run.signal,
-    stdout: { kind: "buffer" },
   });
-  ensureExit(outcome, "unlock");
   let removedLocks = 0;
   for (const line of [...textLines(outcome), ...outcome.stderrTail.split("\n")]) {
     const match = REMOVED_TEXT.exec(line);
