@@ -55,6 +55,8 @@ export function createExecutor(config: AgentConfig, log: Log): Executor {
     hooks.onLog("agent", `starting restic ${params.kind}`);
     const context = {
       bin: config.resticPath ?? "restic",
+      // restic's warnings and item errors reach the job's log as they happen.
+      onStderrLine: (line: string) => hooks.onLog("stderr", line),
       ...(config.resticCacheDir ? { cacheDir: config.resticCacheDir } : {}),
       repository: job.repository ?? { url: "", password: "" },
     };
@@ -76,11 +78,6 @@ export function createExecutor(config: AgentConfig, log: Log): Executor {
       };
     } catch (error) {
       if (error instanceof ResticError) {
-        if (error.stderrTail) {
-          for (const line of error.stderrTail.split("\n").slice(-50)) {
-            if (line.trim()) hooks.onLog("stderr", line);
-          }
-        }
         return {
           outcome: error instanceof ResticCancelledError ? "cancelled" : "failed",
           exitCode: error.exitCode,

@@ -27,6 +27,8 @@ export interface ResticOptions {
   stderrTailChars?: number;
   /** Working directory for restic (relative backup paths resolve against it). */
   cwd?: string;
+  /** Every line restic writes to stderr, redacted, as it arrives (warnings, item errors). */
+  onStderrLine?: (line: string) => void;
 }
 
 /** Options plus the repository every command except `version` works on. */
@@ -55,6 +57,7 @@ export interface ResolvedOptions {
   maxOutputBytes: number;
   stderrTailChars: number;
   cwd: string | undefined;
+  onStderrLine: ((line: string) => void) | undefined;
   repository: ResticRepository | undefined;
 }
 
@@ -86,6 +89,7 @@ export function resolveOptions(options: ResticOptions & { repository?: ResticRep
     maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
     stderrTailChars: options.stderrTailChars ?? DEFAULTS.stderrTailChars,
     cwd: options.cwd,
+    onStderrLine: options.onStderrLine,
     repository: options.repository,
   };
   return resolved;

@@ -119,7 +119,7 @@ export async function execRestic(
   const stdoutChunks: Buffer[] = [];
   let retained = 0;
   const notes = new BoundedTail(MAX_NOTES_CHARS);
-  const stderr = new StderrCollector(options.stderrTailChars, redact);
+  const stderr = new StderrCollector(options.stderrTailChars, redact, options.onStderrLine);
   const limitError = () =>
     new ResticOutputLimitError(
       `restic ${command} produced more than ${options.maxOutputBytes} bytes of output; it was stopped`,

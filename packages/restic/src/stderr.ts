@@ -45,8 +45,15 @@ export class StderrCollector {
   constructor(
     maxTailChars: number,
     private readonly redact: Redactor,
+    /** Each line as it arrives (redacted, JSON messages as their text): for live job logs. */
+    private readonly onLine?: (line: string) => void,
   ) {
     this.lines = new BoundedTail(maxTailChars);
+  }
+
+  private keep(line: string): void {
+    this.lines.push(line);
+    this.onLine?.(line);
   }
 
   push(chunk: Uint8Array): void {
@@ -70,7 +77,7 @@ export class StderrCollector {
     const exit = ZExitError.safeParse(value);
     if (exit.success) {
       this.exitError = { code: exit.data.code, message: this.redact(exit.data.message.trim()) };
-      this.lines.push(this.exitError.message);
+      this.keep(this.exitError.message);
       return;
     }
     const error = ZError.safeParse(value);
@@ -84,9 +91,9 @@ export class StderrCollector {
           message,
         });
       }
-      this.lines.push(message);
+      this.keep(error.data.item ? `${this.redact(error.data.item)}: ${message}` : message);
       return;
     }
-    this.lines.push(this.redact(line));
+    this.keep(this.redact(line));
   }
 }
