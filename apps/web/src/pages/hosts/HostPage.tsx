@@ -7,6 +7,7 @@ import { PageHeader } from "../../components/ui/PageHeader";
 import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
+import { HostBackupSets } from "../backupSets/HostBackupSets";
 import { HostDangerZone } from "./HostDangerZone";
 import { HostRecentJobs } from "./HostRecentJobs";
 import { HostSummary } from "./HostSummary";
@@ -50,6 +51,7 @@ export function HostPage() {
         }
       />
       <HostSummary host={data} />
+      <HostBackupSets hostId={data.id} revoked={revoked} />
       {canOperate && !revoked ? <RunOperationCard hostId={data.id} /> : null}
       <HostRecentJobs hostId={data.id} />
       {isAdmin ? <HostDangerZone host={data} /> : null}

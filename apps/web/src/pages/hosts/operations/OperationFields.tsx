@@ -8,6 +8,8 @@ interface OperationFieldsProps {
   values: OperationValues;
   errors: FieldErrors;
   onChange: (name: string, value: string) => void;
+  /** Prefix of each input's data-testid, so two forms on one page stay apart. */
+  testIdPrefix?: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export function OperationFields(props: OperationFieldsProps) {
           className="group rounded-md border border-slate-200 dark:border-slate-800"
         >
           <summary
-            data-testid="op-more-options"
+            data-testid={`${props.testIdPrefix ?? "op-"}more-options`}
             className="cursor-pointer px-4 py-2.5 text-sm font-medium text-slate-700 select-none dark:text-slate-300"
           >
             More options
@@ -41,7 +43,7 @@ export function OperationFields(props: OperationFieldsProps) {
   );
 }
 
-function Sections({ fields, values, errors, onChange }: OperationFieldsProps) {
+function Sections({ fields, values, errors, onChange, testIdPrefix }: OperationFieldsProps) {
   const sections = [...new Set(fields.map((field) => field.section ?? ""))];
   const input = (field: OperationField) => (
     <OperationInput
@@ -50,6 +52,7 @@ function Sections({ fields, values, errors, onChange }: OperationFieldsProps) {
       value={values[field.name] ?? ""}
       error={errors[field.name]}
       onChange={(value) => onChange(field.name, value)}
+      testIdPrefix={testIdPrefix}
     />
   );
   return (

@@ -6,15 +6,22 @@ interface OperationInputProps {
   value: string;
   error: string | undefined;
   onChange: (value: string) => void;
+  testIdPrefix?: string | undefined;
 }
 
-export function OperationInput({ field, value, error, onChange }: OperationInputProps) {
+export function OperationInput({
+  field,
+  value,
+  error,
+  onChange,
+  testIdPrefix = "op-",
+}: OperationInputProps) {
   const common = {
     label: field.label,
     hint: field.hint,
     error,
     name: field.name,
-    "data-testid": `op-field-${field.name}`,
+    "data-testid": `${testIdPrefix}field-${field.name}`,
   };
   switch (field.control) {
     case "checkbox":

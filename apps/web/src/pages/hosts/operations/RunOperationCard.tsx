@@ -13,6 +13,7 @@ import { useTRPC } from "../../../lib/trpc";
 import { OPERATIONS } from "./kinds";
 import { OperationFields } from "./OperationFields";
 import { initialValues, toJobParams } from "./params";
+import { blockedReason, endpointHint } from "./repositoryAccess";
 
 const KIND_OPTIONS = Object.entries(OPERATIONS).map(([kind, spec]) => ({
   value: kind,
@@ -31,8 +32,15 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const spec = OPERATIONS[kind];
   const needsRepository = kind !== "version";
-  const repositoryOptions = (repositories.data ?? []).map((r) => ({ value: r.id, label: r.name }));
+  const repositoryOptions = (repositories.data ?? []).map((r) => ({
+    value: r.id,
+    label: r.status === "ready" ? r.name : `${r.name} (setting up)`,
+  }));
   const chosenRepository = repositoryId || repositoryOptions[0]?.value || "";
+  const repository = needsRepository
+    ? repositories.data?.find((r) => r.id === chosenRepository)
+    : undefined;
+  const blocked = blockedReason(kind, hostId, repository);
 
   const create = useMutation(
     trpc.jobs.create.mutationOptions({
@@ -60,7 +68,7 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
       needsRepository && !chosenRepository ? { repositoryId: "Choose a repository" } : {};
     const found = { ...(checked.ok ? {} : checked.errors), ...repositoryError };
     setErrors(found);
-    if (!checked.ok || Object.keys(found).length > 0) return;
+    if (!checked.ok || Object.keys(found).length > 0 || blocked) return;
     create.mutate({
       hostId,
       repositoryId: needsRepository ? chosenRepository : undefined,
@@ -107,12 +115,19 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
                     </Link>{" "}
                     first.
                   </>
-                ) : undefined
+                ) : (
+                  endpointHint(hostId, repository)
+                )
               }
               data-testid="op-repository"
             />
           ) : null}
         </div>
+        {blocked ? (
+          <Alert tone="warning" data-testid="op-blocked">
+            {blocked}
+          </Alert>
+        ) : null}
         {spec.fields.length > 0 ? (
           <OperationFields
             fields={spec.fields}
@@ -121,7 +136,12 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
             onChange={(name, value) => setValues((current) => ({ ...current, [name]: value }))}
           />
         ) : null}
-        <Button type="submit" variant="primary" disabled={create.isPending} data-testid="op-submit">
+        <Button
+          type="submit"
+          variant="primary"
+          disabled={create.isPending || blocked !== undefined}
+          data-testid="op-submit"
+        >
           <Play className="size-4" aria-hidden />
           {create.isPending ? "Starting…" : "Run"}
         </Button>

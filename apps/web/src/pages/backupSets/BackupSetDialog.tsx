@@ -1,0 +1,131 @@
+import { backupSetTags } from "@restic-manager/contracts";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { Link } from "react-router";
+import { Alert } from "../../components/ui/Alert";
+import { Button } from "../../components/ui/Button";
+import { Dialog } from "../../components/ui/Dialog";
+import { SelectField, TextField } from "../../components/ui/Field";
+import { describeError } from "../../lib/errors";
+import type { FieldErrors } from "../../lib/forms";
+import { useTRPC } from "../../lib/trpc";
+import { OperationFields } from "../hosts/operations/OperationFields";
+import type { BackupSet } from "./BackupSetsTable";
+import { BACKUP_SET_FIELDS, backupSetValues, toBackupSetOptions } from "./backupSetForm";
+
+interface BackupSetDialogProps {
+  hostId: string;
+  /** The set to edit; a new one when absent. */
+  set?: BackupSet | undefined;
+  onClose: () => void;
+}
+
+/** Creates or edits a backup set: a name, a repository and the allow-listed backup options. */
+export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const repositories = useQuery(trpc.repositories.list.queryOptions());
+  const ready = (repositories.data ?? []).filter((r) => r.status === "ready");
+  const [name, setName] = useState(set?.name ?? "");
+  const [repositoryId, setRepositoryId] = useState(set?.repositoryId ?? "");
+  const [values, setValues] = useState(() => backupSetValues(set?.options));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const onSaved = {
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: trpc.backupSets.pathKey() });
+      void queryClient.invalidateQueries({ queryKey: trpc.repositories.pathKey() });
+      onClose();
+    },
+    onError: (error: unknown) => setErrors(describeError(error).fieldErrors),
+  };
+  const create = useMutation(trpc.backupSets.create.mutationOptions(onSaved));
+  const update = useMutation(trpc.backupSets.update.mutationOptions(onSaved));
+  const save = set ? update : create;
+  const chosen = repositoryId || ready[0]?.id || "";
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const options = toBackupSetOptions(values);
+    const found: FieldErrors = { ...(options.ok ? {} : options.errors) };
+    if (!name.trim()) found.name = "Name is required";
+    if (!chosen) found.repositoryId = "Choose a repository";
+    setErrors(found);
+    if (!options.ok || Object.keys(found).length > 0) return;
+    const input = { name: name.trim(), hostId, repositoryId: chosen, options: options.data };
+    if (set) update.mutate({ ...input, id: set.id });
+    else create.mutate(input);
+  };
+
+  const tags = set ? backupSetTags(hostId, set.id).join(", ") : "rm-host:… and rm-set:…";
+  return (
+    <Dialog
+      open
+      wide
+      title={set ? `Edit “${set.name}”` : "Add a backup set"}
+      onClose={onClose}
+      data-testid="backup-set-dialog"
+    >
+      <form onSubmit={onSubmit} noValidate className="space-y-5" data-testid="backup-set-form">
+        {save.error ? (
+          <Alert tone="error" data-testid="form-error">
+            {describeError(save.error).message}
+          </Alert>
+        ) : null}
+        {errors[""] ? <Alert tone="error">{errors[""]}</Alert> : null}
+        <div className="grid gap-4 sm:grid-cols-2">
+          <TextField
+            label="Name"
+            placeholder="e.g. home"
+            autoComplete="off"
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            error={errors.name}
+            data-testid="set-name"
+          />
+          <SelectField
+            label="Repository"
+            options={ready.map((r) => ({ value: r.id, label: r.name }))}
+            value={chosen}
+            disabled={ready.length === 0}
+            onChange={(event) => setRepositoryId(event.target.value)}
+            error={errors.repositoryId}
+            hint={
+              repositories.data && ready.length === 0 ? (
+                <>
+                  No repository is ready yet:{" "}
+                  <Link to="/repositories" className="text-teal-700 underline dark:text-teal-300">
+                    add one
+                  </Link>{" "}
+                  first.
+                </>
+              ) : undefined
+            }
+            data-testid="set-repository"
+          />
+        </div>
+        <OperationFields
+          fields={BACKUP_SET_FIELDS}
+          values={values}
+          errors={errors}
+          onChange={(field, value) => setValues((current) => ({ ...current, [field]: value }))}
+          testIdPrefix="set-"
+        />
+        <p className="text-xs text-slate-500 dark:text-slate-400">
+          Its snapshots are also tagged <span className="font-mono">{tags}</span>, so retention can
+          be kept to this set.
+        </p>
+        <div className="flex justify-end gap-2">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button
+            type="submit"
+            variant="primary"
+            disabled={save.isPending}
+            data-testid="set-submit"
+          >
+            {save.isPending ? "Saving…" : set ? "Save changes" : "Add backup set"}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,86 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Plus } from "lucide-react";
+import { useState } from "react";
+import { Alert } from "../../components/ui/Alert";
+import { Button } from "../../components/ui/Button";
+import { Card } from "../../components/ui/Card";
+import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
+import { describeError } from "../../lib/errors";
+import { useRoleAtLeast } from "../../lib/session";
+import { useTRPC } from "../../lib/trpc";
+import { BackupSetDialog } from "./BackupSetDialog";
+import { type BackupSet, BackupSetsTable } from "./BackupSetsTable";
+
+type Editing = { set?: BackupSet } | undefined;
+
+/** What this host backs up, and where; admins manage the sets, operators run them. */
+export function HostBackupSets({ hostId, revoked }: { hostId: string; revoked: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const isAdmin = useRoleAtLeast("admin");
+  const canManage = isAdmin && !revoked;
+  const sets = useQuery(trpc.backupSets.list.queryOptions({ hostId }));
+  const [editing, setEditing] = useState<Editing>();
+  const [deleting, setDeleting] = useState<BackupSet>();
+  const remove = useMutation(
+    trpc.backupSets.remove.mutationOptions({
+      onSuccess: () => {
+        setDeleting(undefined);
+        void queryClient.invalidateQueries({ queryKey: trpc.backupSets.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.repositories.pathKey() });
+      },
+    }),
+  );
+
+  return (
+    <Card
+      title="Backup sets"
+      description="What this host backs up, with which options, into which repository."
+      data-testid="host-backup-sets"
+      actions={
+        canManage ? (
+          <Button variant="primary" data-testid="add-backup-set" onClick={() => setEditing({})}>
+            <Plus className="size-4" aria-hidden />
+            Add backup set
+          </Button>
+        ) : null
+      }
+    >
+      {sets.error ? <Alert tone="error">{describeError(sets.error).message}</Alert> : null}
+      {sets.isPending ? <p className="text-sm text-slate-500">Loading backup sets…</p> : null}
+      {sets.data?.length === 0 ? (
+        <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="backup-sets-empty">
+          {canManage
+            ? "No backup set yet. Add one to say which paths this host backs up and where."
+            : "No backup set yet."}
+        </p>
+      ) : null}
+      {sets.data && sets.data.length > 0 ? (
+        <BackupSetsTable
+          sets={sets.data}
+          other="repository"
+          onEdit={canManage ? (set) => setEditing({ set }) : undefined}
+          onDelete={canManage ? setDeleting : undefined}
+        />
+      ) : null}
+      {editing ? (
+        <BackupSetDialog hostId={hostId} set={editing.set} onClose={() => setEditing(undefined)} />
+      ) : null}
+      <ConfirmDialog
+        open={deleting !== undefined}
+        title={`Delete “${deleting?.name ?? ""}”?`}
+        confirmLabel="Delete backup set"
+        pending={remove.isPending}
+        error={remove.error ? describeError(remove.error).message : undefined}
+        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
+        onClose={() => {
+          setDeleting(undefined);
+          remove.reset();
+        }}
+      >
+        The set is no longer offered to run. Its snapshots stay in the repository and its jobs keep
+        their history.
+      </ConfirmDialog>
+    </Card>
+  );
+}
