@@ -216,7 +216,9 @@ describe("jobs through a real agent, restic and rest-server", () => {
     expect(setup).toMatchObject({ state: "failed", exitCode: 12 });
     expect(setup.error).toMatch(/Registration withdrawn: .*password/i);
     // restic's own words reach the job's log from its stderr, as they are written.
-    expect(setup.logs.some((l) => l.stream === "stderr" && /wrong password/i.test(l.line))).toBe(true);
+    expect(setup.logs.some((l) => l.stream === "stderr" && /wrong password/i.test(l.line))).toBe(
+      true,
+    );
     expect(JSON.stringify(setup)).not.toContain("not the password");
     expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["main"]);
     expect((await runJob({ kind: "snapshots" })).state).toBe("succeeded");
