@@ -118,7 +118,7 @@ test("a repository created through a real agent takes a backup set's snapshot an
   );
 });
 
-test("forget, prune and unlock are offered only on the maintenance host; a wrong set-up is withdrawn with its reason", async ({
+test("a wrong set-up is withdrawn with its reason; forget, prune and unlock are offered only on the maintenance host; the dashboard names the append-only hosts", async ({
   page,
   server,
   fleet,
@@ -164,6 +164,17 @@ test("forget, prune and unlock are offered only on the maintenance host; a wrong
   });
   await page.getByTestId("repo-setup-done").click();
 
+  // The laptop backs up here too, through the backup endpoint.
+  const repositories = await query(server.url, "repositories.list", undefined, { session });
+  const repositoryId = (repositories.data as { id: string }[])[0]?.id;
+  const docs = { paths: ["C:\\Users\\ann\\Documents"], useFsSnapshot: true };
+  await mutation(
+    server.url,
+    "backupSets.create",
+    { name: "docs", hostId: laptopId, repositoryId, options: docs },
+    { session },
+  );
+
   // On the laptop, forget is refused before it is sent: it has append-only access.
   await page.goto(`/hosts/${laptopId}`);
   await page.getByTestId("op-kind").selectOption("forget");
@@ -185,4 +196,17 @@ test("forget, prune and unlock are offered only on the maintenance host; a wrong
   await expect(page.getByTestId("op-blocked")).toHaveCount(0);
   await page.getByTestId("op-submit").click();
   await expectJobState(page, "succeeded");
+
+  // The dashboard: each repository's health at a glance (it refreshes every few seconds), and
+  // who can only add backups.
+  await page.getByTestId("nav-dashboard").click();
+  const row = page.locator('[data-testid="dashboard-repository-row"][data-repo-name="office"]');
+  await expect(row.getByTestId("dashboard-repo-snapshots")).toHaveText("0", {
+    timeout: JOB_TIMEOUT_MS,
+  });
+  await expect(row.getByTestId("dashboard-repo-check")).toHaveAttribute("data-check", "never");
+  await expect(row.getByTestId("dashboard-repo-stale-locks")).toHaveText("none");
+  await expect(page.getByTestId("dashboard-append-only")).toContainText(
+    "Hosts with append-only access only: laptop-ann.",
+  );
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { appendOnlyOnly } from "../src/pages/dashboard/RepositoriesOverview";
 import {
   checkState,
   hostsByLastSnapshot,
@@ -35,5 +36,18 @@ describe("repository health figures", () => {
     expect(repositoriesRefresh([{ status: "ready" }, { status: "pending" }])).toBeLessThan(
       repositoriesRefresh([{ status: "ready" }]),
     );
+  });
+});
+
+describe("hosts with append-only access only", () => {
+  const repository = (maintenanceHostId: string | null, appendOnly: string[]) =>
+    ({
+      maintenanceHostId,
+      appendOnlyHosts: appendOnly.map((id) => ({ id, name: `${id}-name` })),
+    }) as unknown as Parameters<typeof appendOnlyOnly>[0][number];
+
+  it("leaves out hosts that maintain some repository, and names each host once", () => {
+    const repositories = [repository("nas", ["laptop", "pc"]), repository("pc", ["laptop"])];
+    expect(appendOnlyOnly(repositories)).toEqual(["laptop-name"]);
   });
 });

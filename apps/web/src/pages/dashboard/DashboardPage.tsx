@@ -9,6 +9,7 @@ import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { JobsTable } from "../jobs/JobsTable";
 import { AttentionList, needsAttention } from "./AttentionList";
+import { RepositoriesOverview } from "./RepositoriesOverview";
 import { StatCard } from "./StatCard";
 
 const REFRESH_MS = 10_000;
@@ -33,7 +34,8 @@ export function DashboardPage() {
     trpc.jobs.list.queryOptions({ state: "failed", from: since, limit: COUNT_LIMIT }, refresh),
   );
   const latest = useQuery(trpc.jobs.list.queryOptions({ limit: 5 }, refresh));
-  const error = hosts.error ?? running.error ?? failed.error ?? latest.error;
+  const repositories = useQuery(trpc.repositories.list.queryOptions(undefined, refresh));
+  const error = hosts.error ?? running.error ?? failed.error ?? latest.error ?? repositories.error;
 
   const active = (hosts.data ?? []).filter((host) => host.revokedAt === null);
   const online = active.filter((host) => host.online).length;
@@ -81,6 +83,9 @@ export function DashboardPage() {
             />
           </div>
           <AttentionList hosts={attention} />
+          {repositories.data && repositories.data.length > 0 ? (
+            <RepositoriesOverview repositories={repositories.data} />
+          ) : null}
           {latest.data && latest.data.items.length > 0 ? (
             <section className="space-y-3">
               <div className="flex items-baseline justify-between gap-4">
