@@ -196,6 +196,7 @@ test("a wrong set-up is withdrawn with its reason; forget, prune and unlock are 
   await expect(page.getByTestId("op-blocked")).toHaveCount(0);
   await page.getByTestId("op-submit").click();
   await expectJobState(page, "succeeded");
+  await expect(page.getByTestId("job-endpoint")).toHaveText("maintenance endpoint");
 
   // The dashboard: each repository's health at a glance (it refreshes every few seconds), and
   // who can only add backups.

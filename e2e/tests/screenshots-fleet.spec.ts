@@ -26,6 +26,11 @@ async function call(url: string, procedure: string, input: unknown, credentials:
 
 async function runJob(url: string, session: string, input: Record<string, unknown>) {
   const { id } = (await call(url, "jobs.create", input, { session })) as { id: string };
+  await waitForJob(url, session, id);
+  return id;
+}
+
+async function waitForJob(url: string, session: string, id: string) {
   await expect
     .poll(async () => {
       const job = await query(url, "jobs.get", { id }, { session });
@@ -80,10 +85,57 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
   const tree = await fleet.tempDir("rm-e2e-tree-");
   await writeRandomTree(tree, 24, 4 * 1024 * 1024);
 
-  const backup = await runJob(server.url, session, {
-    ...base,
-    params: { kind: "backup", paths: [tree], tags: ["daily"] },
+  // A laptop whose agent never connects: it backs up to office with append-only access and
+  // is the one to set up a second repository, which stays "setting up".
+  const laptop = (await call(server.url, "hosts.createEnrollment", {}, { session })) as {
+    token: string;
+  };
+  const enrolled = await mutation(server.url, "agent.enroll", {
+    token: laptop.token,
+    hostname: "laptop-ann",
+    os: "windows",
+    arch: "x64",
+    agentVersion: "0.1.0",
   });
+  const laptopId = (enrolled.data as { hostId: string }).hostId;
+  await call(
+    server.url,
+    "repositories.create",
+    {
+      name: "offsite",
+      url: "rest:https://user:secret@backup.example.org/host1",
+      password: "x",
+      setup: { mode: "adopt", hostId: laptopId },
+    },
+    { session },
+  );
+  const home = (await call(
+    server.url,
+    "backupSets.create",
+    { name: "home", ...base, options: { paths: [tree], tags: ["daily"], excludes: ["*.tmp"] } },
+    { session },
+  )) as { id: string };
+  await call(
+    server.url,
+    "backupSets.create",
+    {
+      name: "documents",
+      hostId: laptopId,
+      repositoryId: repo.id,
+      options: { paths: ["C:\\Users\\ann\\Documents"], useFsSnapshot: true },
+    },
+    { session },
+  );
+
+  const { jobId: backup } = (await call(
+    server.url,
+    "backupSets.run",
+    { id: home.id },
+    { session },
+  )) as {
+    jobId: string;
+  };
+  await waitForJob(server.url, session, backup);
   const snapshots = await runJob(server.url, session, { ...base, params: { kind: "snapshots" } });
   const ls = await runJob(server.url, session, {
     ...base,
@@ -125,7 +177,7 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
     await expect(page.getByTestId("stat-online")).toBeVisible();
     await shoot(page, `21-dashboard-${tag}`);
     await page.goto("/hosts");
-    await expect(page.getByTestId("host-row")).toBeVisible();
+    await expect(page.getByTestId("host-row").first()).toBeVisible();
     await shoot(page, `22-hosts-${tag}`);
     await page.getByTestId("add-host").click();
     await page.getByTestId("enrollment-submit").click();
@@ -135,9 +187,17 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
     await page.goto(`/hosts/${hostId}`);
     await expect(page.getByTestId("run-operation")).toBeVisible();
     await shoot(page, `24-host-${tag}`);
+    await page.getByTestId("backup-set-edit").first().click();
+    await expect(page.getByTestId("backup-set-dialog")).toBeVisible();
+    await shoot(page, `24-host-backup-set-${tag}`);
+    await page.keyboard.press("Escape");
     await page.getByTestId("op-kind").selectOption("forget");
     await page.getByTestId("op-submit").click();
     await shoot(page, `25-host-forget-errors-${tag}`);
+    await page.goto(`/hosts/${laptopId}`);
+    await page.getByTestId("op-kind").selectOption("forget");
+    await expect(page.getByTestId("op-blocked")).toBeVisible();
+    await shoot(page, `25-host-forget-append-only-${tag}`);
     await page.goto("/jobs");
     await expect(page.getByTestId("job-row").first()).toBeVisible();
     await shoot(page, `26-jobs-${tag}`);
@@ -160,6 +220,10 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
     await page.goto(`/repositories/${repo.id}`);
     await expect(page.getByTestId("repo-size-history")).toBeVisible();
     await shoot(page, `28-repository-${tag}`);
+    await page.getByTestId("repo-edit").click();
+    await expect(page.getByTestId("edit-repository-dialog")).toBeVisible();
+    await shoot(page, `28-edit-repository-${tag}`);
+    await page.keyboard.press("Escape");
     await page.goto("/repositories");
     await page.getByTestId("add-repository").click();
     await page.getByTestId("repo-env").fill("not a variable");

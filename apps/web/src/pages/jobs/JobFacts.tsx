@@ -18,7 +18,20 @@ export function JobFacts({ job, state }: { job: JobDetail; state: string }) {
             {job.hostName}
           </Link>
         </Fact>
-        <Fact label="Repository">{job.repositoryName ?? "—"}</Fact>
+        <Fact label="Repository">
+          {job.repositoryId && job.repositoryName ? (
+            <Link to={`/repositories/${job.repositoryId}`} className={LINK}>
+              {job.repositoryName}
+            </Link>
+          ) : (
+            (job.repositoryName ?? "—")
+          )}
+          {job.repositoryId ? (
+            <span className="block text-xs text-slate-500" data-testid="job-endpoint">
+              {job.endpoint} endpoint
+            </span>
+          ) : null}
+        </Fact>
         <Fact label="Created by">
           {job.createdByName ?? "—"} <span className="text-slate-500">({job.createdByType})</span>
           {job.retryOfId ? (
