@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { TJobParamsInput, TJobResult } from "@restic-manager/contracts";
+import type { TJobParamsInput } from "@restic-manager/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RestServer,
@@ -15,6 +15,7 @@ import {
   TREE_CHANGES,
 } from "../../../packages/restic/test/support/tree.js";
 import { type AgentProcess, agentStatus, enrollAgent, startAgent } from "./support/agents.js";
+import { resultOf, waitForJobEnd } from "./support/jobs.js";
 import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
@@ -37,21 +38,7 @@ describe("jobs through a real agent, restic and rest-server", () => {
     return waitForEnd(id, timeoutMs);
   }
 
-  async function waitForEnd(id: string, timeoutMs = 60_000) {
-    return waitFor(
-      async () => {
-        const job = await admin.jobs.get.query({ id });
-        return ["succeeded", "failed", "cancelled", "lost"].includes(job.state) ? job : undefined;
-      },
-      { timeoutMs, intervalMs: 100, what: `job ${id} to end` },
-    );
-  }
-
-  function resultOf<K extends TJobResult["kind"]>(job: { result: unknown }, kind: K) {
-    const result = job.result as TJobResult;
-    expect(result.kind).toBe(kind);
-    return result as Extract<TJobResult, { kind: K }>;
-  }
+  const waitForEnd = (id: string, timeoutMs?: number) => waitForJobEnd(admin, id, timeoutMs);
 
   beforeAll(async () => {
     world = await createWorld({ RM_JOB_LOST_AFTER: "1m", RM_SETUP_TIMEOUT: "3s" });

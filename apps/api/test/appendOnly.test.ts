@@ -5,7 +5,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { TJobResult } from "@restic-manager/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RestServer,
@@ -13,6 +12,7 @@ import {
 } from "../../../packages/restic/test/support/rest-server.js";
 import { changeTree, generateTree } from "../../../packages/restic/test/support/tree.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { resultOf, waitForJobEnd } from "./support/jobs.js";
 import { waitFor } from "./support/wait.js";
 import { type Client, codeOf, createWorld, type World } from "./support/world.js";
 
@@ -57,15 +57,7 @@ describe("append-only endpoints and a maintenance host", () => {
   let backupSetId: string;
   const tree = mkdtempSync(path.join(tmpdir(), "rm-tree-"));
 
-  async function waitForEnd(id: string, timeoutMs = 60_000) {
-    return waitFor(
-      async () => {
-        const job = await admin.jobs.get.query({ id });
-        return ["succeeded", "failed", "cancelled", "lost"].includes(job.state) ? job : undefined;
-      },
-      { timeoutMs, intervalMs: 100, what: `job ${id} to end` },
-    );
-  }
+  const waitForEnd = (id: string, timeoutMs?: number) => waitForJobEnd(admin, id, timeoutMs);
 
   async function run(
     hostId: string,
@@ -194,7 +186,7 @@ describe("append-only endpoints and a maintenance host", () => {
       tags: [`rm-set:${backupSetId}`],
     });
     expect(job, job.error ?? "").toMatchObject({ state: "succeeded", endpoint: "maintenance" });
-    expect((job.result as TJobResult & { kind: "forget" }).removedCount).toBe(1);
+    expect(resultOf(job, "forget").removedCount).toBe(1);
     const after = await resticCli(fullRights.repository("fleet"), ["snapshots", "--json"]);
     expect(JSON.parse(after.stdout)).toHaveLength(1);
     await freshHealth(job.finishedAt ?? new Date());
@@ -265,7 +257,7 @@ describe("append-only endpoints and a maintenance host", () => {
 
     const unlock = await run(maintainerId, { kind: "unlock" });
     expect(unlock).toMatchObject({ state: "succeeded", endpoint: "maintenance" });
-    expect((unlock.result as TJobResult & { kind: "unlock" }).removedLocks).toBe(1);
+    expect(resultOf(unlock, "unlock").removedLocks).toBe(1);
     // Other jobs (the health refresh that follows) may hold locks of their own meanwhile.
     expect(await locksOf()).not.toContain(lockId);
     const cleared = await freshHealth(unlock.finishedAt ?? new Date());
