@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appendOnlyOnly } from "../src/pages/dashboard/RepositoriesOverview";
+import { byteTicks } from "../src/pages/repositories/chartTicks";
 import {
   checkState,
   hostsByLastSnapshot,
@@ -49,5 +50,15 @@ describe("hosts with append-only access only", () => {
   it("leaves out hosts that maintain some repository, and names each host once", () => {
     const repositories = [repository("nas", ["laptop", "pc"]), repository("pc", ["laptop"])];
     expect(appendOnlyOnly(repositories)).toEqual(["laptop-name"]);
+  });
+});
+
+describe("size chart ticks", () => {
+  const MiB = 1024 ** 2;
+  it("fall on round numbers of the unit the largest size reads in", () => {
+    expect(byteTicks(96 * MiB).map((t) => t / MiB)).toEqual([0, 25, 50, 75, 100]);
+    expect(byteTicks(15 * MiB).map((t) => t / MiB)).toEqual([0, 5, 10, 15]);
+    expect(byteTicks(1.3 * 1024 * MiB).map((t) => t / MiB)).toEqual([0, 512, 1024, 1536]);
+    expect(byteTicks(0)).toEqual([0]);
   });
 });

@@ -1,6 +1,7 @@
 import { Area, AreaChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { formatBytes, formatDateTime } from "../../lib/format";
 import { type Theme, useTheme } from "../../lib/theme";
+import { byteTicks } from "./chartTicks";
 
 export interface SizePoint {
   at: Date;
@@ -46,6 +47,7 @@ export default function SizeChart({ points }: { points: SizePoint[] }) {
   const axis = { stroke: colours.grid, tick: { fill: colours.text, fontSize: 12 } };
   const span = (data.at(-1)?.t ?? 0) - (data.at(0)?.t ?? 0);
   const tick = tickFormat(span);
+  const ticks = byteTicks(Math.max(0, ...data.map((d) => Math.max(d.total, d.stored))));
 
   return (
     <AreaChart
@@ -65,7 +67,13 @@ export default function SizeChart({ points }: { points: SizePoint[] }) {
         minTickGap={24}
         {...axis}
       />
-      <YAxis tickFormatter={(bytes: number) => formatBytes(bytes)} width={72} {...axis} />
+      <YAxis
+        ticks={ticks}
+        domain={[0, ticks.at(-1) ?? 0]}
+        tickFormatter={(bytes: number) => formatBytes(bytes)}
+        width={72}
+        {...axis}
+      />
       <Tooltip
         labelFormatter={(t) => formatDateTime(new Date(Number(t)))}
         formatter={(value, name) => [formatBytes(Number(value)), LABELS[String(name)] ?? name]}
