@@ -103,6 +103,14 @@ test("a repository created through a real agent takes a backup set's snapshot an
   });
   expect(stored.totalSize).toBeGreaterThan(0);
   expect(stored.rawSize).toBeGreaterThan(0);
+  await expect(page.getByTestId("repo-total-size")).toHaveAttribute(
+    "data-value",
+    String(stored.totalSize),
+  );
+  await expect(page.getByTestId("repo-raw-size")).toHaveAttribute(
+    "data-value",
+    String(stored.rawSize),
+  );
   expect(stored.history.at(0)).toMatchObject({ snapshotCount: 0, totalSize: 0 });
   expect(stored.history.at(-1)).toMatchObject({ snapshotCount: 1 });
   await expect(page.getByTestId("repo-size-chart")).toHaveAttribute(

@@ -122,13 +122,13 @@ export function RepositoryHealthCard({
 function HealthFigures({ repository }: { repository: RepositorySummary }) {
   return (
     <dl className="grid grid-cols-2 gap-x-6 gap-y-4 sm:grid-cols-3">
-      <Figure label="Snapshots" testId="repo-snapshots">
+      <Figure label="Snapshots" testId="repo-snapshots" value={repository.snapshotCount}>
         {formatCount(repository.snapshotCount)}
       </Figure>
-      <Figure label="Total size" testId="repo-total-size">
+      <Figure label="Total size" testId="repo-total-size" value={repository.totalSize}>
         {formatBytes(repository.totalSize)}
       </Figure>
-      <Figure label="Stored (raw)" testId="repo-raw-size">
+      <Figure label="Stored (raw)" testId="repo-raw-size" value={repository.rawSize}>
         {formatBytes(repository.rawSize)}
       </Figure>
       <Figure label="Dedup ratio" testId="repo-dedup">
@@ -152,10 +152,13 @@ function appendOnlyLine(count: number): string {
 function Figure({
   label,
   testId,
+  value,
   children,
 }: {
   label: string;
   testId: string;
+  /** The exact figure behind a rounded one, for tools that read the page. */
+  value?: number | null;
   children: ReactNode;
 }) {
   return (
@@ -166,6 +169,7 @@ function Figure({
       <dd
         className="mt-0.5 text-sm text-slate-800 tabular-nums dark:text-slate-200"
         data-testid={testId}
+        data-value={value ?? undefined}
       >
         {children}
       </dd>
