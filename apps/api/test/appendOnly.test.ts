@@ -265,6 +265,21 @@ describe("append-only endpoints and a maintenance host", () => {
     expect(cleared.staleLocks).toBe(0);
   });
 
+  it("keeps write-only fields that an update leaves out", async () => {
+    const before = await admin.repositories.get.query({ id: repositoryId });
+    expect(before.setupJobId).toMatch(/\w+/);
+    await admin.repositories.update.mutate({
+      id: repositoryId,
+      maintenance: { hostId: maintainerId },
+    });
+    const after = await admin.repositories.get.query({ id: repositoryId });
+    expect(after.maintenanceDisplayUrl).toBe(before.maintenanceDisplayUrl);
+    expect(after.maintenanceHostId).toBe(maintainerId);
+    expect(JSON.stringify(after)).not.toContain(PASSWORD);
+    const check = await run(maintainerId, { kind: "check" });
+    expect(check).toMatchObject({ state: "succeeded", endpoint: "maintenance" });
+  });
+
   it("refuses to delete a repository that backup sets still use, and changes nothing", async () => {
     const refused = admin.repositories.remove.mutate({ id: repositoryId });
     await expect(refused).rejects.toThrow(

@@ -68,8 +68,18 @@ export const ZRepositoryUpdateInput = z.object({
   url: ZRepositoryUrl.optional(),
   password: z.string().min(1).max(1000).optional(),
   env: ZRepositoryEnv.optional(),
-  /** null removes the maintenance endpoint and host. */
-  maintenance: ZMaintenanceInput.nullable().optional(),
+  /**
+   * null removes the maintenance endpoint and host. Its url and env may be left out to keep
+   * the stored ones (they are write-only), e.g. to change only the host.
+   */
+  maintenance: z
+    .object({
+      url: ZRepositoryUrl.optional(),
+      env: ZRepositoryEnv.optional(),
+      hostId: z.string().min(1, "Choose the maintenance host"),
+    })
+    .nullable()
+    .optional(),
 });
 export type TRepositoryUpdateInput = z.input<typeof ZRepositoryUpdateInput>;
 

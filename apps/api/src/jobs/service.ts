@@ -337,12 +337,13 @@ export class JobService {
       }
     });
     this.progressStoredAt.delete(job.id);
-    this.publishState(job.id, input.outcome, input.exitCode, input.error);
     try {
       await this.options.afterFinish?.(job, input);
     } catch (error) {
       this.options.logger.error({ event: "job.after_finish_failed", jobId: job.id, err: error });
     }
+    // Published last, so a watcher that reloads the job sees what finishing it wrote too.
+    this.publishState(job.id, input.outcome, input.exitCode, input.error);
     return { accepted: true };
   }
 

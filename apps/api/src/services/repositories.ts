@@ -94,6 +94,7 @@ const SUMMARY = {
   resticId: true,
   status: true,
   statusError: true,
+  setupJobId: true,
   envSealed: true,
   maintenanceEnvSealed: true,
   createdAt: true,
@@ -254,6 +255,7 @@ export async function createRepository(
     meta,
     { setsUpRepository: true },
   );
+  await db.repository.update({ where: { id }, data: { setupJobId: job.id } });
   return { repository, setupJobId: job.id };
 }
 
@@ -286,12 +288,16 @@ export async function updateRepository(
       maintenanceHostId: null,
     });
   } else if (input.maintenance) {
-    Object.assign(data, {
-      maintenanceDisplayUrl: displayUrl(input.maintenance.url),
-      maintenanceUrlSealed: seal(keyring, id, "maintenanceUrl", input.maintenance.url),
-      maintenanceEnvSealed: sealEnv(keyring, id, "maintenanceEnv", input.maintenance.env),
-      maintenanceHostId: input.maintenance.hostId,
-    });
+    const { url, env, hostId } = input.maintenance;
+    if (url === undefined && existing.maintenanceUrlSealed === null) {
+      throw new AppError("BAD_REQUEST", "Give the maintenance endpoint: none is stored yet");
+    }
+    data.maintenanceHostId = hostId;
+    if (url !== undefined) {
+      data.maintenanceDisplayUrl = displayUrl(url);
+      data.maintenanceUrlSealed = seal(keyring, id, "maintenanceUrl", url);
+    }
+    if (env !== undefined) data.maintenanceEnvSealed = sealEnv(keyring, id, "maintenanceEnv", env);
   }
   try {
     await db.$transaction(async (tx) => {

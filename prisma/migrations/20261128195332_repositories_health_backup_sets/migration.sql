@@ -38,6 +38,7 @@ CREATE TABLE "new_Repository" (
     "maintenanceHostId" TEXT,
     "resticId" TEXT,
     "status" TEXT NOT NULL DEFAULT 'ready',
+    "setupJobId" TEXT,
     "statusError" TEXT,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
