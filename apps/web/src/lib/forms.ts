@@ -15,6 +15,13 @@ export function validate<S extends z.ZodType>(schema: S, values: unknown): Valid
 
 type FieldElement = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
+/** What `bind` gives one input: spread it on the field. */
+export interface FieldBinding {
+  name: string;
+  value: string;
+  onChange: (event: ChangeEvent<FieldElement>) => void;
+}
+
 /** Controlled string values for a form, and a `bind` that wires one input to them. */
 export function useFormValues<T extends Record<string, string>>(initial: T) {
   const [values, setValues] = useState(initial);

@@ -2,9 +2,9 @@ import { ZSetupInput } from "@restic-manager/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { AuthLayout } from "../components/AuthLayout";
-import { Alert } from "../components/ui/Alert";
 import { Button } from "../components/ui/Button";
 import { TextField } from "../components/ui/Field";
+import { FormError } from "../components/ui/FormError";
 import { describeError } from "../lib/errors";
 import { confirmationErrors, type FieldErrors, useFormValues, validate } from "../lib/forms";
 import { useSessionTransitions } from "../lib/session";
@@ -51,11 +51,7 @@ export function FirstRunPage() {
       description="No accounts exist yet. The account you create now can manage everything, including other users."
     >
       <form onSubmit={onSubmit} noValidate className="space-y-4">
-        {setup.error ? (
-          <Alert tone="error" data-testid="form-error">
-            {describeError(setup.error).message}
-          </Alert>
-        ) : null}
+        <FormError error={setup.error} />
         <TextField
           label="Username"
           autoComplete="username"

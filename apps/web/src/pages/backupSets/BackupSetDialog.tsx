@@ -6,6 +6,7 @@ import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
 import { SelectField, TextField } from "../../components/ui/Field";
+import { FormError } from "../../components/ui/FormError";
 import { describeError } from "../../lib/errors";
 import type { FieldErrors } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
@@ -66,11 +67,7 @@ export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) 
       data-testid="backup-set-dialog"
     >
       <form onSubmit={onSubmit} noValidate className="space-y-5" data-testid="backup-set-form">
-        {save.error ? (
-          <Alert tone="error" data-testid="form-error">
-            {describeError(save.error).message}
-          </Alert>
-        ) : null}
+        <FormError error={save.error} />
         {errors[""] ? <Alert tone="error">{errors[""]}</Alert> : null}
         <div className="grid gap-4 sm:grid-cols-2">
           <TextField

@@ -1,9 +1,9 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
 import { SelectField, TextField } from "../../components/ui/Field";
+import { FormError } from "../../components/ui/FormError";
 import { describeError } from "../../lib/errors";
 import { useFormValues } from "../../lib/forms";
 import { type RouterOutputs, useTRPC } from "../../lib/trpc";
@@ -68,11 +68,7 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
             A host joins with a one-time enrollment token. Create one here, then run the install
             command it comes with on the endpoint.
           </p>
-          {create.error ? (
-            <Alert tone="error" data-testid="form-error">
-              {describeError(create.error).message}
-            </Alert>
-          ) : null}
+          <FormError error={create.error} />
           <div className="grid gap-4 sm:grid-cols-2">
             <SelectField
               label="Token expires after"

@@ -1,8 +1,7 @@
 import { JOB_KINDS } from "@restic-manager/contracts";
 import { useQuery } from "@tanstack/react-query";
-import type { FormEvent } from "react";
-import { Button } from "../../components/ui/Button";
-import { SelectField, TextField } from "../../components/ui/Field";
+import { DateRangeFields, FilterBar } from "../../components/FilterBar";
+import { SelectField } from "../../components/ui/Field";
 import { useFormValues } from "../../lib/forms";
 import { JOB_STATES } from "../../lib/jobs";
 import { useTRPC } from "../../lib/trpc";
@@ -31,54 +30,37 @@ export function JobFilters({ initial, onApply }: JobFiltersProps) {
     ...(hosts.data ?? []).map((host) => ({ value: host.id, label: host.name })),
   ];
 
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    onApply(values);
-  };
-
   return (
-    <form
-      onSubmit={onSubmit}
+    <FilterBar
       data-testid="job-filters"
-      className="mb-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
+      gridClassName="grid grid-cols-2 gap-4 lg:grid-cols-5"
+      onApply={() => onApply(values)}
+      onClear={() => {
+        setValues(EMPTY_FILTERS);
+        onApply(EMPTY_FILTERS);
+      }}
     >
-      <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
-        <div className="col-span-2 lg:col-span-1">
-          <SelectField
-            label="Host"
-            options={hostOptions}
-            data-testid="filter-host"
-            {...bind("host")}
-          />
-        </div>
+      <div className="col-span-2 lg:col-span-1">
         <SelectField
-          label="Kind"
-          options={KIND_OPTIONS}
-          data-testid="filter-kind"
-          {...bind("kind")}
+          label="Host"
+          options={hostOptions}
+          data-testid="filter-host"
+          {...bind("host")}
         />
-        <SelectField
-          label="State"
-          options={STATE_OPTIONS}
-          data-testid="filter-state"
-          {...bind("state")}
-        />
-        <TextField label="From" type="date" data-testid="filter-from" {...bind("from")} />
-        <TextField label="To" type="date" data-testid="filter-to" {...bind("to")} />
       </div>
-      <div className="mt-4 flex gap-2">
-        <Button type="submit" variant="primary" data-testid="filter-apply">
-          Apply filters
-        </Button>
-        <Button
-          onClick={() => {
-            setValues(EMPTY_FILTERS);
-            onApply(EMPTY_FILTERS);
-          }}
-        >
-          Clear
-        </Button>
-      </div>
-    </form>
+      <SelectField
+        label="Kind"
+        options={KIND_OPTIONS}
+        data-testid="filter-kind"
+        {...bind("kind")}
+      />
+      <SelectField
+        label="State"
+        options={STATE_OPTIONS}
+        data-testid="filter-state"
+        {...bind("state")}
+      />
+      <DateRangeFields bind={bind} />
+    </FilterBar>
   );
 }

@@ -2,13 +2,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
 import { Alert } from "../../components/ui/Alert";
-import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
 import { hostChoices } from "./hostChoices";
-import { RepositoryFields } from "./RepositoryFields";
+import { RepositoryDialogForm } from "./RepositoryDialogForm";
 import { EMPTY_REPOSITORY_FORM, toCreateInput } from "./repositoryForm";
 import { SetupProgress } from "./SetupProgress";
 
@@ -87,45 +86,37 @@ export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose:
           onEdit={edit}
         />
       ) : (
-        <form onSubmit={onSubmit} noValidate className="space-y-4" data-testid="create-repository">
-          {noHosts ? (
-            <Alert tone="warning" title="Enroll a host first" data-testid="repo-no-hosts">
-              A host's agent creates or opens the repository.{" "}
-              <Link to="/hosts" className="underline" onClick={close}>
-                Add a host
-              </Link>
-              , then come back.
-            </Alert>
-          ) : null}
-          {create.error ? (
-            <Alert tone="error" data-testid="form-error">
-              {describeError(create.error).message}
-            </Alert>
-          ) : null}
-          {errors[""] ? <Alert tone="error">{errors[""]}</Alert> : null}
-          <RepositoryFields
-            values={values}
-            errors={errors}
-            bind={bind}
-            set={(name, value) => setValues((current) => ({ ...current, [name]: value }))}
-            hostOptions={hostOptions}
-          />
-          <div className="flex justify-end gap-2">
-            <Button onClick={close}>Cancel</Button>
-            <Button
-              type="submit"
-              variant="primary"
-              disabled={create.isPending || noHosts}
-              data-testid="repo-submit"
-            >
-              {create.isPending
-                ? "Registering…"
-                : values.mode === "adopt"
-                  ? "Add and verify"
-                  : "Add and create"}
-            </Button>
-          </div>
-        </form>
+        <RepositoryDialogForm
+          data-testid="create-repository"
+          values={values}
+          errors={errors}
+          bind={bind}
+          setValues={setValues}
+          hostOptions={hostOptions}
+          onSubmit={onSubmit}
+          onCancel={close}
+          error={create.error}
+          notice={
+            noHosts ? (
+              <Alert tone="warning" title="Enroll a host first" data-testid="repo-no-hosts">
+                A host's agent creates or opens the repository.{" "}
+                <Link to="/hosts" className="underline" onClick={close}>
+                  Add a host
+                </Link>
+                , then come back.
+              </Alert>
+            ) : null
+          }
+          submit={{
+            label: create.isPending
+              ? "Registering…"
+              : values.mode === "adopt"
+                ? "Add and verify"
+                : "Add and create",
+            disabled: create.isPending || noHosts,
+            testId: "repo-submit",
+          }}
+        />
       )}
     </Dialog>
   );

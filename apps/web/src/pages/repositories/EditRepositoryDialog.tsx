@@ -1,14 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { Alert } from "../../components/ui/Alert";
-import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
 import type { RepositoryDetail } from "./health";
 import { hostChoices } from "./hostChoices";
-import { RepositoryFields } from "./RepositoryFields";
+import { RepositoryDialogForm } from "./RepositoryDialogForm";
 import { editValues, toUpdateInput } from "./repositoryForm";
 
 /** Changes a repository; secrets left empty keep their stored value. */
@@ -58,33 +56,23 @@ export function EditRepositoryDialog({
       wide
       data-testid="edit-repository-dialog"
     >
-      <form onSubmit={onSubmit} noValidate className="space-y-4" data-testid="edit-repository">
-        {update.error ? (
-          <Alert tone="error" data-testid="form-error">
-            {describeError(update.error).message}
-          </Alert>
-        ) : null}
-        {errors[""] ? <Alert tone="error">{errors[""]}</Alert> : null}
-        <RepositoryFields
-          values={values}
-          errors={errors}
-          bind={bind}
-          set={(name, value) => setValues((current) => ({ ...current, [name]: value }))}
-          hostOptions={hostChoices(hosts.data, "Choose a host…")}
-          stored={repository}
-        />
-        <div className="flex justify-end gap-2">
-          <Button onClick={close}>Cancel</Button>
-          <Button
-            type="submit"
-            variant="primary"
-            disabled={update.isPending}
-            data-testid="repo-save"
-          >
-            {update.isPending ? "Saving…" : "Save changes"}
-          </Button>
-        </div>
-      </form>
+      <RepositoryDialogForm
+        data-testid="edit-repository"
+        values={values}
+        errors={errors}
+        bind={bind}
+        setValues={setValues}
+        hostOptions={hostChoices(hosts.data, "Choose a host…")}
+        stored={repository}
+        onSubmit={onSubmit}
+        onCancel={close}
+        error={update.error}
+        submit={{
+          label: update.isPending ? "Saving…" : "Save changes",
+          disabled: update.isPending,
+          testId: "repo-save",
+        }}
+      />
     </Dialog>
   );
 }

@@ -6,11 +6,10 @@ import {
   TextAreaField,
   TextField,
 } from "../../components/ui/Field";
-import type { FieldErrors } from "../../lib/forms";
+import type { FieldBinding, FieldErrors } from "../../lib/forms";
 import type { RepositoryFormValues } from "./repositoryForm";
 
 type Name = keyof RepositoryFormValues & string;
-type FieldElement = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
 /** What the edit form shows in place of the secrets it never receives. */
 export interface StoredSecrets {
@@ -23,11 +22,7 @@ export interface StoredSecrets {
 interface RepositoryFieldsProps {
   values: RepositoryFormValues;
   errors: FieldErrors;
-  bind: (name: Name) => {
-    name: string;
-    value: string;
-    onChange: (event: ChangeEvent<FieldElement>) => void;
-  };
+  bind: (name: Name) => FieldBinding;
   set: (name: Name, value: string) => void;
   hostOptions: { value: string; label: string }[];
   /** Set when editing: secrets left empty keep their stored value. */

@@ -5,6 +5,7 @@ import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
 import { TextField } from "../../components/ui/Field";
+import { FormError } from "../../components/ui/FormError";
 import { describeError } from "../../lib/errors";
 import { confirmationErrors, type FieldErrors, useFormValues, validate } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
@@ -46,11 +47,7 @@ export function ChangePasswordCard() {
       description="Your other sessions are signed out when you change it."
     >
       <form onSubmit={onSubmit} noValidate className="space-y-4" data-testid="change-password">
-        {change.error ? (
-          <Alert tone="error" data-testid="form-error">
-            {describeError(change.error).message}
-          </Alert>
-        ) : null}
+        <FormError error={change.error} />
         {change.isSuccess ? (
           <Alert tone="success" data-testid="password-changed">
             Password changed. Other sessions were signed out.

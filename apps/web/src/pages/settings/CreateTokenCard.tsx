@@ -1,10 +1,8 @@
 import { ZCreateApiTokenInput } from "@restic-manager/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { Alert } from "../../components/ui/Alert";
-import { Button } from "../../components/ui/Button";
-import { Card } from "../../components/ui/Card";
 import { SelectField, TextField } from "../../components/ui/Field";
+import { FormCard } from "../../components/ui/FormCard";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues, validate } from "../../lib/forms";
 import { ROLE_HINT, ROLE_OPTIONS } from "../../lib/roles";
@@ -42,55 +40,44 @@ export function CreateTokenCard({ onCreated }: { onCreated: (token: CreatedToken
   };
 
   return (
-    <Card
+    <FormCard
       title="Create an API token"
       description="For scripts and monitoring: send it as “Authorization: Bearer <token>”. It acts with the role you give it."
+      onSubmit={onSubmit}
+      mutation={create}
+      submitLabel="Create token"
+      pendingLabel="Creating…"
+      submitTestId="create-token-submit"
+      data-testid="create-token"
     >
-      <form onSubmit={onSubmit} noValidate data-testid="create-token" className="space-y-4">
-        {create.error ? (
-          <Alert tone="error" data-testid="form-error">
-            {describeError(create.error).message}
-          </Alert>
-        ) : null}
-        <div className="grid gap-4 md:grid-cols-3">
-          <TextField
-            label="Name"
-            placeholder="e.g. monitoring"
-            autoComplete="off"
-            data-testid="token-name"
-            error={errors.name}
-            {...bind("name")}
-          />
-          <SelectField
-            label="Role"
-            options={ROLE_OPTIONS}
-            hint={ROLE_HINT}
-            data-testid="token-role"
-            error={errors.role}
-            {...bind("role")}
-          />
-          <TextField
-            label="Expires after (days)"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={3650}
-            placeholder="never"
-            hint="Leave empty for a token that does not expire."
-            data-testid="token-expiry"
-            error={errors.expiresInDays}
-            {...bind("expiresInDays")}
-          />
-        </div>
-        <Button
-          type="submit"
-          variant="primary"
-          disabled={create.isPending}
-          data-testid="create-token-submit"
-        >
-          {create.isPending ? "Creating…" : "Create token"}
-        </Button>
-      </form>
-    </Card>
+      <TextField
+        label="Name"
+        placeholder="e.g. monitoring"
+        autoComplete="off"
+        data-testid="token-name"
+        error={errors.name}
+        {...bind("name")}
+      />
+      <SelectField
+        label="Role"
+        options={ROLE_OPTIONS}
+        hint={ROLE_HINT}
+        data-testid="token-role"
+        error={errors.role}
+        {...bind("role")}
+      />
+      <TextField
+        label="Expires after (days)"
+        type="number"
+        inputMode="numeric"
+        min={1}
+        max={3650}
+        placeholder="never"
+        hint="Leave empty for a token that does not expire."
+        data-testid="token-expiry"
+        error={errors.expiresInDays}
+        {...bind("expiresInDays")}
+      />
+    </FormCard>
   );
 }

@@ -1,10 +1,8 @@
 import { ZCreateUserInput } from "@restic-manager/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { Alert } from "../../components/ui/Alert";
-import { Button } from "../../components/ui/Button";
-import { Card } from "../../components/ui/Card";
 import { SelectField, TextField } from "../../components/ui/Field";
+import { FormCard } from "../../components/ui/FormCard";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues, validate } from "../../lib/forms";
 import { ROLE_HINT, ROLE_OPTIONS } from "../../lib/roles";
@@ -37,51 +35,40 @@ export function CreateUserCard({ onCreated }: { onCreated: (username: string) =>
   };
 
   return (
-    <Card
+    <FormCard
       title="Add a user"
       description="They sign in with this password and can change it in their settings."
+      onSubmit={onSubmit}
+      mutation={create}
+      submitLabel="Create user"
+      pendingLabel="Creating…"
+      submitTestId="create-user-submit"
+      data-testid="create-user"
     >
-      <form onSubmit={onSubmit} noValidate data-testid="create-user" className="space-y-4">
-        {create.error ? (
-          <Alert tone="error" data-testid="form-error">
-            {describeError(create.error).message}
-          </Alert>
-        ) : null}
-        <div className="grid gap-4 md:grid-cols-3">
-          <TextField
-            label="Username"
-            autoComplete="off"
-            data-testid="new-user-username"
-            error={errors.username}
-            {...bind("username")}
-          />
-          <TextField
-            label="Initial password"
-            type="password"
-            autoComplete="new-password"
-            hint="At least 12 characters."
-            data-testid="new-user-password"
-            error={errors.password}
-            {...bind("password")}
-          />
-          <SelectField
-            label="Role"
-            options={ROLE_OPTIONS}
-            hint={ROLE_HINT}
-            data-testid="new-user-role"
-            error={errors.role}
-            {...bind("role")}
-          />
-        </div>
-        <Button
-          type="submit"
-          variant="primary"
-          disabled={create.isPending}
-          data-testid="create-user-submit"
-        >
-          {create.isPending ? "Creating…" : "Create user"}
-        </Button>
-      </form>
-    </Card>
+      <TextField
+        label="Username"
+        autoComplete="off"
+        data-testid="new-user-username"
+        error={errors.username}
+        {...bind("username")}
+      />
+      <TextField
+        label="Initial password"
+        type="password"
+        autoComplete="new-password"
+        hint="At least 12 characters."
+        data-testid="new-user-password"
+        error={errors.password}
+        {...bind("password")}
+      />
+      <SelectField
+        label="Role"
+        options={ROLE_OPTIONS}
+        hint={ROLE_HINT}
+        data-testid="new-user-role"
+        error={errors.role}
+        {...bind("role")}
+      />
+    </FormCard>
   );
 }

@@ -7,6 +7,7 @@ import { Alert } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { Card } from "../../../components/ui/Card";
 import { SelectField } from "../../../components/ui/Field";
+import { FormError } from "../../../components/ui/FormError";
 import { describeError } from "../../../lib/errors";
 import type { FieldErrors } from "../../../lib/forms";
 import { useTRPC } from "../../../lib/trpc";
@@ -80,11 +81,7 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
   return (
     <Card title="Run an operation" description={spec.description} data-testid="run-operation">
       <form onSubmit={onSubmit} noValidate className="space-y-5" data-testid="operation-form">
-        {create.error ? (
-          <Alert tone="error" data-testid="form-error">
-            {describeError(create.error).message}
-          </Alert>
-        ) : null}
+        <FormError error={create.error} />
         {formError ? (
           <Alert tone="error" data-testid="op-form-error">
             {formError}
