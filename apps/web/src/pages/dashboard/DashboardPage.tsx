@@ -1,6 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
 import { LayoutDashboard } from "lucide-react";
-import { useState } from "react";
 import { Link } from "react-router";
 import { Alert } from "../../components/ui/Alert";
 import { EmptyState } from "../../components/ui/EmptyState";
@@ -13,29 +12,15 @@ import { RepositoriesOverview } from "./RepositoriesOverview";
 import { StatCard } from "./StatCard";
 
 const REFRESH_MS = 10_000;
-const DAY_MS = 86_400_000;
-/** The most jobs one count asks for; beyond it the figure reads "200+". */
-const COUNT_LIMIT = 200;
-
-function countLabel(page: { items: unknown[]; nextCursor?: string | undefined } | undefined) {
-  if (!page) return "…";
-  return page.nextCursor ? `${COUNT_LIMIT}+` : String(page.items.length);
-}
 
 export function DashboardPage() {
   const trpc = useTRPC();
-  const [since] = useState(() => new Date(Date.now() - DAY_MS));
   const refresh = { refetchInterval: REFRESH_MS };
   const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, refresh));
-  const running = useQuery(
-    trpc.jobs.list.queryOptions({ state: "running", limit: COUNT_LIMIT }, refresh),
-  );
-  const failed = useQuery(
-    trpc.jobs.list.queryOptions({ state: "failed", from: since, limit: COUNT_LIMIT }, refresh),
-  );
+  const summary = useQuery(trpc.jobs.summary.queryOptions(undefined, refresh));
   const latest = useQuery(trpc.jobs.list.queryOptions({ limit: 5 }, refresh));
   const repositories = useQuery(trpc.repositories.list.queryOptions(undefined, refresh));
-  const error = hosts.error ?? running.error ?? failed.error ?? latest.error ?? repositories.error;
+  const error = hosts.error ?? summary.error ?? latest.error ?? repositories.error;
 
   const active = (hosts.data ?? []).filter((host) => host.revokedAt === null);
   const online = active.filter((host) => host.online).length;
@@ -69,15 +54,15 @@ export function DashboardPage() {
             />
             <StatCard
               label="Jobs running"
-              value={countLabel(running.data)}
+              value={summary.data ? String(summary.data.running) : "…"}
               tone="accent"
               to="/jobs?state=running"
               data-testid="stat-running"
             />
             <StatCard
               label="Failed in 24 h"
-              value={countLabel(failed.data)}
-              tone={failed.data?.items.length ? "danger" : "neutral"}
+              value={summary.data ? String(summary.data.failedLastDay) : "…"}
+              tone={summary.data?.failedLastDay ? "danger" : "neutral"}
               to="/jobs?state=failed"
               data-testid="stat-failed"
             />
