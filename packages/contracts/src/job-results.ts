@@ -24,10 +24,8 @@ export const ZBackupProgress = z.object({
 });
 export type TBackupProgress = z.infer<typeof ZBackupProgress>;
 
-export const ZRestoreProgress = z.object({
-  kind: z.literal("restore"),
-  percentDone: z.number().min(0).max(1),
-  secondsElapsed: z.number().nonnegative(),
+/** What a restore counts, both while it runs and in its summary. */
+const ZRestoreCounts = z.object({
   totalFiles: z.number().int().nonnegative(),
   filesRestored: z.number().int().nonnegative(),
   filesSkipped: z.number().int().nonnegative(),
@@ -35,6 +33,12 @@ export const ZRestoreProgress = z.object({
   totalBytes: z.number().nonnegative(),
   bytesRestored: z.number().nonnegative(),
   bytesSkipped: z.number().nonnegative(),
+});
+
+export const ZRestoreProgress = ZRestoreCounts.extend({
+  kind: z.literal("restore"),
+  percentDone: z.number().min(0).max(1),
+  secondsElapsed: z.number().nonnegative(),
 });
 export type TRestoreProgress = z.infer<typeof ZRestoreProgress>;
 
@@ -235,15 +239,8 @@ export const ZDiffResult = z.object({
 });
 export type TDiffResult = z.infer<typeof ZDiffResult>;
 
-export const ZRestoreSummary = z.object({
+export const ZRestoreSummary = ZRestoreCounts.extend({
   secondsElapsed: z.number().nonnegative().nullable(),
-  totalFiles: z.number().int().nonnegative(),
-  filesRestored: z.number().int().nonnegative(),
-  filesSkipped: z.number().int().nonnegative(),
-  filesDeleted: z.number().int().nonnegative(),
-  totalBytes: z.number().nonnegative(),
-  bytesRestored: z.number().nonnegative(),
-  bytesSkipped: z.number().nonnegative(),
 });
 export type TRestoreSummary = z.infer<typeof ZRestoreSummary>;
 
