@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ZCreateUserInput } from "@restic-manager/contracts";
 import { type Config, ConfigError, loadConfig } from "./config.js";
+import { DataDirLockedError } from "./dataDirLock.js";
 import { assertMigrated, openDatabase } from "./db.js";
 import { AppError } from "./errors.js";
 import { createLogger } from "./logger.js";
@@ -110,6 +111,7 @@ async function main(argv: string[]) {
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (
     error instanceof ConfigError ||
+    error instanceof DataDirLockedError ||
     error instanceof UsageError ||
     error instanceof AppError ||
     error instanceof KeyringError

@@ -6,6 +6,7 @@ import { WebSocketServer } from "ws";
 import { AgentRegistry } from "./agents/registry.js";
 import { SessionTokens } from "./auth/sessionToken.js";
 import type { Config } from "./config.js";
+import { lockDataDir } from "./dataDirLock.js";
 import { assertMigrated, openDatabase } from "./db.js";
 import type { AppDeps } from "./deps.js";
 import { createHttpApp } from "./http.js";
@@ -27,7 +28,10 @@ export interface RunningServer {
   url: string;
   port: number;
   deps: AppDeps;
-  /** Stops taking requests, lets running ones finish (up to a grace period), closes the database. */
+  /**
+   * Stops taking requests, lets running ones finish (up to a grace period), closes the database
+   * and lets another server take the data directory.
+   */
   close(): Promise<void>;
 }
 
@@ -100,7 +104,12 @@ export async function startServer(
   logger = createLogger(config.logLevel),
   tuning: { agentAuthTimeoutMs?: number } = {},
 ): Promise<RunningServer> {
-  const deps = await buildDeps(config, logger);
+  // Before anything touches the data directory (the key file, the database).
+  const lock = lockDataDir(config.dataDir);
+  const deps = await buildDeps(config, logger).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
   const { app, endStreams } = createHttpApp(deps);
   const server = app.listen(config.port, config.host);
   // Longer than clients' and proxies' idle timeouts, so the server never closes a kept-alive
@@ -111,6 +120,10 @@ export async function startServer(
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
+  }).catch(async (error: unknown) => {
+    await deps.db.$disconnect();
+    lock.release();
+    throw error;
   });
 
   // Frames over the limit close the socket (code 1009) instead of being buffered.
@@ -178,6 +191,7 @@ export async function startServer(
       clearTimeout(grace);
       for (const client of wss.clients) client.terminate();
       await deps.db.$disconnect();
+      lock.release();
       logger.info({ event: "server.stopped" }, "stopped");
     })();
     return closing;
