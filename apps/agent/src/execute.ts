@@ -4,6 +4,7 @@ import {
   MIN_RESTIC_VERSION,
   ResticCancelledError,
   ResticError,
+  ResticRepositoryLockedError,
   ResticVersionError,
   runResticJob,
 } from "@restic-manager/restic";
@@ -48,6 +49,12 @@ function summaryLine(result: TJobResult): string {
   }
 }
 
+/** A lock that outlived the wait says so first: the rest of restic's message is about the lock. */
+function describeFailure(error: ResticError, lockWaitSeconds: number | undefined): string {
+  if (!(error instanceof ResticRepositoryLockedError) || !lockWaitSeconds) return error.message;
+  return `the repository stayed locked by another restic for ${lockWaitSeconds} s, longer than this job waits: ${error.message}`;
+}
+
 /** Runs jobs with restic; failures become results with restic's own error code and message. */
 export function createExecutor(config: AgentConfig, log: Log): Executor {
   return async (job, hooks): Promise<ExecutionResult> => {
@@ -59,6 +66,8 @@ export function createExecutor(config: AgentConfig, log: Log): Executor {
       onStderrLine: (line: string) => hooks.onLog("stderr", line),
       ...(config.resticCacheDir ? { cacheDir: config.resticCacheDir } : {}),
       repository: job.repository ?? { url: "", password: "" },
+      // Wait for another restic's lock instead of failing at once (a check during a backup).
+      ...(job.lockWaitSeconds ? { retryLock: `${job.lockWaitSeconds}s` } : {}),
     };
     if (!job.repository && params.kind !== "version") {
       return { outcome: "failed", exitCode: null, error: "the job came without its repository" };
@@ -81,7 +90,7 @@ export function createExecutor(config: AgentConfig, log: Log): Executor {
         return {
           outcome: error instanceof ResticCancelledError ? "cancelled" : "failed",
           exitCode: error.exitCode,
-          error: error.message,
+          error: describeFailure(error, job.lockWaitSeconds),
           errorCode: error.code,
         };
       }

@@ -116,6 +116,8 @@ export const ZAgentCommand = z.discriminatedUnion("type", [
       repository: ZRepositoryAccess.nullable(),
       /** Give up (and report a failure) after this long, e.g. a set-up against a dead backend. */
       timeoutSeconds: z.number().int().positive().optional(),
+      /** How long restic waits for a conflicting repository lock (`--retry-lock`) before failing. */
+      lockWaitSeconds: z.number().int().min(0).max(86_400).optional(),
     }),
   }),
   z.object({ type: z.literal("cancel"), jobId: ZJobId }),

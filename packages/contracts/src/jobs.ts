@@ -292,11 +292,56 @@ export type TVersionParams = z.infer<typeof ZVersionParams>;
 export const ZHealthParams = z.object({ kind: z.literal("health") });
 export type THealthParams = z.infer<typeof ZHealthParams>;
 
-/** What only the maintenance host may run, through the maintenance endpoint. */
-export const MAINTENANCE_KINDS = ["forget", "prune", "unlock"] as const;
-export function isMaintenanceKind(kind: TJobKind): boolean {
-  return (MAINTENANCE_KINDS as readonly string[]).includes(kind);
+/**
+ * The lock a job takes on its repository: `exclusive` conflicts with every other lock
+ * (restic's forget, prune and check), `shared` only with exclusive ones, `none` with nothing.
+ */
+export type TJobLockMode = "none" | "shared" | "exclusive";
+
+export interface JobKindTraits {
+  /** Only the maintenance host may run it, through the maintenance endpoint. */
+  maintenanceOnly: boolean;
+  /**
+   * How the job locks its repository. The server holds an `exclusive` job back while it knows
+   * other jobs lock the same repository, and restic waits (`--retry-lock`) for locks it does
+   * not know of.
+   */
+  lock: TJobLockMode;
 }
+
+/** What each kind of job is; the compiler checks that every kind is here. */
+export const JOB_KIND_TRAITS: Record<TJobKind, JobKindTraits> = {
+  init: { maintenanceOnly: false, lock: "none" },
+  backup: { maintenanceOnly: false, lock: "shared" },
+  forget: { maintenanceOnly: true, lock: "exclusive" },
+  prune: { maintenanceOnly: true, lock: "exclusive" },
+  check: { maintenanceOnly: false, lock: "exclusive" },
+  // restic's unlock takes no lock, but clearing locks while jobs hold them is never meant.
+  unlock: { maintenanceOnly: true, lock: "exclusive" },
+  snapshots: { maintenanceOnly: false, lock: "shared" },
+  stats: { maintenanceOnly: false, lock: "shared" },
+  ls: { maintenanceOnly: false, lock: "shared" },
+  diff: { maintenanceOnly: false, lock: "shared" },
+  restore: { maintenanceOnly: false, lock: "shared" },
+  dump: { maintenanceOnly: false, lock: "shared" },
+  "cat-config": { maintenanceOnly: false, lock: "none" },
+  "list-locks": { maintenanceOnly: false, lock: "none" },
+  version: { maintenanceOnly: false, lock: "none" },
+  health: { maintenanceOnly: false, lock: "shared" },
+};
+
+function kindsWhere(test: (traits: JobKindTraits) => boolean): TJobKind[] {
+  return JOB_KINDS.filter((kind) => test(JOB_KIND_TRAITS[kind]));
+}
+
+/** What only the maintenance host may run, through the maintenance endpoint. */
+export const MAINTENANCE_KINDS = kindsWhere((traits) => traits.maintenanceOnly);
+export function isMaintenanceKind(kind: TJobKind): boolean {
+  return JOB_KIND_TRAITS[kind].maintenanceOnly;
+}
+
+/** Kinds that take any lock on their repository. */
+export const LOCKING_KINDS = kindsWhere((traits) => traits.lock !== "none");
 
 export const ZJobParams = z.discriminatedUnion("kind", [
   ZInitParams,

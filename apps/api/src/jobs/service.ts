@@ -1,9 +1,12 @@
-import type {
-  TAgentCommand,
-  TAgentReconcile,
-  TJobFinished,
-  TLogLine,
-  TResticProgress,
+import {
+  JOB_KIND_TRAITS,
+  LOCKING_KINDS,
+  type TAgentCommand,
+  type TAgentReconcile,
+  type TJobFinished,
+  type TJobKind,
+  type TLogLine,
+  type TResticProgress,
 } from "@restic-manager/contracts";
 import type { AgentRegistry } from "../agents/registry.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
@@ -38,6 +41,8 @@ export interface JobServiceOptions {
   lostAfterMs: number;
   /** Set-up jobs (init or adopt of a pending repository) give up after this long. */
   setupTimeoutSeconds?: number;
+  /** How long restic waits for a lock another restic holds on the repository (`--retry-lock`). */
+  lockWaitSeconds?: number;
   now?: () => number;
   /** Runs after a result is recorded (repository set-up, health, check); never fails the report. */
   afterFinish?: (
@@ -50,6 +55,8 @@ export class JobService {
   private readonly db: Db;
   private readonly now: () => number;
   private readonly progressStoredAt = new Map<string, number>();
+  /** Exclusive jobs held back for a running job on their repository (told once in their log). */
+  private readonly heldBack = new Set<string>();
 
   constructor(private readonly options: JobServiceOptions) {
     this.db = options.db;
@@ -180,6 +187,7 @@ export class JobService {
       orderBy: { createdAt: "asc" },
     });
     for (const job of jobs) {
+      if (job.state === "queued" && (await this.holdBack(job))) continue;
       let command: TAgentCommand;
       try {
         command = await this.commandFor(job);
@@ -193,6 +201,7 @@ export class JobService {
           data: { state: "dispatched", dispatchedAt: new Date(this.now()) },
         });
         if (count === 0) continue; // cancelled or sent meanwhile
+        this.heldBack.delete(job.id);
         this.publishState(job.id, "dispatched", null, null);
       }
       connection.send(command);
@@ -204,6 +213,57 @@ export class JobService {
       select: { id: true },
     });
     for (const job of cancelling) connection.send({ type: "cancel", jobId: job.id });
+  }
+
+  /**
+   * An exclusive job (check, forget, prune, unlock) is not sent while another job this server
+   * knows of locks the same repository: restic would fail it at once, or make it wait with
+   * nothing to show. It is sent when that job ends (see releaseLock).
+   */
+  private async holdBack(job: {
+    id: string;
+    kind: string;
+    repositoryId: string | null;
+  }): Promise<boolean> {
+    if (!job.repositoryId || JOB_KIND_TRAITS[job.kind as TJobKind]?.lock !== "exclusive") {
+      return false;
+    }
+    const holder = await this.db.job.findFirst({
+      where: {
+        repositoryId: job.repositoryId,
+        id: { not: job.id },
+        state: { in: ["dispatched", "running"] },
+        kind: { in: LOCKING_KINDS },
+      },
+      select: { kind: true, host: { select: { name: true } } },
+    });
+    if (!holder) return false;
+    if (!this.heldBack.has(job.id)) {
+      this.heldBack.add(job.id);
+      const line = {
+        at: new Date(this.now()),
+        stream: "agent" as const,
+        line: `waiting for the ${holder.kind} on ${holder.host.name} to finish: it locks this repository`,
+      };
+      await this.appendLog(job.id, [line]);
+      this.options.bus.publish(job.id, { type: "log", lines: [line] });
+    }
+    return true;
+  }
+
+  /** A job that locked its repository ended: exclusive jobs waiting for it may go now. */
+  private async releaseLock(jobId: string): Promise<void> {
+    const ended = await this.db.job.findUnique({
+      where: { id: jobId },
+      select: { kind: true, repositoryId: true },
+    });
+    if (!ended?.repositoryId || JOB_KIND_TRAITS[ended.kind as TJobKind]?.lock === "none") return;
+    const waiting = await this.db.job.findMany({
+      where: { repositoryId: ended.repositoryId, state: "queued" },
+      select: { hostId: true },
+      distinct: ["hostId"],
+    });
+    for (const { hostId } of waiting) await this.dispatchQueued(hostId);
   }
 
   private async commandFor(job: {
@@ -229,9 +289,17 @@ export class JobService {
     const setsUp =
       row.status === "pending" && (params.kind === "init" || params.kind === "cat-config");
     const timeoutSeconds = setsUp ? this.options.setupTimeoutSeconds : undefined;
+    const lockWaitSeconds =
+      JOB_KIND_TRAITS[params.kind].lock === "none" ? undefined : this.options.lockWaitSeconds;
     return {
       type: "job",
-      job: { id: job.id, params, repository, ...(timeoutSeconds ? { timeoutSeconds } : {}) },
+      job: {
+        id: job.id,
+        params,
+        repository,
+        ...(timeoutSeconds ? { timeoutSeconds } : {}),
+        ...(lockWaitSeconds ? { lockWaitSeconds } : {}),
+      },
     };
   }
 
@@ -344,6 +412,7 @@ export class JobService {
     }
     // Published last, so a watcher that reloads the job sees what finishing it wrote too.
     this.publishState(job.id, input.outcome, input.exitCode, input.error);
+    await this.releaseLock(job.id);
     return { accepted: true };
   }
 
@@ -401,6 +470,7 @@ export class JobService {
     if (count === 1) {
       this.options.logger.warn({ event: "job.lost", jobId, reason }, "job lost");
       this.publishState(jobId, "lost", null, reason);
+      await this.releaseLock(jobId);
     }
   }
 
@@ -409,7 +479,10 @@ export class JobService {
       where: { id: jobId, state: { in: ["queued", "dispatched"] } },
       data: { state: "failed", error: reason, finishedAt: new Date(this.now()) },
     });
-    if (count === 1) this.publishState(jobId, "failed", null, reason);
+    if (count === 1) {
+      this.publishState(jobId, "failed", null, reason);
+      await this.releaseLock(jobId);
+    }
   }
 
   private publishState(
