@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -29,6 +30,55 @@ const ZDuration = z.string().transform((value, ctx) => {
   return seconds;
 });
 
+/** "0s", "90s", "30m", "2h" → seconds, up to a day: how long restic waits for a lock. */
+const ZLockWait = z.string().transform((value, ctx) => {
+  const match = /^(\d+)\s*([smh])$/.exec(value.trim());
+  const seconds =
+    match?.[1] && match[2]
+      ? Number(match[1]) * DURATION_UNITS[match[2] as keyof typeof DURATION_UNITS]
+      : undefined;
+  if (seconds === undefined || seconds > 86_400) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be a duration up to 24h such as 90s, 30m or 2h (got "${value}")`,
+    });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const TRUST_PROXY_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/**
+ * Which proxies may say who the client is (X-Forwarded-For): a number of hops, or addresses,
+ * subnets and the names loopback, linklocal, uniquelocal. Express's `trust proxy`, minus
+ * `true` (trusting every hop lets any client choose its own address).
+ */
+const ZTrustProxy = z.string().transform((value, ctx): number | string[] => {
+  const text = value.trim();
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops >= 1 && hops <= 10) return hops;
+  } else {
+    const entries = text.split(",").map((entry) => entry.trim());
+    if (entries.every(isTrustProxyEntry)) return entries;
+  }
+  ctx.addIssue({
+    code: "custom",
+    message: `must be a hop count (1–10) or a comma-separated list of proxy addresses, subnets or ${TRUST_PROXY_NAMES.join(", ")} (got "${value}")`,
+  });
+  return z.NEVER;
+});
+
+function isTrustProxyEntry(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.includes(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 const ZPort = z
   .string()
   .regex(/^\d{1,5}$/, "must be a port number between 0 and 65535")
@@ -59,6 +109,8 @@ const ZEnv = z.object({
     .refine((v) => v >= 1 && v <= 3600, "must be between 1s and 3600s")
     .default(120),
   RM_AGENT_DIR: z.string().min(1, "must not be empty").optional(),
+  RM_LOCK_WAIT: ZLockWait.default(30 * 60),
+  RM_TRUST_PROXY: ZTrustProxy.optional(),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -84,6 +136,10 @@ export interface Config {
   setupTimeoutSeconds: number;
   /** Where the bundled agent (agent.mjs) lives, served to endpoints that install it. */
   agentDir: string | undefined;
+  /** How long a job's restic waits for another restic's lock on its repository. */
+  lockWaitSeconds: number;
+  /** The reverse proxies whose X-Forwarded-For is believed; false when there are none. */
+  trustProxy: number | string[] | false;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +183,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     healthIntervalSeconds: e.RM_HEALTH_INTERVAL,
     setupTimeoutSeconds: e.RM_SETUP_TIMEOUT,
     agentDir: e.RM_AGENT_DIR ? path.resolve(cwd, e.RM_AGENT_DIR) : undefined,
+    lockWaitSeconds: e.RM_LOCK_WAIT,
+    trustProxy: e.RM_TRUST_PROXY ?? false,
   };
 }
 

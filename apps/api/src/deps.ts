@@ -6,6 +6,7 @@ import type { JobService } from "./jobs/service.js";
 import type { Logger } from "./logger.js";
 import type { Keyring } from "./secrets/keyring.js";
 import type { AuthService } from "./services/auth.js";
+import type { RefusalLog } from "./services/refusals.js";
 
 /** What every request handler may use; built once at start-up (see server.ts). */
 export interface AppDeps {
@@ -17,4 +18,6 @@ export interface AppDeps {
   agents: AgentRegistry;
   jobEvents: JobEventBus;
   jobs: JobService;
+  /** Refusals of unauthenticated callers, aggregated into the audit log. */
+  refusals: RefusalLog;
 }

@@ -18,6 +18,8 @@ export interface HttpApp {
 export function createHttpApp(deps: AppDeps): HttpApp {
   const app = express();
   app.disable("x-powered-by");
+  // Behind a reverse proxy, the client is whoever the trusted proxies say it is (req.ip).
+  app.set("trust proxy", deps.config.trustProxy);
   app.use(securityHeaders);
   app.use(requestLog(deps));
 

@@ -5,6 +5,8 @@ import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
 import { AgentRegistry } from "./agents/registry.js";
 import { SessionTokens } from "./auth/sessionToken.js";
+import { AGENT_CONNECT_RULE, LoginThrottle, type ThrottleRule } from "./auth/throttle.js";
+import { clientAddress, type TrustProxy } from "./clientAddress.js";
 import type { Config } from "./config.js";
 import { lockDataDir } from "./dataDirLock.js";
 import { assertMigrated, openDatabase } from "./db.js";
@@ -16,6 +18,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { appRouter } from "./router.js";
 import { loadKeyring } from "./secrets/keyring.js";
 import { AuthService } from "./services/auth.js";
+import { RefusalLog } from "./services/refusals.js";
 import { onRepositoryJobFinished, refreshStaleHealth } from "./services/repositories.js";
 import { createAgentContextFactory } from "./trpc/context.js";
 
@@ -85,6 +88,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   });
   const agents = new AgentRegistry();
   const jobEvents = new JobEventBus();
+  const refusals = new RefusalLog({ db, logger });
   const jobs: JobService = new JobService({
     db,
     keyring,
@@ -93,16 +97,17 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     logger,
     lostAfterMs: config.jobLostAfterSeconds * 1000,
     setupTimeoutSeconds: config.setupTimeoutSeconds,
+    lockWaitSeconds: config.lockWaitSeconds,
     afterFinish: (job, report) =>
       onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report),
   });
-  return { config, db, logger, keyring, auth, agents, jobEvents, jobs };
+  return { config, db, logger, keyring, auth, agents, jobEvents, jobs, refusals };
 }
 
 export async function startServer(
   config: Config,
   logger = createLogger(config.logLevel),
-  tuning: { agentAuthTimeoutMs?: number } = {},
+  tuning: { agentAuthTimeoutMs?: number; agentConnectRule?: ThrottleRule } = {},
 ): Promise<RunningServer> {
   // Before anything touches the data directory (the key file, the database).
   const lock = lockDataDir(config.dataDir);
@@ -128,9 +133,27 @@ export async function startServer(
 
   // Frames over the limit close the socket (code 1009) instead of being buffered.
   const wss = new WebSocketServer({ noServer: true, maxPayload: AGENT_LIMITS.maxMessageBytes });
+  const trust = app.get("trust proxy fn") as TrustProxy;
+  const addressOf = (req: IncomingMessage) => clientAddress(req, trust);
+  // An address that keeps failing to authenticate is turned away before the handshake,
+  // without a database query or an audit row for each attempt.
+  const connectThrottle = new LoginThrottle(tuning.agentConnectRule ?? AGENT_CONNECT_RULE);
   server.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://x").pathname !== AGENT_SOCKET_PATH) {
       socket.destroy();
+      return;
+    }
+    const address = addressOf(req);
+    const waitMs = connectThrottle.retryAfterMs(address ?? "unknown");
+    if (waitMs > 0) {
+      void deps.refusals.record({
+        action: "host.connect_refused",
+        ip: address,
+        reason: "too many refused connections from this address",
+      });
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(waitMs / 1000)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
@@ -145,7 +168,11 @@ export async function startServer(
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: createAgentContextFactory(deps, authenticated),
+    createContext: createAgentContextFactory(deps, {
+      authenticated,
+      addressOf,
+      onRefused: (address) => connectThrottle.recordFailure(address ?? "unknown"),
+    }),
     keepAlive: { enabled: true, pingMs: 20_000, pongWaitMs: 10_000 },
     onError({ error, path }) {
       logger.warn({ event: "agent.error", procedure: path, code: error.code, msg: error.message });
@@ -190,6 +217,7 @@ export async function startServer(
       await closed;
       clearTimeout(grace);
       for (const client of wss.clients) client.terminate();
+      await deps.refusals.close();
       await deps.db.$disconnect();
       lock.release();
       logger.info({ event: "server.stopped" }, "stopped");

@@ -64,4 +64,18 @@ describe("configuration", () => {
     expect(message.startsWith(`Invalid configuration: ${setting} `)).toBe(true);
     expect(message).not.toContain("\n");
   });
+  it("reads the proxies to trust and the lock wait, and refuses what would trust anyone", () => {
+    expect(loadConfig({}, "/srv/rm")).toMatchObject({ trustProxy: false, lockWaitSeconds: 1800 });
+    expect(loadConfig({ RM_TRUST_PROXY: "1", RM_LOCK_WAIT: "0s" }, "/srv/rm")).toMatchObject({
+      trustProxy: 1,
+      lockWaitSeconds: 0,
+    });
+    expect(
+      loadConfig({ RM_TRUST_PROXY: "loopback, 10.0.0.0/8,::1", RM_LOCK_WAIT: "2h" }, "/srv/rm"),
+    ).toMatchObject({ trustProxy: ["loopback", "10.0.0.0/8", "::1"], lockWaitSeconds: 7200 });
+    expect(errorFor({ RM_TRUST_PROXY: "true" })).toMatch(/^Invalid configuration: RM_TRUST_PROXY/);
+    expect(errorFor({ RM_TRUST_PROXY: "10.0.0.0/33" })).toMatch(/RM_TRUST_PROXY/);
+    expect(errorFor({ RM_TRUST_PROXY: "proxy.example.org" })).toMatch(/RM_TRUST_PROXY/);
+    expect(errorFor({ RM_LOCK_WAIT: "2d" })).toMatch(/RM_LOCK_WAIT must be a duration up to 24h/);
+  });
 });

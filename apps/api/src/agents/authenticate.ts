@@ -8,7 +8,7 @@ import type { RequestMeta } from "../auth/actor.js";
 import { parseToken, secretMatches } from "../auth/opaqueToken.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
-import { recordAudit } from "../services/audit.js";
+import type { RefusalLog } from "../services/refusals.js";
 
 export interface AgentIdentity {
   hostId: string;
@@ -26,17 +26,16 @@ const ZConnectionParams = z.object({
  * protocol version this server supports. Refusals say why, and are audited.
  */
 export async function authenticateAgent(
-  db: Db,
+  { db, refusals }: { db: Db; refusals: RefusalLog },
   connectionParams: unknown,
   meta: RequestMeta,
 ): Promise<AgentIdentity> {
   const refuse = async (reason: string, hostId?: string) => {
-    await recordAudit(db, {
+    await refusals.record({
       action: "host.connect_refused",
-      outcome: "failure",
-      target: hostId ? { type: "host", id: hostId } : undefined,
       ip: meta.ip,
-      details: { reason },
+      reason,
+      target: hostId ? { type: "host", id: hostId } : undefined,
     });
     return new AppError("UNAUTHORIZED", `Agent connection refused: ${reason}`);
   };

@@ -27,6 +27,14 @@ export const ADDRESS_RULE: ThrottleRule = {
   maxLockMs: 60 * 60_000,
 };
 
+/** Agent sockets refused from one address (a misconfigured fleet behind NAT retries often). */
+export const AGENT_CONNECT_RULE: ThrottleRule = {
+  allowed: 30,
+  windowMs: 5 * 60_000,
+  baseLockMs: 10_000,
+  maxLockMs: 5 * 60_000,
+};
+
 interface Entry {
   failures: number[];
   lockedUntil: number;

@@ -19,9 +19,13 @@ export interface AuditRecord {
   details?: Record<string, unknown>;
 }
 
-export async function recordAudit(db: Db | Prisma.TransactionClient, record: AuditRecord) {
+/** Writes one audit row; returns its id. */
+export async function recordAudit(
+  db: Db | Prisma.TransactionClient,
+  record: AuditRecord,
+): Promise<string> {
   const actor = record.actor ?? { type: "system", name: "system" };
-  await db.auditEvent.create({
+  const row = await db.auditEvent.create({
     data: {
       action: record.action,
       outcome: record.outcome ?? "success",
@@ -34,7 +38,9 @@ export async function recordAudit(db: Db | Prisma.TransactionClient, record: Aud
       ip: record.ip ?? null,
       details: record.details ? JSON.stringify(record.details) : null,
     },
+    select: { id: true },
   });
+  return row.id;
 }
 
 function actorName(actor: NonNullable<AuditRecord["actor"]>): string | null {

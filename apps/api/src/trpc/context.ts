@@ -83,11 +83,26 @@ export function createContextFactory(deps: AppDeps) {
  * Agents over WebSocket: built once per connection from its connection params. A refusal
  * throws, which sends the reason to the agent and closes the socket.
  */
-export function createAgentContextFactory(deps: AppDeps, authenticated: WeakSet<object>) {
+export function createAgentContextFactory(
+  deps: AppDeps,
+  link: {
+    authenticated: WeakSet<object>;
+    /** The client's address, through trusted proxies (see clientAddress). */
+    addressOf(req: IncomingMessage): string | undefined;
+    /** Called with the address of every refused connection (for the connect throttle). */
+    onRefused(address: string | undefined): void;
+  },
+) {
   return async ({ req, res: socket, info }: CreateWSSContextFnOptions): Promise<Context> => {
-    const meta = requestMeta(req);
-    const identity = await authenticateAgent(deps.db, info.connectionParams, meta);
-    authenticated.add(socket);
+    const meta = { ip: link.addressOf(req), userAgent: req.headers["user-agent"] };
+    let identity: AgentIdentity;
+    try {
+      identity = await authenticateAgent(deps, info.connectionParams, meta);
+    } catch (error) {
+      link.onRefused(meta.ip);
+      throw error;
+    }
+    link.authenticated.add(socket);
     return {
       deps,
       actor: undefined,
