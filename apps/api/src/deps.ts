@@ -1,4 +1,5 @@
 import type { AgentRegistry } from "./agents/registry.js";
+import type { LoginThrottle } from "./auth/throttle.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db.js";
 import type { JobEventBus } from "./jobs/eventBus.js";
@@ -20,4 +21,6 @@ export interface AppDeps {
   jobs: JobService;
   /** Refusals of unauthenticated callers, aggregated into the audit log. */
   refusals: RefusalLog;
+  /** Refused credentials per client address (agent sockets, enrollment, tokens, cookies). */
+  credentialFailures: LoginThrottle;
 }

@@ -4,8 +4,9 @@ import { AGENT_LIMITS } from "@restic-manager/contracts";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
 import { AgentRegistry } from "./agents/registry.js";
+import { AGENT_UPGRADE_RATE, RateLimiter } from "./auth/rateLimit.js";
 import { SessionTokens } from "./auth/sessionToken.js";
-import { AGENT_CONNECT_RULE, LoginThrottle, type ThrottleRule } from "./auth/throttle.js";
+import { CREDENTIAL_ADDRESS_RULE, LoginThrottle } from "./auth/throttle.js";
 import { clientAddress, type TrustProxy } from "./clientAddress.js";
 import type { Config } from "./config.js";
 import { lockDataDir } from "./dataDirLock.js";
@@ -81,14 +82,17 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   });
   const db = await openDatabase(config.databasePath);
   await assertMigrated(db);
+  const refusals = new RefusalLog({ db, logger });
+  const credentialFailures = new LoginThrottle(CREDENTIAL_ADDRESS_RULE);
   const auth = new AuthService({
     db,
+    refusals,
+    credentialFailures,
     sessionTokens: new SessionTokens(keyring),
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
   const agents = new AgentRegistry();
   const jobEvents = new JobEventBus();
-  const refusals = new RefusalLog({ db, logger });
   const jobs: JobService = new JobService({
     db,
     keyring,
@@ -101,13 +105,24 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     afterFinish: (job, report) =>
       onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report),
   });
-  return { config, db, logger, keyring, auth, agents, jobEvents, jobs, refusals };
+  return {
+    config,
+    db,
+    logger,
+    keyring,
+    auth,
+    agents,
+    jobEvents,
+    jobs,
+    refusals,
+    credentialFailures,
+  };
 }
 
 export async function startServer(
   config: Config,
   logger = createLogger(config.logLevel),
-  tuning: { agentAuthTimeoutMs?: number; agentConnectRule?: ThrottleRule } = {},
+  tuning: { agentAuthTimeoutMs?: number } = {},
 ): Promise<RunningServer> {
   // Before anything touches the data directory (the key file, the database).
   const lock = lockDataDir(config.dataDir);
@@ -135,24 +150,26 @@ export async function startServer(
   const wss = new WebSocketServer({ noServer: true, maxPayload: AGENT_LIMITS.maxMessageBytes });
   const trust = app.get("trust proxy fn") as TrustProxy;
   const addressOf = (req: IncomingMessage) => clientAddress(req, trust);
-  // An address that keeps failing to authenticate is turned away before the handshake,
-  // without a database query or an audit row for each attempt.
-  const connectThrottle = new LoginThrottle(tuning.agentConnectRule ?? AGENT_CONNECT_RULE);
+  // An address that keeps failing to authenticate, or opens sockets faster than any fleet
+  // would, is turned away before the handshake: no database query, no audit row each.
+  const upgrades = new RateLimiter(AGENT_UPGRADE_RATE);
   server.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://x").pathname !== AGENT_SOCKET_PATH) {
       socket.destroy();
       return;
     }
-    const address = addressOf(req);
-    const waitMs = connectThrottle.retryAfterMs(address ?? "unknown");
-    if (waitMs > 0) {
-      void deps.refusals.record({
-        action: "host.connect_refused",
-        ip: address,
-        reason: "too many refused connections from this address",
-      });
+    const address = addressOf(req) ?? "unknown";
+    const waitMs = deps.credentialFailures.retryAfterMs(address);
+    const refusal = !upgrades.take(address)
+      ? "too many connections from this address"
+      : waitMs > 0
+        ? "too many refused connections from this address"
+        : undefined;
+    if (refusal) {
+      void deps.refusals.record({ action: "host.connect_refused", ip: address, reason: refusal });
+      const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
       socket.end(
-        `HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(waitMs / 1000)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+        `HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${retryAfter}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
       return;
     }
@@ -171,7 +188,7 @@ export async function startServer(
     createContext: createAgentContextFactory(deps, {
       authenticated,
       addressOf,
-      onRefused: (address) => connectThrottle.recordFailure(address ?? "unknown"),
+      onRefused: (address) => deps.credentialFailures.recordFailure(address ?? "unknown"),
     }),
     keepAlive: { enabled: true, pingMs: 20_000, pongWaitMs: 10_000 },
     onError({ error, path }) {

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   "token.created",
   "token.revoked",
   "token.rejected",
+  "auth.cookie_rejected",
   "enrollment.created",
   "enrollment.revoked",
   "host.enrolled",

@@ -56,3 +56,16 @@ export const ZCreateApiTokenInput = z.object({
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 export type TCreateApiTokenInput = z.infer<typeof ZCreateApiTokenInput>;
+
+/**
+ * Calls that check a password or a one-time token: each goes in a request of its own, so
+ * that every attempt meets the sign-in throttle alone (the server refuses them in a batch).
+ */
+export const CREDENTIAL_PROCEDURES: ReadonlySet<string> = new Set([
+  "auth.login",
+  "auth.setup",
+  "auth.changePassword",
+  "agent.enroll",
+]);
+/** Calls the server takes in one batched request. */
+export const MAX_BATCH_CALLS = 25;

@@ -27,8 +27,12 @@ export const ADDRESS_RULE: ThrottleRule = {
   maxLockMs: 60 * 60_000,
 };
 
-/** Agent sockets refused from one address (a misconfigured fleet behind NAT retries often). */
-export const AGENT_CONNECT_RULE: ThrottleRule = {
+/**
+ * Credentials refused from one address: agent sockets, enrollment tokens, API tokens and
+ * session cookies (a misconfigured fleet behind one NAT retries often, so the allowance is
+ * generous and the lockout short).
+ */
+export const CREDENTIAL_ADDRESS_RULE: ThrottleRule = {
   allowed: 30,
   windowMs: 5 * 60_000,
   baseLockMs: 10_000,
@@ -73,6 +77,23 @@ export class LoginThrottle {
 
   recordSuccess(key: string): void {
     this.entries.delete(key);
+  }
+
+  /**
+   * Takes back the latest failure of `key`: an attempt is counted before its password is
+   * checked (so concurrent attempts cannot all pass the check first), and forgiven when it
+   * turns out to be right.
+   */
+  forgiveLatest(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    entry.failures.pop();
+    const over = entry.failures.length - this.rule.allowed;
+    const latest = entry.failures.at(-1);
+    entry.lockedUntil =
+      over > 0 && latest !== undefined
+        ? latest + Math.min(this.rule.baseLockMs * 2 ** (over - 1), this.rule.maxLockMs)
+        : 0;
   }
 
   /** Bounded memory even under a flood of distinct usernames or addresses. */

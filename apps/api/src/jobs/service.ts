@@ -342,6 +342,10 @@ export class JobService {
 
   async log(hostId: string, input: { jobId: string; lines: TLogLine[] }) {
     const job = await this.ownedJob(hostId, input.jobId);
+    // A finished job's log is closed; a lost one may still hear from its agent.
+    if (job.state !== "lost" && TERMINAL_STATES.includes(job.state as JobState)) {
+      return { accepted: false };
+    }
     await this.appendLog(job.id, input.lines);
     this.options.bus.publish(job.id, { type: "log", lines: input.lines });
     return { accepted: true };

@@ -16,7 +16,7 @@ import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
 export const agentRouter = router({
   enroll: publicProcedure
     .input(ZEnrollRequest)
-    .mutation(({ ctx, input }) => enrollHost(ctx.deps.db, input, ctx.meta)),
+    .mutation(({ ctx, input }) => enrollHost(ctx.deps, input, ctx.meta)),
 
   /** Commands for this agent: jobs to run and jobs to cancel, for as long as it is connected. */
   commands: agentProcedure.subscription(async function* ({ ctx, signal }) {

@@ -1,5 +1,5 @@
 import { ZChangePasswordInput, ZLoginInput, ZSetupInput } from "@restic-manager/contracts";
-import { publicProcedure, router, sessionProcedure, viewerProcedure } from "../trpc/trpc.js";
+import { publicProcedure, router, sessionProcedure } from "../trpc/trpc.js";
 
 export const authRouter = router({
   /** What the SPA needs before it draws anything: first-run or sign-in, and who is signed in. */
@@ -39,7 +39,7 @@ export const authRouter = router({
   }),
 
   /** Signs this user out everywhere, this browser included. */
-  revokeAllSessions: viewerProcedure.mutation(async ({ ctx }) => {
+  revokeAllSessions: sessionProcedure.mutation(async ({ ctx }) => {
     const revoked = await ctx.deps.auth.revokeAllSessions(ctx.actor.userId, ctx.actor, ctx.meta);
     ctx.clearSessionCookie();
     return { revoked };

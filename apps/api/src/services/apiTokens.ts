@@ -1,4 +1,4 @@
-import type { TCreateApiTokenInput } from "@restic-manager/contracts";
+import { lowerRole, type TCreateApiTokenInput, ZRole } from "@restic-manager/contracts";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { issueToken } from "../auth/opaqueToken.js";
 import type { Db } from "../db.js";
@@ -10,11 +10,15 @@ const DAY_MS = 86_400_000;
 export async function listApiTokens(db: Db) {
   const tokens = await db.apiToken.findMany({
     orderBy: { createdAt: "desc" },
-    include: { user: { select: { username: true } } },
+    include: { user: { select: { username: true, role: true, disabled: true } } },
   });
   // The secret hash stays in the database.
-  return tokens.map(({ secretHash: _hash, user, ...token }) => ({
+  return tokens.map(({ secretHash: _hash, user, role, ...token }) => ({
     ...token,
+    /** What the token may do now: its granted role, capped by its owner's current role. */
+    role: lowerRole(ZRole.parse(role), ZRole.parse(user.role)),
+    grantedRole: ZRole.parse(role),
+    ownerDisabled: user.disabled,
     createdBy: user.username,
   }));
 }

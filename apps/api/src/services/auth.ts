@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  lowerRole,
   type TChangePasswordInput,
   type TLoginInput,
   type TRole,
@@ -14,12 +15,17 @@ import { ACCOUNT_RULE, ADDRESS_RULE, LoginThrottle } from "../auth/throttle.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
 import { recordAudit } from "./audit.js";
+import type { RefusalLog } from "./refusals.js";
 
 /** Refresh a session's last-seen time at most this often, so reads stay reads. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export interface AuthServiceOptions {
   db: Db;
+  /** Failed sign-ins and refused credentials go to the audit log through it, aggregated. */
+  refusals: RefusalLog;
+  /** Refused tokens and cookies per client address. */
+  credentialFailures: LoginThrottle;
   sessionTokens: SessionTokens;
   sessionTtlSeconds: number;
   now?: () => number;
@@ -33,6 +39,10 @@ export interface SignedIn {
 
 /** Token authentication either names an actor or says why it refused. */
 export type TokenCheck = { actor: Actor } | { rejected: string; tokenId?: string };
+
+/** A session that ended (signed out, expired, revoked, owner disabled): normal, not audited. */
+export const SESSION_ENDED = "session expired or revoked";
+export type SessionCheck = { actor: Actor } | { rejected: string };
 
 export class AuthService {
   readonly accountThrottle: LoginThrottle;
@@ -81,12 +91,11 @@ export class AuthService {
     );
     if (waitMs > 0) {
       const retryAfterSeconds = Math.ceil(waitMs / 1000);
-      await recordAudit(this.db, {
+      await this.options.refusals.record({
         action: "auth.login_throttled",
-        outcome: "failure",
-        actor: { type: "anonymous", name: input.username },
         ip: meta.ip,
-        details: { retryAfterSeconds },
+        reason: "too many failed sign-ins",
+        actorName: input.username,
       });
       throw new AppError(
         "TOO_MANY_REQUESTS",
@@ -94,6 +103,11 @@ export class AuthService {
         { retryAfterSeconds },
       );
     }
+
+    // Counted before the password is checked: attempts made at the same time (a batch, or
+    // parallel requests) cannot all pass the throttle before the first failure is counted.
+    this.accountThrottle.recordFailure(accountKey);
+    this.addressThrottle.recordFailure(addressKey);
 
     const user = await this.db.user.findUnique({ where: { username: input.username } });
     let reason: string | undefined;
@@ -106,21 +120,19 @@ export class AuthService {
       reason = "account disabled";
     }
     if (!user || reason) {
-      this.accountThrottle.recordFailure(accountKey);
-      this.addressThrottle.recordFailure(addressKey);
-      await recordAudit(this.db, {
+      await this.options.refusals.record({
         action: "auth.login_failed",
-        outcome: "failure",
-        actor: { type: "anonymous", name: input.username },
-        target: user ? { type: "user", id: user.id, name: user.username } : undefined,
         ip: meta.ip,
-        details: { reason },
+        reason: reason ?? "unknown user",
+        actorName: input.username,
+        target: user ? { type: "user", id: user.id, name: user.username } : undefined,
       });
       // One message for every cause, so it does not tell which usernames exist.
       throw new AppError("UNAUTHORIZED", "Wrong username or password");
     }
 
     this.accountThrottle.recordSuccess(accountKey);
+    this.addressThrottle.forgiveLatest(addressKey);
     const signedIn = await this.startSession(
       { id: user.id, username: user.username, role: ZRole.parse(user.role) },
       meta,
@@ -152,10 +164,13 @@ export class AuthService {
     return { user, cookie, expiresAt };
   }
 
-  /** The signed-in user behind a session cookie, or undefined when it is not (or no longer) valid. */
-  async authenticateSession(cookie: string): Promise<Actor | undefined> {
+  /**
+   * The signed-in user behind a session cookie, or why it is refused: a cookie this server
+   * did not sign is forged; one it signed may have ended since.
+   */
+  async authenticateSession(cookie: string): Promise<SessionCheck> {
     const claims = await this.options.sessionTokens.verify(cookie);
-    if (!claims) return undefined;
+    if (!claims) return { rejected: "forged session cookie" };
     const session = await this.db.session.findUnique({
       where: { id: claims.sessionId },
       include: { user: true },
@@ -168,7 +183,7 @@ export class AuthService {
       session.expiresAt.getTime() <= now ||
       session.user.disabled
     ) {
-      return undefined;
+      return { rejected: SESSION_ENDED };
     }
     if (now - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
       await this.db.session.update({
@@ -177,11 +192,13 @@ export class AuthService {
       });
     }
     return {
-      type: "user",
-      userId: session.user.id,
-      username: session.user.username,
-      role: ZRole.parse(session.user.role),
-      sessionId: session.id,
+      actor: {
+        type: "user",
+        userId: session.user.id,
+        username: session.user.username,
+        role: ZRole.parse(session.user.role),
+        sessionId: session.id,
+      },
     };
   }
 
@@ -212,7 +229,8 @@ export class AuthService {
         type: "token",
         userId: token.user.id,
         username: token.user.username,
-        role: ZRole.parse(token.role),
+        // Never more than the owner may do today: demoting the owner demotes their tokens.
+        role: lowerRole(ZRole.parse(token.role), ZRole.parse(token.user.role)),
         tokenId: token.id,
         tokenName: token.name,
       },

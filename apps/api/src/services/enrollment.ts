@@ -1,10 +1,12 @@
 import type { TEnrollRequest, TEnrollResponse } from "@restic-manager/contracts";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { issueToken, parseToken, secretMatches } from "../auth/opaqueToken.js";
+import type { LoginThrottle } from "../auth/throttle.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { recordAudit } from "./audit.js";
+import type { RefusalLog } from "./refusals.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -80,21 +82,38 @@ async function freeHostName(tx: Prisma.TransactionClient, hostname: string): Pro
  * in the same transaction that creates the host, so two agents cannot share one.
  */
 export async function enrollHost(
-  db: Db,
+  deps: { db: Db; refusals: RefusalLog; credentialFailures: LoginThrottle },
   request: TEnrollRequest,
   meta: RequestMeta,
 ): Promise<TEnrollResponse> {
+  const { db } = deps;
+  const address = meta.ip ?? "unknown";
+  const waitMs = deps.credentialFailures.retryAfterMs(address);
   const parsed = parseToken("rme", request.token);
+  // Refusals are counted per address and audited aggregated (see RefusalLog).
   const refuse = async (reason: string) => {
-    await recordAudit(db, {
+    deps.credentialFailures.recordFailure(address);
+    await deps.refusals.record({
       action: "host.enroll_refused",
-      outcome: "failure",
-      actor: { type: "anonymous", name: request.hostname },
       ip: meta.ip,
-      details: { reason, tokenId: parsed?.id },
+      reason,
+      actorName: request.hostname,
+      target: parsed ? { type: "enrollment", id: parsed.id } : undefined,
     });
     return new AppError("UNAUTHORIZED", `Enrollment refused: ${reason}`);
   };
+  if (waitMs > 0) {
+    await deps.refusals.record({
+      action: "host.enroll_refused",
+      ip: meta.ip,
+      reason: "too many refused enrollments from this address",
+    });
+    throw new AppError(
+      "TOO_MANY_REQUESTS",
+      `Too many refused enrollments from this address: try again in ${Math.ceil(waitMs / 1000)} s`,
+      { retryAfterSeconds: Math.ceil(waitMs / 1000) },
+    );
+  }
   if (!parsed) throw await refuse("the token is malformed");
   const credential = issueToken("rma");
   const result = await db.$transaction(async (tx) => {

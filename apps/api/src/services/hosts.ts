@@ -53,7 +53,7 @@ export async function revokeHost(
       });
     });
   }
-  deps.agents.disconnect(id, 4003, "host revoked");
+  deps.agents.end(id, "host revoked");
 }
 
 export async function deleteHost(
@@ -73,5 +73,5 @@ export async function deleteHost(
       ip: meta.ip,
     });
   });
-  deps.agents.disconnect(id, 4003, "host deleted");
+  deps.agents.end(id, "host deleted");
 }

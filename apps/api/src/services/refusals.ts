@@ -16,7 +16,11 @@ export interface Refusal {
   action: TAuditAction;
   ip: string | undefined;
   reason: string;
-  target?: { type: string; id?: string | undefined };
+  target?: { type: string; id?: string | undefined; name?: string | undefined };
+  /** A name the caller gave (a username tried); kept from the first refusal of a row. */
+  actorName?: string | undefined;
+  /** Context for the reader, from the first refusal of a row; never a secret. */
+  details?: Record<string, unknown>;
 }
 
 export interface RefusalLogOptions {
@@ -37,7 +41,7 @@ interface Entry {
   lastAt: number;
   count: number;
   written: number;
-  reason: string;
+  details: Record<string, unknown>;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -83,10 +87,10 @@ export class RefusalLog {
     const row = recordAudit(this.options.db, {
       action: refusal.action,
       outcome: "failure",
-      actor: { type: "anonymous" },
+      actor: { type: "anonymous", name: refusal.actorName },
       target: refusal.target,
       ip,
-      details: { reason: refusal.reason, count: 1 },
+      details: { ...refusal.details, reason: refusal.reason, count: 1 },
     }).catch((error: unknown) => {
       this.options.logger.error({ event: "audit.refusal_failed", err: error });
       return undefined;
@@ -97,7 +101,7 @@ export class RefusalLog {
       lastAt: now,
       count: 1,
       written: 1,
-      reason: refusal.reason,
+      details: { ...refusal.details, reason: refusal.reason },
     });
     this.evictOldest();
     return row.then(() => undefined);
@@ -144,7 +148,7 @@ export class RefusalLog {
         where: { id },
         data: {
           details: JSON.stringify({
-            reason: entry.reason,
+            ...entry.details,
             count,
             lastAt: new Date(entry.lastAt).toISOString(),
           }),

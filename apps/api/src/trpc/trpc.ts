@@ -4,6 +4,7 @@ import superjson from "superjson";
 import { ZodError, z } from "zod";
 import { AppError, toTRPCError } from "../errors.js";
 import { recordAudit } from "../services/audit.js";
+import { SESSION_ENDED } from "../services/auth.js";
 import type { Context } from "./context.js";
 
 const t = initTRPC.context<Context>().create({
@@ -51,15 +52,8 @@ function requireRole(required: TRole) {
   return t.middleware(async ({ ctx, next, path }) => {
     const { actor } = ctx;
     if (!actor) {
-      if (ctx.credentialProblem && ctx.credentialProblem !== "session expired or revoked") {
-        await recordAudit(ctx.deps.db, {
-          action: "token.rejected",
-          outcome: "failure",
-          ip: ctx.meta.ip,
-          details: { reason: ctx.credentialProblem, procedure: path },
-        });
-      }
-      if (ctx.credentialProblem === "session expired or revoked") ctx.clearSessionCookie();
+      // Refused credentials were audited (aggregated) where they were checked.
+      if (ctx.credentialProblem === SESSION_ENDED) ctx.clearSessionCookie();
       throw new TRPCError({
         code: "UNAUTHORIZED",
         message: ctx.credentialProblem
@@ -88,9 +82,12 @@ export const viewerProcedure = publicProcedure.use(requireRole("viewer"));
 export const operatorProcedure = publicProcedure.use(requireRole("operator"));
 export const adminProcedure = publicProcedure.use(requireRole("admin"));
 
-/** For what only a person in a browser can do (sign out, change their own password). */
-export const sessionProcedure = viewerProcedure.use(({ ctx, next }) => {
-  if (ctx.actor.type !== "user") {
+/**
+ * Account self-service (sessions, password, API tokens) needs a person signed in: a stolen
+ * token, whatever its role, can neither sign its owner out nor mint more tokens.
+ */
+const requireSignedInUser = t.middleware(({ ctx, next }) => {
+  if (ctx.actor?.type !== "user") {
     throw new TRPCError({
       code: "FORBIDDEN",
       message: "This needs a signed-in user, not an API token",
@@ -99,10 +96,22 @@ export const sessionProcedure = viewerProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });
 
-/** For endpoint agents on their WebSocket; people and API tokens are refused. */
+/** For what only a person in a browser can do (sign out, change their own password). */
+export const sessionProcedure = viewerProcedure.use(requireSignedInUser);
+/** Admin actions that hand out credentials (API tokens). */
+export const adminSessionProcedure = adminProcedure.use(requireSignedInUser);
+
+/**
+ * For endpoint agents on their WebSocket; people and API tokens are refused. A socket
+ * authenticates once, so each call checks again (in memory) that its host was not revoked.
+ */
 export const agentProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.agent) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "This needs an agent connection" });
+  }
+  if (ctx.deps.agents.isEnded(ctx.agent.hostId)) {
+    ctx.agent.close(4003, "host revoked");
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "This host was revoked" });
   }
   return next({ ctx: { ...ctx, agent: ctx.agent } });
 });

@@ -1,6 +1,13 @@
 import type { AppRouter } from "@restic-manager/api/router";
+import { CREDENTIAL_PROCEDURES, MAX_BATCH_CALLS } from "@restic-manager/contracts";
 import { QueryClient } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpLink,
+  httpSubscriptionLink,
+  splitLink,
+} from "@trpc/client";
 import type { inferRouterOutputs } from "@trpc/server";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
@@ -20,7 +27,16 @@ export function createApiClient() {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url: "/trpc", transformer: superjson }),
-        false: httpBatchLink({ url: "/trpc", transformer: superjson }),
+        // Sign-ins and the like go alone: the server refuses them in a batch.
+        false: splitLink({
+          condition: (op) => CREDENTIAL_PROCEDURES.has(op.path),
+          true: httpLink({ url: "/trpc", transformer: superjson }),
+          false: httpBatchLink({
+            url: "/trpc",
+            transformer: superjson,
+            maxItems: MAX_BATCH_CALLS,
+          }),
+        }),
       }),
     ],
   });
