@@ -61,7 +61,14 @@ export function TokensTable({ tokens }: { tokens: TokenListItem[] }) {
             return (
               <tr key={token.id} data-testid="token-row" data-token-name={token.name}>
                 <Td className="font-medium text-slate-900 dark:text-white">{token.name}</Td>
-                <Td>{token.role}</Td>
+                <Td data-testid="token-role">
+                  {token.role}
+                  {token.grantedRole !== token.role && (
+                    <span className="block text-xs text-slate-500">
+                      granted {token.grantedRole}; capped by {token.createdBy}'s role
+                    </span>
+                  )}
+                </Td>
                 <Td>
                   <Badge tone={state.tone} data-testid="token-status">
                     {state.label}
