@@ -23,14 +23,223 @@ export function repositoryKind(url: string): TRepositoryKind | undefined {
   return REPOSITORY_KINDS.find((kind) => kind !== "local" && kind === prefix);
 }
 
+// ── Where a repository string points ───────────────────────────────────────────────
+
+/**
+ * The credentials in a repository URL, split as Go's url.Parse (and so restic) splits them:
+ * the authority ends at the first `/`, `?` or `#` after `//`, the userinfo at the LAST `@` in
+ * it, the user name at the first `:`. Values are as written, percent-encoding included.
+ */
+export interface RepositoryUrlCredentials {
+  /** Everything up to and including `//`. */
+  before: string;
+  user: string;
+  password: string | null;
+  /** From the host on. */
+  after: string;
+}
+
+export function repositoryUrlCredentials(url: string): RepositoryUrlCredentials | undefined {
+  if (repositoryKind(url) === "local") return undefined;
+  const slashes = url.indexOf("://");
+  if (slashes < 0) return undefined;
+  const start = slashes + 3;
+  const authority = url.slice(start, authorityEnd(url, start));
+  const at = authority.lastIndexOf("@");
+  if (at < 0) return undefined;
+  const userinfo = authority.slice(0, at);
+  const colon = userinfo.indexOf(":");
+  return {
+    before: url.slice(0, start),
+    user: colon < 0 ? userinfo : userinfo.slice(0, colon),
+    password: colon < 0 ? null : userinfo.slice(colon + 1),
+    after: url.slice(start + at + 1),
+  };
+}
+
+function authorityEnd(url: string, start: number): number {
+  const end = url.slice(start).search(/[/?#]/);
+  return end < 0 ? url.length : start + end;
+}
+
+const UNKNOWN_KIND =
+  "Unknown kind of repository: use rest:, sftp:, s3:, b2:, azure:, gs:, swift:, rclone: or an absolute local path";
+const ENCODE_CREDENTIALS =
+  "Percent-encode the user name and password in the URL, e.g. % as %25, / as %2F, ? as %3F, # as %23, a space as %20 (encodeURIComponent does it; in the password, @ and : may stay as they are). Or leave them out of the URL and set RESTIC_REST_USERNAME and RESTIC_REST_PASSWORD as variables.";
+const LEADING_DASH =
+  "The host may not begin with - (a program that connects to it would take it for an option)";
+const NOT_A_HOST =
+  "The host must be a host name or an IP address; an IPv6 address goes in brackets in a URL, e.g. [2001:db8::1]";
+const NOT_A_PORT = "The port must be a number from 1 to 65535";
+const NO_CONTROL =
+  "The repository string may not contain line breaks, tabs or other control characters";
+
+/**
+ * Why restic could not be pointed at `url` safely, or undefined when it can. Every name that
+ * reaches a program (the sftp host is ssh's first argument, the rclone remote rclone's) must
+ * not begin with `-`, and hosts must be host names or IP addresses, so nothing in a repository
+ * string becomes an option. Messages never repeat the string: it may hold a password.
+ */
+export function repositoryUrlProblem(rawUrl: string): string | undefined {
+  const url = rawUrl.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+  if (/[\u0000-\u001f\u007f]/.test(url)) return NO_CONTROL;
+  const kind = repositoryKind(url);
+  switch (kind) {
+    case undefined:
+      return UNKNOWN_KIND;
+    case "local":
+      return undefined;
+    case "rest":
+      return restProblem(url.slice("rest:".length));
+    case "sftp":
+      return url.startsWith("sftp://")
+        ? urlProblem(url, { sftp: true })
+        : sftpShortProblem(url.slice("sftp:".length));
+    case "s3":
+      return s3Problem(url.slice("s3:".length));
+    case "b2":
+    case "azure":
+    case "gs":
+    case "swift":
+    case "rclone":
+      // No host: a bucket, container or rclone remote, which must not look like an option.
+      return url.slice(kind.length + 1).startsWith("-")
+        ? `The ${kind === "rclone" ? "remote" : "bucket or container"} name may not begin with -`
+        : undefined;
+    default: {
+      const exhaustive: never = kind;
+      return exhaustive;
+    }
+  }
+}
+
+/** `rest:https://[user:password@]host[:port]/path`, or `rest:http+unix:///socket:/path`. */
+function restProblem(rest: string): string | undefined {
+  if (/^http\+unix:\/\/\//i.test(rest)) return undefined;
+  if (!/^https?:\/\//i.test(rest)) {
+    return "Write a rest-server repository as rest:https://host[:port]/path (or rest:http://…)";
+  }
+  return urlProblem(rest, { sftp: false });
+}
+
+/** `s3:https://host[:port]/bucket`, `s3://host/bucket` or `s3:host/bucket` (restic's forms). */
+function s3Problem(rest: string): string | undefined {
+  if (rest.startsWith("http")) {
+    return /^https?:\/\//.test(rest)
+      ? urlProblem(rest, { sftp: false })
+      : "Write an S3 repository as s3:https://host[:port]/bucket or s3:host/bucket";
+  }
+  const location = rest.startsWith("//") ? rest.slice(2) : rest;
+  const slash = location.indexOf("/");
+  return hostPortProblem(slash < 0 ? location : location.slice(0, slash));
+}
+
+/** `sftp:[user@]host:path`, split as restic splits it: a user may hold one `@`. */
+function sftpShortProblem(rest: string): string | undefined {
+  const colon = rest.indexOf(":");
+  if (colon < 0) {
+    return "Write an sftp repository as sftp:user@host:/path or sftp://user@host[:port]/path";
+  }
+  const parts = rest.slice(0, colon).split("@");
+  const userParts = Math.min(parts.length - 1, 2);
+  const user = parts.slice(0, userParts).join("@");
+  const host = parts.slice(userParts).join("@");
+  if (user.startsWith("-")) return "The user name may not begin with -";
+  if (host.startsWith("[")) {
+    return "An IPv6 address needs the URL form: sftp://user@[2001:db8::1]/path";
+  }
+  return hostNameProblem(host);
+}
+
+/** `scheme://[userinfo@]host[:port]/…`: the authority as Go's url.Parse reads it. */
+function urlProblem(url: string, { sftp }: { sftp: boolean }): string | undefined {
+  const start = url.indexOf("://") + 3;
+  const end = authorityEnd(url, start);
+  const authority = url.slice(start, end);
+  const at = authority.lastIndexOf("@");
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at);
+    if (!/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*$/.test(userinfo)) {
+      return ENCODE_CREDENTIALS;
+    }
+    if (sftp && userinfo.startsWith("-")) return "The user name may not begin with -";
+  }
+  const problem = hostPortProblem(authority.slice(at + 1));
+  // A password holding `/`, `?` or `#` ends the authority early: the host is then part of it.
+  if (problem && at < 0 && url.slice(end).includes("@")) return ENCODE_CREDENTIALS;
+  return problem;
+}
+
+/** `host`, `host:port`, `[ipv6]` or `[ipv6]:port`. */
+function hostPortProblem(hostPort: string): string | undefined {
+  const { host, port } = splitHostPort(hostPort);
+  const problem = hostNameProblem(host, { brackets: true });
+  if (problem || port === undefined) return problem;
+  return /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535
+    ? undefined
+    : NOT_A_PORT;
+}
+
+function splitHostPort(text: string): { host: string; port?: string } {
+  const bracketed = /^(\[[^\]]*\])(?::(.*))?$/.exec(text);
+  if (bracketed) return { host: bracketed[1] ?? "", port: bracketed[2] };
+  const colon = text.lastIndexOf(":");
+  if (colon < 0 || text.startsWith("[")) return { host: text };
+  return { host: text.slice(0, colon), port: text.slice(colon + 1) };
+}
+
+function hostNameProblem(host: string, { brackets = false } = {}): string | undefined {
+  if (host === "") return "The host is missing";
+  if (host.startsWith("-")) return LEADING_DASH;
+  if (brackets && host.startsWith("[") && host.endsWith("]")) {
+    return isIPv6(host.slice(1, -1)) ? undefined : NOT_A_HOST;
+  }
+  return isHostName(host) ? undefined : NOT_A_HOST;
+}
+
+/** Letters, digits, `_` and inner `-` per label; all-digit names must be IPv4 addresses. */
+function isHostName(host: string): boolean {
+  const name = host.endsWith(".") ? host.slice(0, -1) : host;
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split(".");
+  if (!labels.every((label) => /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label))) {
+    return false;
+  }
+  return !labels.every((label) => /^\d+$/.test(label)) || isIPv4(name);
+}
+
+function isIPv4(text: string): boolean {
+  const parts = text.split(".");
+  return parts.length === 4 && parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255);
+}
+
+/** An IPv6 address as written between brackets, with an optional `%25zone`. */
+function isIPv6(text: string): boolean {
+  const address = text.replace(/%25[A-Za-z0-9._~-]+$/, "");
+  const halves = address.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+  const all = groups.flat();
+  let count = all.length;
+  const last = all.at(-1);
+  if (last?.includes(".") && address.endsWith(last)) {
+    if (!isIPv4(last)) return false;
+    all.pop();
+    count += 1;
+  }
+  if (!all.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return false;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
 export const ZRepositoryUrl = z
   .string()
   .trim()
   .min(1, "The repository is required")
   .max(2000)
-  .refine((url) => repositoryKind(url) !== undefined, {
-    message:
-      "Unknown kind of repository: use rest:, sftp:, s3:, b2:, azure:, gs:, swift:, rclone: or an absolute local path",
+  .superRefine((url, ctx) => {
+    const problem = repositoryUrlProblem(url);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
 export const ZRepositoryEnv = z.record(

@@ -1,3 +1,5 @@
+import { repositoryUrlCredentials } from "@restic-manager/contracts";
+
 /**
  * The child's environment is built from an allow-list: what restic and the OS need to run,
  * plus the repository's own variables. Nothing else of the agent's environment (its own
@@ -97,13 +99,20 @@ export function secretValues(repository: ResticRepository | undefined): string[]
   for (const [name, value] of Object.entries(repository.env ?? {})) {
     if (SECRET_VARIABLE.test(name)) secrets.push(value);
   }
-  const urlPassword = passwordInUrl(repository.url);
-  if (urlPassword !== null) secrets.push(urlPassword);
+  secrets.push(...passwordInUrl(repository.url));
   return secrets.filter((secret) => secret.length > 0);
 }
 
-/** `rest:https://user:secret@host/` carries a password in the URL itself. */
-function passwordInUrl(url: string): string | null {
-  const match = /^(?:rest:|s3:|swift:)?[a-z][a-z0-9+.-]*:\/\/[^/:@]*:([^@/]*)@/i.exec(url);
-  return match?.[1] ?? null;
+/**
+ * `rest:https://user:secret@host/` carries a password in the URL itself: as written and as
+ * restic decodes it, since either may turn up in what restic prints.
+ */
+function passwordInUrl(url: string): string[] {
+  const password = repositoryUrlCredentials(url)?.password;
+  if (!password) return [];
+  try {
+    return [password, decodeURIComponent(password)];
+  } catch {
+    return [password];
+  }
 }

@@ -1,4 +1,5 @@
 import {
+  repositoryUrlCredentials,
   type TJobFinished,
   type TRepositoryAccess,
   type TRepositoryCreateInput,
@@ -46,12 +47,14 @@ function sealEnv(keyring: Keyring, id: string, field: Field, env: Record<string,
   return Object.keys(env).length > 0 ? seal(keyring, id, field, JSON.stringify(env)) : null;
 }
 
-/** The repository string as it may be shown: a password in a URL is masked. */
+/**
+ * The repository string as it may be shown: a password in a URL is masked. The userinfo ends
+ * at the last `@` before the host, as restic reads it, so a password holding `@` is masked whole.
+ */
 export function displayUrl(url: string): string {
-  return url.replace(/(\/\/)([^/@\s]+)@/, (_m, slashes: string, userinfo: string) => {
-    const user = userinfo.split(":")[0] ?? "";
-    return `${slashes}${user}:***@`;
-  });
+  const credentials = repositoryUrlCredentials(url);
+  if (!credentials || credentials.password === null) return url;
+  return `${credentials.before}${credentials.user}:***@${credentials.after}`;
 }
 
 /** The credentials an agent needs for one job, for one endpoint. Only dispatch calls this. */

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 
 export interface RestServer {
   port: number;
@@ -13,11 +16,12 @@ const LISTENING = /start server on 127\.0\.0\.1:(\d+)/;
 /**
  * A real rest-server on loopback, port chosen by the OS, data in `dataDir`. With
  * `appendOnly`, clients may add data but not delete or overwrite it (what endpoints get).
+ * With `users` (name → password) it requires HTTP basic authentication; otherwise none.
  */
 export async function startRestServer(
   dataDir: string,
   timeoutMs = 15_000,
-  options: { appendOnly?: boolean } = {},
+  options: { appendOnly?: boolean; users?: Readonly<Record<string, string>> } = {},
 ): Promise<RestServer> {
   const bin = process.env.REST_SERVER_BIN ?? "rest-server";
   const child: ChildProcess = spawn(
@@ -25,7 +29,9 @@ export async function startRestServer(
     [
       "--path",
       dataDir,
-      "--no-auth",
+      ...(options.users
+        ? ["--htpasswd-file", writeHtpasswd(dataDir, options.users)]
+        : ["--no-auth"]),
       "--listen",
       "127.0.0.1:0",
       ...(options.appendOnly ? ["--append-only"] : []),
@@ -67,4 +73,17 @@ export async function startRestServer(
       await exited;
     },
   };
+}
+
+/**
+ * The htpasswd file, where rest-server looks by default. It takes bcrypt and `{SHA}` entries;
+ * `{SHA}` needs nothing but node:crypto, and these passwords guard test data only.
+ */
+function writeHtpasswd(dataDir: string, users: Readonly<Record<string, string>>): string {
+  const file = path.join(dataDir, ".htpasswd");
+  const lines = Object.entries(users).map(
+    ([user, password]) => `${user}:{SHA}${createHash("sha1").update(password).digest("base64")}`,
+  );
+  writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
+  return file;
 }

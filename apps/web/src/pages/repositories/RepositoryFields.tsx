@@ -30,6 +30,9 @@ interface RepositoryFieldsProps {
 }
 
 const KEEP = "stored — leave empty to keep";
+/** restic reads a URL as Go's url.Parse does: these characters of a password must be encoded. */
+const URL_PASSWORD_HINT =
+  "A password in the URL is percent-encoded: % as %25, / as %2F, ? as %3F, # as %23, a space as %20 and so on (@ and : may stay).";
 const SETUP_CHOICES = [
   {
     value: "init",
@@ -76,8 +79,8 @@ export function RepositoryFields({
         spellCheck={false}
         hint={
           stored
-            ? `The repository string is ${KEEP}.`
-            : "What hosts back up through: on rest-server, serve it append-only. Anything restic accepts as -r: rest:, s3:, sftp:, b2:, a local path…"
+            ? `The repository string is ${KEEP}. ${URL_PASSWORD_HINT}`
+            : `What hosts back up through: on rest-server, serve it append-only. Anything restic accepts as -r: rest:, s3:, sftp:, b2:, a local path… ${URL_PASSWORD_HINT}`
         }
         data-testid="repo-url"
         error={errors.url}
@@ -160,7 +163,7 @@ export function RepositoryFields({
             hint={
               stored?.maintenanceDisplayUrl
                 ? `${KEEP}; give it again to change the host or the variables.`
-                : "The same repository with full rights (on rest-server, not append-only)."
+                : `The same repository with full rights (on rest-server, not append-only). ${URL_PASSWORD_HINT}`
             }
             data-testid="repo-maintenance-url"
             error={errors.maintenanceUrl}
