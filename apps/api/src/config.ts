@@ -111,6 +111,10 @@ const ZEnv = z.object({
   RM_AGENT_DIR: z.string().min(1, "must not be empty").optional(),
   RM_LOCK_WAIT: ZLockWait.default(30 * 60),
   RM_TRUST_PROXY: ZTrustProxy.optional(),
+  RM_SERVE_SOURCE_MAPS: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .transform((value) => value === "true")
+    .default(false),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -140,6 +144,8 @@ export interface Config {
   lockWaitSeconds: number;
   /** The reverse proxies whose X-Forwarded-For is believed; false when there are none. */
   trustProxy: number | string[] | false;
+  /** Whether the web app's source maps (*.map) are served; otherwise they answer 404. */
+  serveSourceMaps: boolean;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +191,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     agentDir: e.RM_AGENT_DIR ? path.resolve(cwd, e.RM_AGENT_DIR) : undefined,
     lockWaitSeconds: e.RM_LOCK_WAIT,
     trustProxy: e.RM_TRUST_PROXY ?? false,
+    serveSourceMaps: e.RM_SERVE_SOURCE_MAPS,
   };
 }
 

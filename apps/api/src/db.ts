@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/prisma/client.js";
@@ -10,13 +10,32 @@ export type Db = PrismaClient;
  * WAL lets readers go on while a writer commits; a busy timeout rides out short write locks.
  */
 export async function openDatabase(databasePath: string): Promise<Db> {
-  mkdirSync(path.dirname(databasePath), { recursive: true });
+  mkdirSync(path.dirname(databasePath), { recursive: true, mode: 0o700 });
+  restrictToOwner(databasePath);
   const adapter = new PrismaBetterSQLite3({ url: `file:${databasePath}`, timeout: 5000 });
   const db = new PrismaClient({ adapter });
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   return db;
+}
+
+/**
+ * The database (users, sessions, encrypted repository secrets, the audit log) is readable by
+ * the service user only. `prisma migrate deploy` creates it with the default umask (0644), so
+ * it is fixed on every open. SQLite gives a new -wal and -shm the database file's own mode,
+ * so they follow; ones an earlier run left behind are fixed too. A missing database is
+ * created empty here, at 0600, rather than by SQLite with the umask's mode.
+ */
+function restrictToOwner(databasePath: string): void {
+  closeSync(openSync(databasePath, "a", 0o600));
+  for (const file of [databasePath, `${databasePath}-wal`, `${databasePath}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
 }
 
 /** Fails when the database has no tables yet, with the command that creates them. */

@@ -4,6 +4,7 @@ import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { linuxInstallScript } from "./agents/installScript.js";
 import { windowsInstallScript } from "./agents/windowsInstallScript.js";
+import { refuseCrossSiteRequests } from "./csrf.js";
 import type { AppDeps } from "./deps.js";
 import { appRouter } from "./router.js";
 import { createContextFactory } from "./trpc/context.js";
@@ -20,7 +21,7 @@ export function createHttpApp(deps: AppDeps): HttpApp {
   app.disable("x-powered-by");
   // Behind a reverse proxy, the client is whoever the trusted proxies say it is (req.ip).
   app.set("trust proxy", deps.config.trustProxy);
-  app.use(securityHeaders);
+  app.use(securityHeaders(deps.config.publicUrl));
   app.use(requestLog(deps));
 
   // Event streams never finish on their own, so shutdown has to end them itself.
@@ -45,6 +46,7 @@ export function createHttpApp(deps: AppDeps): HttpApp {
 
   app.use(
     "/trpc",
+    refuseCrossSiteRequests(deps.config.publicUrl),
     createExpressMiddleware({
       router: appRouter,
       createContext: createContextFactory(deps),
@@ -75,6 +77,13 @@ export function createHttpApp(deps: AppDeps): HttpApp {
 
   const webDir = deps.config.webDir;
   if (webDir && existsSync(path.join(webDir, "index.html"))) {
+    // Source maps give away the client's source; the scripts' sourceMappingURL then meets a
+    // 404, which browsers only mention in their developer tools.
+    if (!deps.config.serveSourceMaps) {
+      app.get(/\.map$/, (_req, res) => {
+        res.status(404).type("text/plain").send("Not found\n");
+      });
+    }
     app.use(express.static(webDir, { index: false, maxAge: "1h" }));
     // Client-side routes all load the same page; the SPA decides what to draw.
     app.get(/^\/(?!trpc\/|healthz$|agent\/).*/, (_req, res) => {
@@ -90,15 +99,27 @@ export function createHttpApp(deps: AppDeps): HttpApp {
   };
 }
 
-function securityHeaders(_req: Request, res: Response, next: NextFunction) {
-  res.set({
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy":
-      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-  });
-  next();
+/**
+ * The SPA talks to its own origin only: tRPC over HTTP and server-sent events (agents use the
+ * WebSocket, browsers never do). HSTS goes out once browsers reach the server over https
+ * (directly, or through a trusted proxy that says so in X-Forwarded-Proto) or are sent there
+ * by the public URL; browsers ignore it on plain http anyway.
+ */
+function securityHeaders(publicUrl: string) {
+  const httpsPublicUrl = publicUrl.startsWith("https:");
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.set({
+      "X-Content-Type-Options": "nosniff",
+      "X-Frame-Options": "DENY",
+      "Referrer-Policy": "same-origin",
+      "Content-Security-Policy":
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    });
+    if (req.secure || httpsPublicUrl) {
+      res.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+    next();
+  };
 }
 
 function requestLog(deps: AppDeps) {

@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { AGENT_LIMITS } from "@restic-manager/contracts";
@@ -124,6 +125,11 @@ export async function startServer(
   logger = createLogger(config.logLevel),
   tuning: { agentAuthTimeoutMs?: number } = {},
 ): Promise<RunningServer> {
+  // Whatever the server creates is the service user's alone, and so is the data directory,
+  // also when `prisma migrate deploy` made it (with the default umask) before the first start.
+  process.umask(0o077);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
   // Before anything touches the data directory (the key file, the database).
   const lock = lockDataDir(config.dataDir);
   const deps = await buildDeps(config, logger).catch((error: unknown) => {

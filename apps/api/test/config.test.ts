@@ -79,3 +79,14 @@ describe("configuration", () => {
     expect(errorFor({ RM_LOCK_WAIT: "2d" })).toMatch(/RM_LOCK_WAIT must be a duration up to 24h/);
   });
 });
+
+describe("RM_SERVE_SOURCE_MAPS", () => {
+  it("keeps the web app's source maps private unless set to true", () => {
+    expect(loadConfig({}, "/srv/rm").serveSourceMaps).toBe(false);
+    expect(loadConfig({ RM_SERVE_SOURCE_MAPS: "false" }, "/srv/rm").serveSourceMaps).toBe(false);
+    expect(loadConfig({ RM_SERVE_SOURCE_MAPS: "true" }, "/srv/rm").serveSourceMaps).toBe(true);
+    expect(errorFor({ RM_SERVE_SOURCE_MAPS: "yes" })).toBe(
+      "Invalid configuration: RM_SERVE_SOURCE_MAPS must be true or false",
+    );
+  });
+});
