@@ -191,8 +191,11 @@ export class AgentLink implements JobReporter {
   }
 
   finished(result: TJobFinished): void {
-    this.options.spool.saveResult(fitResult(result));
-    void this.deliver(result);
+    // What is sent is what was spooled: an untrimmed result over the message limit would make
+    // the server close the socket, and only the reconnect would deliver the trimmed copy.
+    const fitted = fitResult(result);
+    this.options.spool.saveResult(fitted);
+    void this.deliver(fitted);
   }
 
   private async deliver(result: TJobFinished): Promise<void> {

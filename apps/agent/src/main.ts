@@ -12,7 +12,7 @@ import superjson from "superjson";
 import { AgentConfigError, readAgentConfig, writeAgentConfig } from "./config.js";
 import { createExecutor, detectRestic } from "./execute.js";
 import { AgentLink, type ConnectionState } from "./link.js";
-import { createLog } from "./log.js";
+import { createLog, streamSink } from "./log.js";
 import { agentOs, agentVersion, currentPlatform, defaultPaths } from "./platform.js";
 import { JobRunner } from "./runner.js";
 import { Spool } from "./spool.js";
@@ -68,7 +68,9 @@ async function enroll(options: {
 
 async function run(configFile: string) {
   const config = readAgentConfig(configFile);
-  const log = createLog();
+  // Both standard streams are listened to from here on: a pipe whose reader left (EPIPE) must
+  // not end the agent mid-backup. A failed stderr is reported once on stdout and in the status.
+  const log = createLog({ sink: streamSink(process.stderr), fallback: streamSink(process.stdout) });
   const spool = new Spool(config.stateDir);
   const recovered = spool.recoverInterrupted(new Date());
   if (recovered.length > 0) log.warn("jobs.interrupted", { jobIds: recovered.map((r) => r.jobId) });
@@ -101,6 +103,7 @@ async function run(configFile: string) {
       running: runner.runningJobs(),
       queued: runner.queuedJobs(),
       unreportedResults: spool.pendingResults().length,
+      logError: log.failure,
       updatedAt: new Date(),
     });
 

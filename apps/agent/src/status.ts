@@ -13,6 +13,8 @@ export const ZAgentStatus = z.object({
   running: z.array(z.object({ jobId: z.string(), kind: z.string(), startedAt: z.coerce.date() })),
   queued: z.array(z.object({ jobId: z.string(), kind: z.string() })),
   unreportedResults: z.number(),
+  /** Set once the agent's log output failed (its reader went away): lines since are dropped. */
+  logError: z.string().nullable().default(null),
   updatedAt: z.coerce.date(),
 });
 export type AgentStatus = z.infer<typeof ZAgentStatus>;
@@ -55,6 +57,7 @@ export function formatStatus(status: AgentStatus | undefined, now = new Date()):
     `Connection:  ${status.connection} since ${status.since.toISOString()}`,
   ];
   if (status.lastError) lines.push(`Last error:  ${status.lastError}`);
+  if (status.logError) lines.push(`Log:         output failed (${status.logError}); lines dropped`);
   lines.push(
     `restic:      ${status.restic.version ?? "not usable"}${status.restic.problem ? ` (${status.restic.problem})` : ""}`,
   );

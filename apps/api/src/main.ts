@@ -8,7 +8,7 @@ import { type Config, ConfigError, loadConfig } from "./config.js";
 import { DataDirLockedError } from "./dataDirLock.js";
 import { assertMigrated, openDatabase } from "./db.js";
 import { AppError } from "./errors.js";
-import { createLogger } from "./logger.js";
+import { createLogger, guardStandardStreams } from "./logger.js";
 import { KeyringError, rotateKeyFile } from "./secrets/keyring.js";
 import { startServer } from "./server.js";
 import { createUser } from "./services/users.js";
@@ -24,6 +24,8 @@ const USAGE = `usage: restic-manager <command>
 Configuration comes from RM_* environment variables (see README).`;
 
 async function serve(config: Config) {
+  // A closed stdout or stderr (the pipe's reader left) must not stop the server.
+  guardStandardStreams();
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, logger);
   console.error(
