@@ -21,7 +21,11 @@ import { appRouter } from "./router.js";
 import { loadKeyring } from "./secrets/keyring.js";
 import { AuthService } from "./services/auth.js";
 import { RefusalLog } from "./services/refusals.js";
-import { onRepositoryJobFinished, refreshStaleHealth } from "./services/repositories.js";
+import {
+  onRepositoryJobFinished,
+  refreshDisplayUrls,
+  refreshStaleHealth,
+} from "./services/repositories.js";
 import { createAgentContextFactory } from "./trpc/context.js";
 
 /** Agents connect here; browsers use HTTP (and server-sent events) on /trpc. */
@@ -106,6 +110,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     afterFinish: (job, report) =>
       onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report),
   });
+  await refreshDisplayUrls({ db, keyring, logger });
   return {
     config,
     db,

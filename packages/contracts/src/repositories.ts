@@ -98,20 +98,36 @@ export function repositoryUrlProblem(rawUrl: string): string | undefined {
         : sftpShortProblem(url.slice("sftp:".length));
     case "s3":
       return s3Problem(url.slice("s3:".length));
+    case "rclone":
+      return rcloneProblem(url.slice("rclone:".length));
     case "b2":
     case "azure":
     case "gs":
     case "swift":
-    case "rclone":
-      // No host: a bucket, container or rclone remote, which must not look like an option.
+      // No host: a bucket or container, which must not look like an option.
       return url.slice(kind.length + 1).startsWith("-")
-        ? `The ${kind === "rclone" ? "remote" : "bucket or container"} name may not begin with -`
+        ? "The bucket or container name may not begin with -"
         : undefined;
     default: {
       const exhaustive: never = kind;
       return exhaustive;
     }
   }
+}
+
+/**
+ * `rclone:remote:path` with a remote configured in rclone.conf on the endpoint. On-the-fly
+ * remotes (`:sftp,ssh=…:path`) and connection-string options (`remote,opt=…:`) are refused:
+ * an option such as sftp's `ssh` would run a command on the endpoint.
+ */
+function rcloneProblem(target: string): string | undefined {
+  const colon = target.indexOf(":");
+  const remote = colon === -1 ? "" : target.slice(0, colon);
+  if (remote.startsWith("-")) return "The remote name may not begin with -";
+  if (!/^[\w.+@][\w.+@ -]*$/.test(remote)) {
+    return "Write an rclone repository as rclone:remote:path, with a remote configured in rclone.conf on the host (no on-the-fly remotes or options)";
+  }
+  return undefined;
 }
 
 /** `rest:https://[user:password@]host[:port]/path`, or `rest:http+unix:///socket:/path`. */

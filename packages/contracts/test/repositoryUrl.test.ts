@@ -64,7 +64,7 @@ describe("repository strings the schema accepts", () => {
     "gs:bucket:/",
     "swift:container:/path",
     "rclone:remote:path",
-    "rclone::sftp,host=nas:path",
+    "rclone:my nas:backups/restic",
     "/srv/restic",
     "C:\\Backups\\restic",
     "\\\\server\\share\\restic",
@@ -110,6 +110,16 @@ describe("a host beginning with - never reaches ssh or another program as an opt
   it("refuses the option-like names of the kinds without a host", () => {
     expect(messageOf("rclone:--config=/etc/passwd:x")).toBe("The remote name may not begin with -");
     expect(messageOf("b2:-bucket:path")).toBe("The bucket or container name may not begin with -");
+  });
+
+  it("refuses rclone's on-the-fly remotes and connection-string options, which can run commands", () => {
+    for (const url of [
+      "rclone::sftp,host=nas,ssh='touch /tmp/owned':path",
+      "rclone:nas,ssh='touch /tmp/owned':path",
+      "rclone:remote",
+    ]) {
+      expect(messageOf(url), url).toMatch(/^Write an rclone repository as rclone:remote:path/);
+    }
   });
 
   it("refuses bad ports, missing hosts, control characters and IPv6 in sftp's short form", () => {

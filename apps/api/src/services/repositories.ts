@@ -57,6 +57,42 @@ export function displayUrl(url: string): string {
   return `${credentials.before}${credentials.user}:***@${credentials.after}`;
 }
 
+/**
+ * Recomputes every stored display URL from the sealed one, so rows written before a change
+ * to the masking (a password holding `@` was once masked only in part) show no more than
+ * the current rule allows. Runs at start-up; a row that cannot be opened is left alone.
+ */
+export async function refreshDisplayUrls(deps: { db: Db; keyring: Keyring; logger: Logger }) {
+  const rows = await deps.db.repository.findMany({
+    select: {
+      id: true,
+      urlSealed: true,
+      displayUrl: true,
+      maintenanceUrlSealed: true,
+      maintenanceDisplayUrl: true,
+    },
+  });
+  for (const row of rows) {
+    try {
+      const shown = displayUrl(open(deps.keyring, row.id, "url", row.urlSealed));
+      const maintenanceShown = row.maintenanceUrlSealed
+        ? displayUrl(open(deps.keyring, row.id, "maintenanceUrl", row.maintenanceUrlSealed))
+        : null;
+      if (shown === row.displayUrl && maintenanceShown === row.maintenanceDisplayUrl) continue;
+      await deps.db.repository.update({
+        where: { id: row.id },
+        data: { displayUrl: shown, maintenanceDisplayUrl: maintenanceShown },
+      });
+    } catch (error) {
+      deps.logger.warn({
+        event: "repository.display_url_failed",
+        repositoryId: row.id,
+        err: error,
+      });
+    }
+  }
+}
+
 /** The credentials an agent needs for one job, for one endpoint. Only dispatch calls this. */
 export function repositoryAccess(
   keyring: Keyring,
