@@ -15,8 +15,8 @@ const loggerModule = path.join(apiDir, "src/logger.ts");
  * console.error after guarding its standard streams (`console`), then says "done" and exits 0.
  */
 const SCRIPT = `
-import { createLogger, guardStandardStreams } from ${JSON.stringify(loggerModule)};
 const mode = process.argv[2];
+const { createLogger, guardStandardStreams } = await import(${JSON.stringify(loggerModule)});
 if (mode === "console") guardStandardStreams();
 const logger = createLogger("info");
 let lines = 0;
@@ -58,7 +58,15 @@ function runScript(mode: "log" | "console", stdout: "pipe" | number) {
       resolve([code, signal]);
     });
   });
-  return { out, err, exited, stderr: () => stderr };
+  /** Resolves with the first chunk the process writes to `stream`; fails if it exits first. */
+  const firstWrite = (stream: NodeJS.ReadableStream) =>
+    Promise.race([
+      once(stream, "data"),
+      exited.then(([code]) => {
+        throw new Error(`the process exited (${code}) before writing: ${stderr}`);
+      }),
+    ]);
+  return { out, err, exited, firstWrite, stderr: () => stderr };
 }
 
 /** The notices the logger wrote on stderr about its failed output. */
@@ -80,7 +88,7 @@ describe("the server's logger", () => {
   it("keeps running when the reader of its stdout goes away, and says so once on stderr", async () => {
     const run = runScript("log", "pipe");
     if (!run.out) throw new Error("no stdout pipe");
-    await once(run.out, "data");
+    await run.firstWrite(run.out);
     run.out.destroy();
     expect(await run.exited).toEqual([0, null]);
     expect(run.stderr()).toMatch(/^done \d+$/m);
@@ -103,7 +111,7 @@ describe("the server's logger", () => {
 
   it("guards the standard streams: console.error into a closed stderr does not end the process", async () => {
     const run = runScript("console", "pipe");
-    await once(run.err, "data");
+    await run.firstWrite(run.err);
     run.err.destroy();
     run.out?.destroy();
     expect(await run.exited).toEqual([0, null]);
