@@ -147,13 +147,14 @@ export class AgentLink implements JobReporter {
   private async reconcile(): Promise<void> {
     const finished = this.options.spool.pendingResults();
     try {
+      // Log lines first: once a job's result is in, the server closes its log.
+      await this.flushLogs();
       const outcome = await this.trpc.agent.reconcile.mutate({
         running: this.options.runningJobIds(),
         finished,
       });
       for (const result of finished) this.options.spool.acknowledge(result.jobId);
       this.options.log.info("reconciled", { delivered: finished.length, ...outcome });
-      await this.flushLogs();
     } catch (error) {
       this.options.log.warn("reconcile.failed", { message: (error as Error).message });
     }
