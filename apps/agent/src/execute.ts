@@ -1,4 +1,4 @@
-import type { TJobResult, TResticStatus } from "@restic-manager/contracts";
+import { JOB_KIND_TRAITS, type TJobResult, type TResticStatus } from "@restic-manager/contracts";
 import {
   ensureSupportedVersion,
   MIN_RESTIC_VERSION,
@@ -69,7 +69,7 @@ export function createExecutor(config: AgentConfig, log: Log): Executor {
       // Wait for another restic's lock instead of failing at once (a check during a backup).
       ...(job.lockWaitSeconds ? { retryLock: `${job.lockWaitSeconds}s` } : {}),
     };
-    if (!job.repository && params.kind !== "version") {
+    if (!job.repository && JOB_KIND_TRAITS[params.kind].needsRepository) {
       return { outcome: "failed", exitCode: null, error: "the job came without its repository" };
     }
     try {

@@ -1,7 +1,8 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "./generated/prisma/client.js";
+import { AppError } from "./errors.js";
+import { Prisma, PrismaClient } from "./generated/prisma/client.js";
 
 export type Db = PrismaClient;
 
@@ -46,4 +47,12 @@ export async function assertMigrated(db: Db): Promise<void> {
   if (rows.length === 0) {
     throw new Error("The database has not been migrated: run `pnpm db:deploy` first");
   }
+}
+
+/** Turns a unique-constraint violation into CONFLICT with `message`; rethrows anything else. */
+export function rethrowUnique(error: unknown, message: string): never {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+    throw new AppError("CONFLICT", message);
+  }
+  throw error;
 }

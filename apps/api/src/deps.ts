@@ -1,13 +1,13 @@
-import type { AgentRegistry } from "./agents/registry.js";
+import type { RefusalLog } from "./audit/refusals.js";
+import type { AuthService } from "./auth/service.js";
 import type { LoginThrottle } from "./auth/throttle.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db.js";
+import type { AgentRegistry } from "./hosts/registry.js";
 import type { JobEventBus } from "./jobs/eventBus.js";
 import type { JobService } from "./jobs/service.js";
 import type { Logger } from "./logger.js";
 import type { Keyring } from "./secrets/keyring.js";
-import type { AuthService } from "./services/auth.js";
-import type { RefusalLog } from "./services/refusals.js";
 
 /** What every request handler may use; built once at start-up (see server.ts). */
 export interface AppDeps {

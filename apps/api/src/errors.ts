@@ -26,3 +26,9 @@ export class AppError extends Error {
 export function toTRPCError(error: AppError): TRPCError {
   return new TRPCError({ code: error.code, message: error.message, cause: error });
 }
+
+/** The row a lookup found, or NOT_FOUND with `message` ("No such host"). */
+export function found<T>(row: T | null | undefined, message: string): T {
+  if (row === null || row === undefined) throw new AppError("NOT_FOUND", message);
+  return row;
+}

@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { linuxInstallScript } from "./agents/installScript.js";
-import { windowsInstallScript } from "./agents/windowsInstallScript.js";
 import { refuseCrossSiteRequests } from "./csrf.js";
 import type { AppDeps } from "./deps.js";
+import { linuxInstallScript } from "./hosts/installScript.js";
+import { windowsInstallScript } from "./hosts/windowsInstallScript.js";
 import { appRouter } from "./router.js";
 import { createContextFactory } from "./trpc/context.js";
 

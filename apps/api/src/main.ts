@@ -11,7 +11,7 @@ import { AppError } from "./errors.js";
 import { createLogger, guardStandardStreams } from "./logger.js";
 import { KeyringError, rotateKeyFile } from "./secrets/keyring.js";
 import { startServer } from "./server.js";
-import { createUser } from "./services/users.js";
+import { createUser } from "./users/service.js";
 
 const USAGE = `usage: restic-manager <command>
 

@@ -1,13 +1,13 @@
-import { agentRouter } from "./routers/agent.js";
-import { apiTokensRouter } from "./routers/apiTokens.js";
-import { auditRouter } from "./routers/audit.js";
-import { authRouter } from "./routers/auth.js";
-import { backupSetsRouter } from "./routers/backupSets.js";
-import { hostsRouter } from "./routers/hosts.js";
-import { jobsRouter } from "./routers/jobs.js";
-import { repositoriesRouter } from "./routers/repositories.js";
-import { usersRouter } from "./routers/users.js";
+import { auditRouter } from "./audit/router.js";
+import { authRouter } from "./auth/router.js";
+import { backupSetsRouter } from "./backupSets/router.js";
+import { agentRouter } from "./hosts/agentRouter.js";
+import { hostsRouter } from "./hosts/router.js";
+import { jobsRouter } from "./jobs/router.js";
+import { repositoriesRouter } from "./repositories/router.js";
+import { apiTokensRouter } from "./tokens/router.js";
 import { router } from "./trpc/trpc.js";
+import { usersRouter } from "./users/router.js";
 
 export const appRouter = router({
   auth: authRouter,

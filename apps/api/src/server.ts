@@ -4,8 +4,9 @@ import type { AddressInfo, Socket } from "node:net";
 import { AGENT_LIMITS } from "@restic-manager/contracts";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
-import { AgentRegistry } from "./agents/registry.js";
+import { RefusalLog } from "./audit/refusals.js";
 import { AGENT_UPGRADE_RATE, RateLimiter } from "./auth/rateLimit.js";
+import { AuthService } from "./auth/service.js";
 import { SessionTokens } from "./auth/sessionToken.js";
 import { CREDENTIAL_ADDRESS_RULE, LoginThrottle } from "./auth/throttle.js";
 import { clientAddress, type TrustProxy } from "./clientAddress.js";
@@ -13,19 +14,16 @@ import type { Config } from "./config.js";
 import { lockDataDir } from "./dataDirLock.js";
 import { assertMigrated, openDatabase } from "./db.js";
 import type { AppDeps } from "./deps.js";
+import { AgentRegistry } from "./hosts/registry.js";
 import { createHttpApp } from "./http.js";
 import { JobEventBus } from "./jobs/eventBus.js";
 import { JobService } from "./jobs/service.js";
 import { createLogger, type Logger } from "./logger.js";
+import { refreshDisplayUrls } from "./repositories/access.js";
+import { refreshStaleHealth } from "./repositories/health.js";
+import { onRepositoryJobFinished } from "./repositories/reactions.js";
 import { appRouter } from "./router.js";
 import { loadKeyring } from "./secrets/keyring.js";
-import { AuthService } from "./services/auth.js";
-import { RefusalLog } from "./services/refusals.js";
-import {
-  onRepositoryJobFinished,
-  refreshDisplayUrls,
-  refreshStaleHealth,
-} from "./services/repositories.js";
 import { createAgentContextFactory } from "./trpc/context.js";
 
 /** Agents connect here; browsers use HTTP (and server-sent events) on /trpc. */

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { MANY_ADDRESSES, RefusalLog } from "../src/services/refusals.js";
+import { MANY_ADDRESSES, RefusalLog } from "../src/audit/refusals.js";
 import { createWorld, type World } from "./support/world.js";
 
 /** One refused agent socket: a malformed credential, or a 429 before the handshake. */

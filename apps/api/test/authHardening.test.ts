@@ -122,7 +122,7 @@ describe("credentials under attack", () => {
     expect(audited.rows).toBeLessThanOrEqual(12);
     expect(audited.attempts).toBe(10_000);
     expect(await world.server.deps.db.auditEvent.count()).toBeLessThan(20);
-  });
+  }, 180_000);
 
   it("a forged session cookie is audited like a forged token; an ended session is not", async () => {
     const forged = await query(world, "hosts.list", { cookie: "rm_session=forged" });

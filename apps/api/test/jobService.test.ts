@@ -4,13 +4,13 @@ import path from "node:path";
 import type { TAgentCommand } from "@restic-manager/contracts";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { AgentRegistry } from "../src/agents/registry.js";
 import type { Actor } from "../src/auth/actor.js";
 import { type Db, openDatabase } from "../src/db.js";
+import { AgentRegistry } from "../src/hosts/registry.js";
 import { JobEventBus } from "../src/jobs/eventBus.js";
+import { summariseJobs } from "../src/jobs/queries.js";
 import { JobService } from "../src/jobs/service.js";
 import { generateMasterKey, Keyring } from "../src/secrets/keyring.js";
-import { summariseJobs } from "../src/services/jobsQuery.js";
 import { insertReadyRepository } from "./support/repositories.js";
 
 const ADMIN: Actor = {

@@ -6,7 +6,7 @@ import {
   type RestServer,
   startRestServer,
 } from "../../../packages/restic/test/support/rest-server.js";
-import { displayUrl } from "../src/services/repositories.js";
+import { displayUrl } from "../src/repositories/access.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
 import { waitForJobEnd } from "./support/jobs.js";
 import { waitFor } from "./support/wait.js";

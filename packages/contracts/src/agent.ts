@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { ZId } from "./ids.js";
 import { ZJobResult, ZResticErrorCode, ZResticProgress } from "./job-results.js";
-import { ZJobParams } from "./jobs.js";
+import { ZJobKind, ZJobParams, ZJobState } from "./jobs.js";
 
 /**
  * The agent link: what an agent and the server say to each other.
@@ -123,3 +124,40 @@ export const ZAgentCommand = z.discriminatedUnion("type", [
   z.object({ type: z.literal("cancel"), jobId: ZJobId }),
 ]);
 export type TAgentCommand = z.infer<typeof ZAgentCommand>;
+
+// --- what the web app and scripts send about jobs and enrollment ------------------------------
+
+export const ZJobListInput = z.object({
+  hostId: ZId.optional(),
+  kind: ZJobKind.optional(),
+  state: ZJobState.optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(64).optional(),
+});
+export type TJobListInput = z.input<typeof ZJobListInput>;
+export type TJobListFilter = z.output<typeof ZJobListInput>;
+
+export const ZJobCreateInput = z.object({
+  hostId: ZId,
+  repositoryId: ZId.optional(),
+  params: ZJobParams,
+});
+export type TJobCreateInput = z.input<typeof ZJobCreateInput>;
+
+export const ZByJobId = z.object({ id: ZJobId });
+
+/** A watcher that reconnects sends the last event id it saw. */
+export const ZJobWatchInput = z.object({ id: ZJobId, lastEventId: z.string().max(20).nullish() });
+
+export const ZEnrollmentCreateInput = z.object({
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
+  note: z.string().trim().max(200).optional(),
+});
+export type TEnrollmentCreate = z.output<typeof ZEnrollmentCreateInput>;

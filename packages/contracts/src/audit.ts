@@ -52,3 +52,4 @@ export const ZAuditListInput = z.object({
   cursor: z.string().max(64).optional(),
 });
 export type TAuditListInput = z.input<typeof ZAuditListInput>;
+export type TAuditFilter = z.output<typeof ZAuditListInput>;

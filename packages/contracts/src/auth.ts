@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZId } from "./ids.js";
 import { ZRole } from "./roles.js";
 
 export const PASSWORD_MIN_LENGTH = 12;
@@ -30,8 +31,6 @@ export const ZChangePasswordInput = z.object({
   newPassword: ZNewPassword,
 });
 export type TChangePasswordInput = z.infer<typeof ZChangePasswordInput>;
-
-export const ZId = z.string().min(1).max(64);
 
 export const ZCreateUserInput = z.object({
   username: ZUsername,

@@ -299,8 +299,14 @@ export type THealthParams = z.infer<typeof ZHealthParams>;
 export type TJobLockMode = "none" | "shared" | "exclusive";
 
 export interface JobKindTraits {
+  /** Works on a repository (all but `version`, which asks the host's restic). */
+  needsRepository: boolean;
   /** Only the maintenance host may run it, through the maintenance endpoint. */
   maintenanceOnly: boolean;
+  /** Its success changes what the repository's health shows (a health refresh follows). */
+  changesRepository: boolean;
+  /** Can complete the registration of a pending repository (init creates, cat-config adopts). */
+  setsUpRepository: boolean;
   /**
    * How the job locks its repository. The server holds an `exclusive` job back while it knows
    * other jobs lock the same repository, and restic waits (`--retry-lock`) for locks it does
@@ -309,25 +315,40 @@ export interface JobKindTraits {
   lock: TJobLockMode;
 }
 
-/** What each kind of job is; the compiler checks that every kind is here. */
+const READS: JobKindTraits = {
+  needsRepository: true,
+  maintenanceOnly: false,
+  changesRepository: false,
+  setsUpRepository: false,
+  lock: "shared",
+};
+const MAINTAINS: JobKindTraits = {
+  needsRepository: true,
+  maintenanceOnly: true,
+  changesRepository: true,
+  setsUpRepository: false,
+  lock: "exclusive",
+};
+
+/** What each kind of job is, read by the server, the agent and the web app alike. */
 export const JOB_KIND_TRAITS: Record<TJobKind, JobKindTraits> = {
-  init: { maintenanceOnly: false, lock: "none" },
-  backup: { maintenanceOnly: false, lock: "shared" },
-  forget: { maintenanceOnly: true, lock: "exclusive" },
-  prune: { maintenanceOnly: true, lock: "exclusive" },
-  check: { maintenanceOnly: false, lock: "exclusive" },
+  init: { ...READS, changesRepository: true, setsUpRepository: true, lock: "none" },
+  backup: { ...READS, changesRepository: true },
+  forget: MAINTAINS,
+  prune: MAINTAINS,
+  check: { ...READS, lock: "exclusive" },
   // restic's unlock takes no lock, but clearing locks while jobs hold them is never meant.
-  unlock: { maintenanceOnly: true, lock: "exclusive" },
-  snapshots: { maintenanceOnly: false, lock: "shared" },
-  stats: { maintenanceOnly: false, lock: "shared" },
-  ls: { maintenanceOnly: false, lock: "shared" },
-  diff: { maintenanceOnly: false, lock: "shared" },
-  restore: { maintenanceOnly: false, lock: "shared" },
-  dump: { maintenanceOnly: false, lock: "shared" },
-  "cat-config": { maintenanceOnly: false, lock: "none" },
-  "list-locks": { maintenanceOnly: false, lock: "none" },
-  version: { maintenanceOnly: false, lock: "none" },
-  health: { maintenanceOnly: false, lock: "shared" },
+  unlock: MAINTAINS,
+  snapshots: READS,
+  stats: READS,
+  ls: READS,
+  diff: READS,
+  restore: READS,
+  dump: READS,
+  "cat-config": { ...READS, setsUpRepository: true, lock: "none" },
+  "list-locks": { ...READS, lock: "none" },
+  version: { ...READS, needsRepository: false, lock: "none" },
+  health: READS,
 };
 
 function kindsWhere(test: (traits: JobKindTraits) => boolean): TJobKind[] {
@@ -339,6 +360,20 @@ export const MAINTENANCE_KINDS = kindsWhere((traits) => traits.maintenanceOnly);
 export function isMaintenanceKind(kind: TJobKind): boolean {
   return JOB_KIND_TRAITS[kind].maintenanceOnly;
 }
+
+/**
+ * Why a maintenance-only kind cannot run where it was asked to: the words the server's refusal
+ * and the web form's explanation share. Each puts its own subject before them ("prune on
+ * \"r\"" in an API error, "Prune" in the form).
+ */
+export const MAINTENANCE_REFUSAL = {
+  /** The repository has no maintenance endpoint and host. */
+  noMaintenanceHost: (repository: string) =>
+    `can delete data, so it runs only on a maintenance host: give ${repository} a maintenance endpoint and host first`,
+  /** Asked of a host other than the maintenance host. */
+  notTheMaintenanceHost: (maintenanceHost: string) =>
+    `runs only on ${maintenanceHost}: other hosts have append-only access`,
+} as const;
 
 /** Kinds that take any lock on their repository. */
 export const LOCKING_KINDS = kindsWhere((traits) => traits.lock !== "none");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZId } from "./ids.js";
 import { ZBackupOptions } from "./jobs.js";
 
 /** The repository kinds restic knows, by the prefix of the repository string. */
@@ -285,6 +286,8 @@ export const ZRepositoryCreateInput = z.object({
   }),
 });
 export type TRepositoryCreateInput = z.input<typeof ZRepositoryCreateInput>;
+/** What the server works with once the input is validated. */
+export type TRepositoryCreate = z.output<typeof ZRepositoryCreateInput>;
 
 /** Secrets are write-only: a field left out keeps its stored value. */
 export const ZRepositoryUpdateInput = z.object({
@@ -307,6 +310,7 @@ export const ZRepositoryUpdateInput = z.object({
     .optional(),
 });
 export type TRepositoryUpdateInput = z.input<typeof ZRepositoryUpdateInput>;
+export type TRepositoryUpdate = z.output<typeof ZRepositoryUpdateInput>;
 
 /**
  * What a backup set may set beyond its paths: an allow-list of restic's backup options, no
@@ -335,6 +339,11 @@ export const ZBackupSetInput = z.object({
   options: ZBackupSetOptions,
 });
 export type TBackupSetInput = z.input<typeof ZBackupSetInput>;
+export type TBackupSet = z.output<typeof ZBackupSetInput>;
+export const ZBackupSetUpdateInput = ZBackupSetInput.extend({ id: ZId });
+export const ZBackupSetListInput = z
+  .object({ hostId: ZId.optional(), repositoryId: ZId.optional() })
+  .default({});
 
 /** The tags every snapshot of a backup set carries, so forget can be scoped to it. */
 export function backupSetTags(hostId: string, setId: string): string[] {

@@ -1,4 +1,4 @@
-import { isMaintenanceKind, type TJobKind } from "@restic-manager/contracts";
+import { isMaintenanceKind, MAINTENANCE_REFUSAL, type TJobKind } from "@restic-manager/contracts";
 import { AppError } from "../errors.js";
 
 export type Endpoint = "backup" | "maintenance";
@@ -27,14 +27,14 @@ export function chooseEndpoint(
   if (!repository.maintenanceHostId || !repository.maintenanceUrlSealed) {
     throw new AppError(
       "BAD_REQUEST",
-      `${kind} can delete data, so it runs only on a maintenance host: give "${repository.name}" a maintenance endpoint and host first`,
+      `${kind} ${MAINTENANCE_REFUSAL.noMaintenanceHost(`"${repository.name}"`)}`,
     );
   }
   if (!isMaintenanceHost) {
     const name = repository.maintenanceHost?.name ?? "its maintenance host";
     throw new AppError(
       "FORBIDDEN",
-      `${kind} on "${repository.name}" runs only on ${name}: other hosts have append-only access`,
+      `${kind} on "${repository.name}" ${MAINTENANCE_REFUSAL.notTheMaintenanceHost(name)}`,
     );
   }
   return "maintenance";

@@ -8,14 +8,14 @@ import {
   type TLogLine,
   type TResticProgress,
 } from "@restic-manager/contracts";
-import type { AgentRegistry } from "../agents/registry.js";
+import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
-import { AppError } from "../errors.js";
+import { AppError, found } from "../errors.js";
+import type { AgentRegistry } from "../hosts/registry.js";
 import type { Logger } from "../logger.js";
+import { repositoryAccess } from "../repositories/access.js";
 import type { Keyring } from "../secrets/keyring.js";
-import { recordAudit } from "../services/audit.js";
-import { repositoryAccess } from "../services/repositories.js";
 import { type JobEventBus, type JobState, TERMINAL_STATES } from "./eventBus.js";
 import { chooseEndpoint, type Endpoint } from "./routing.js";
 import { needsRepository, parseJobParams } from "./spec.js";
@@ -124,8 +124,7 @@ export class JobService {
   }
 
   async retry(jobId: string, actor: Actor, meta: RequestMeta) {
-    const job = await this.db.job.findUnique({ where: { id: jobId } });
-    if (!job) throw new AppError("NOT_FOUND", "No such job");
+    const job = found(await this.db.job.findUnique({ where: { id: jobId } }), "No such job");
     if (!TERMINAL_STATES.includes(job.state as JobState) || job.state === "succeeded") {
       throw new AppError(
         "BAD_REQUEST",
@@ -145,8 +144,7 @@ export class JobService {
   }
 
   async cancel(jobId: string, actor: Actor, meta: RequestMeta) {
-    const job = await this.db.job.findUnique({ where: { id: jobId } });
-    if (!job) throw new AppError("NOT_FOUND", "No such job");
+    const job = found(await this.db.job.findUnique({ where: { id: jobId } }), "No such job");
     if (TERMINAL_STATES.includes(job.state as JobState)) {
       throw new AppError("BAD_REQUEST", `The job already ended (${job.state})`);
     }
@@ -286,8 +284,7 @@ export class JobService {
     if (endpoint !== job.endpoint) throw new Error(`it was made for the ${job.endpoint} endpoint`);
     const repository = repositoryAccess(this.options.keyring, row, endpoint);
     // Setting up a repository whose backend does not answer would otherwise retry for minutes.
-    const setsUp =
-      row.status === "pending" && (params.kind === "init" || params.kind === "cat-config");
+    const setsUp = row.status === "pending" && JOB_KIND_TRAITS[params.kind].setsUpRepository;
     const timeoutSeconds = setsUp ? this.options.setupTimeoutSeconds : undefined;
     const lockWaitSeconds =
       JOB_KIND_TRAITS[params.kind].lock === "none" ? undefined : this.options.lockWaitSeconds;

@@ -1,4 +1,9 @@
-import { type TJobKind, type TJobParams, ZJobParams } from "@restic-manager/contracts";
+import {
+  JOB_KIND_TRAITS,
+  type TJobKind,
+  type TJobParams,
+  ZJobParams,
+} from "@restic-manager/contracts";
 import { z } from "zod";
 import { AppError } from "../errors.js";
 
@@ -11,7 +16,6 @@ export function parseJobParams(input: unknown): TJobParams {
   return parsed.data;
 }
 
-/** Every kind but `version` works on a repository. */
 export function needsRepository(kind: TJobKind): boolean {
-  return kind !== "version";
+  return JOB_KIND_TRAITS[kind].needsRepository;
 }

@@ -4,10 +4,10 @@ import { TRPCError } from "@trpc/server";
 import type { CreateExpressContextOptions } from "@trpc/server/adapters/express";
 import type { CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
 import type { Request, Response } from "express";
-import { type AgentIdentity, authenticateAgent } from "../agents/authenticate.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
+import { SESSION_ENDED } from "../auth/service.js";
 import type { AppDeps } from "../deps.js";
-import { SESSION_ENDED } from "../services/auth.js";
+import { type AgentIdentity, authenticateAgent } from "../hosts/authenticate.js";
 
 export const SESSION_COOKIE = "rm_session";
 

@@ -2,9 +2,9 @@ import { roleAtLeast, type TRole } from "@restic-manager/contracts";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
+import { recordAudit } from "../audit/service.js";
+import { SESSION_ENDED } from "../auth/service.js";
 import { AppError, toTRPCError } from "../errors.js";
-import { recordAudit } from "../services/audit.js";
-import { SESSION_ENDED } from "../services/auth.js";
 import type { Context } from "./context.js";
 
 const t = initTRPC.context<Context>().create({

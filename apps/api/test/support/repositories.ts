@@ -1,7 +1,7 @@
 import type { Db } from "../../src/db.js";
+import { displayUrl } from "../../src/repositories/access.js";
 import type { Keyring } from "../../src/secrets/keyring.js";
 import { sealSecret } from "../../src/secrets/seal.js";
-import { displayUrl } from "../../src/services/repositories.js";
 
 /**
  * A ready repository written straight to the database, for tests about jobs rather than

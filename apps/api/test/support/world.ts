@@ -9,7 +9,7 @@ import { type Config, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import type { AppRouter } from "../../src/router.js";
 import { type RunningServer, startServer } from "../../src/server.js";
-import { createUser } from "../../src/services/users.js";
+import { createUser } from "../../src/users/service.js";
 
 export const PASSWORD = "correct horse battery staple";
 

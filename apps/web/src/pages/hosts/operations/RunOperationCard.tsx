@@ -1,4 +1,4 @@
-import { type TJobKind, ZJobKind } from "@restic-manager/contracts";
+import { JOB_KIND_TRAITS, type TJobKind, ZJobKind } from "@restic-manager/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Play } from "lucide-react";
 import { type FormEvent, useState } from "react";
@@ -32,7 +32,7 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
   const [values, setValues] = useState(() => initialValues("backup"));
   const [errors, setErrors] = useState<FieldErrors>({});
   const spec = OPERATIONS[kind];
-  const needsRepository = kind !== "version";
+  const { needsRepository } = JOB_KIND_TRAITS[kind];
   const repositoryOptions = (repositories.data ?? []).map((r) => ({
     value: r.id,
     label: r.status === "ready" ? r.name : `${r.name} (setting up)`,

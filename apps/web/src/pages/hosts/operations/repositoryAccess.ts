@@ -1,4 +1,4 @@
-import { isMaintenanceKind, type TJobKind } from "@restic-manager/contracts";
+import { isMaintenanceKind, MAINTENANCE_REFUSAL, type TJobKind } from "@restic-manager/contracts";
 
 /** What the operation form knows of a repository to tell where a job on this host may run. */
 export interface RepositoryRouting {
@@ -24,11 +24,11 @@ export function blockedReason(
   if (!isMaintenanceKind(kind)) return undefined;
   const what = kind.charAt(0).toUpperCase() + kind.slice(1);
   if (!repository.maintenanceHostId || !repository.maintenanceDisplayUrl) {
-    return `${what} can delete data, so it runs only on a maintenance host: give the repository a maintenance endpoint and host first.`;
+    return `${what} ${MAINTENANCE_REFUSAL.noMaintenanceHost("the repository")}.`;
   }
   if (repository.maintenanceHostId !== hostId) {
     const host = repository.maintenanceHostName ?? "its maintenance host";
-    return `${what} runs only on ${host}: other hosts have append-only access.`;
+    return `${what} ${MAINTENANCE_REFUSAL.notTheMaintenanceHost(host)}.`;
   }
   return undefined;
 }

@@ -1,14 +1,11 @@
 import {
+  ZById,
   ZCreateUserInput,
-  ZId,
   ZResetPasswordInput,
   ZUpdateUserInput,
 } from "@restic-manager/contracts";
-import { z } from "zod";
-import { createUser, deleteUser, listUsers, resetPassword, updateUser } from "../services/users.js";
 import { adminProcedure, router } from "../trpc/trpc.js";
-
-const ZById = z.object({ id: ZId });
+import { createUser, deleteUser, listUsers, resetPassword, updateUser } from "./service.js";
 
 export const usersRouter = router({
   list: adminProcedure.query(({ ctx }) => listUsers(ctx.deps.db)),

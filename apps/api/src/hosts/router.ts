@@ -1,14 +1,11 @@
-import { ZId } from "@restic-manager/contracts";
-import { z } from "zod";
+import { ZById, ZEnrollmentCreateInput } from "@restic-manager/contracts";
+import { adminProcedure, router, viewerProcedure } from "../trpc/trpc.js";
 import {
   createEnrollmentToken,
   listEnrollmentTokens,
   revokeEnrollmentToken,
-} from "../services/enrollment.js";
-import { deleteHost, getHost, listHosts, revokeHost } from "../services/hosts.js";
-import { adminProcedure, router, viewerProcedure } from "../trpc/trpc.js";
-
-const ZById = z.object({ id: ZId });
+} from "./enrollment.js";
+import { deleteHost, getHost, listHosts, revokeHost } from "./service.js";
 
 /** The one line an admin pastes on a new Linux endpoint. */
 export function installCommand(publicUrl: string, token: string): string {
@@ -38,17 +35,7 @@ export const hostsRouter = router({
   }),
 
   createEnrollment: adminProcedure
-    .input(
-      z.object({
-        expiresInHours: z
-          .number()
-          .int()
-          .min(1)
-          .max(24 * 30)
-          .default(24),
-        note: z.string().trim().max(200).optional(),
-      }),
-    )
+    .input(ZEnrollmentCreateInput)
     .mutation(async ({ ctx, input }) => {
       const created = await createEnrollmentToken(ctx.deps.db, input, ctx.actor, ctx.meta);
       const publicUrl = ctx.deps.config.publicUrl;

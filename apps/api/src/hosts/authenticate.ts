@@ -4,11 +4,11 @@ import {
   ZAgentHello,
 } from "@restic-manager/contracts";
 import { z } from "zod";
+import type { RefusalLog } from "../audit/refusals.js";
 import type { RequestMeta } from "../auth/actor.js";
 import { parseToken, secretMatches } from "../auth/opaqueToken.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
-import type { RefusalLog } from "../services/refusals.js";
 
 export interface AgentIdentity {
   hostId: string;

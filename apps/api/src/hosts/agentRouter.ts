@@ -8,9 +8,9 @@ import {
   ZJobProgress,
   ZJobStarted,
 } from "@restic-manager/contracts";
-import type { AgentConnection } from "../agents/registry.js";
-import { enrollHost } from "../services/enrollment.js";
 import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
+import { enrollHost } from "./enrollment.js";
+import type { AgentConnection } from "./registry.js";
 
 /** The agent's side of the link. Every message names a job; only the job's own host may. */
 export const agentRouter = router({

@@ -7,15 +7,15 @@ import {
   type TSetupInput,
   ZRole,
 } from "@restic-manager/contracts";
-import type { Actor, RequestMeta } from "../auth/actor.js";
-import { parseToken, secretMatches } from "../auth/opaqueToken.js";
-import { burnPasswordCheck, hashPassword, verifyPassword } from "../auth/password.js";
-import type { SessionTokens } from "../auth/sessionToken.js";
-import { ACCOUNT_RULE, ADDRESS_RULE, LoginThrottle } from "../auth/throttle.js";
+import type { RefusalLog } from "../audit/refusals.js";
+import { recordAudit } from "../audit/service.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
-import { recordAudit } from "./audit.js";
-import type { RefusalLog } from "./refusals.js";
+import type { Actor, RequestMeta } from "./actor.js";
+import { parseToken, secretMatches } from "./opaqueToken.js";
+import { burnPasswordCheck, hashPassword, verifyPassword } from "./password.js";
+import type { SessionTokens } from "./sessionToken.js";
+import { ACCOUNT_RULE, ADDRESS_RULE, LoginThrottle } from "./throttle.js";
 
 /** Refresh a session's last-seen time at most this often, so reads stay reads. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;

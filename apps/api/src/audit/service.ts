@@ -1,5 +1,4 @@
-import type { TAuditAction, TAuditListInput, TAuditOutcome } from "@restic-manager/contracts";
-import { ZAuditListInput } from "@restic-manager/contracts";
+import type { TAuditAction, TAuditFilter, TAuditOutcome } from "@restic-manager/contracts";
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
@@ -61,8 +60,7 @@ function actorName(actor: NonNullable<AuditRecord["actor"]>): string | null {
   }
 }
 
-export async function listAudit(db: Db, input: TAuditListInput) {
-  const filter = ZAuditListInput.parse(input);
+export async function listAudit(db: Db, filter: TAuditFilter) {
   const where: Prisma.AuditEventWhereInput = {
     action: filter.action,
     outcome: filter.outcome,

@@ -1,8 +1,8 @@
-import type { AgentRegistry } from "../agents/registry.js";
+import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
-import { AppError } from "../errors.js";
-import { recordAudit } from "./audit.js";
+import { found } from "../errors.js";
+import type { AgentRegistry } from "./registry.js";
 
 const PUBLIC_FIELDS = {
   id: true,
@@ -28,8 +28,10 @@ export async function listHosts(db: Db, agents: AgentRegistry) {
 }
 
 export async function getHost(db: Db, agents: AgentRegistry, id: string) {
-  const host = await db.host.findUnique({ where: { id }, select: PUBLIC_FIELDS });
-  if (!host) throw new AppError("NOT_FOUND", "No such host");
+  const host = found(
+    await db.host.findUnique({ where: { id }, select: PUBLIC_FIELDS }),
+    "No such host",
+  );
   return { ...host, online: agents.isOnline(host.id) };
 }
 
@@ -40,8 +42,7 @@ export async function revokeHost(
   actor: Actor,
   meta: RequestMeta,
 ) {
-  const host = await deps.db.host.findUnique({ where: { id } });
-  if (!host) throw new AppError("NOT_FOUND", "No such host");
+  const host = found(await deps.db.host.findUnique({ where: { id } }), "No such host");
   if (!host.revokedAt) {
     await deps.db.$transaction(async (tx) => {
       await tx.host.update({ where: { id }, data: { revokedAt: new Date() } });
@@ -62,8 +63,7 @@ export async function deleteHost(
   actor: Actor,
   meta: RequestMeta,
 ) {
-  const host = await deps.db.host.findUnique({ where: { id } });
-  if (!host) throw new AppError("NOT_FOUND", "No such host");
+  const host = found(await deps.db.host.findUnique({ where: { id } }), "No such host");
   await deps.db.$transaction(async (tx) => {
     await tx.host.delete({ where: { id } });
     await recordAudit(tx, {

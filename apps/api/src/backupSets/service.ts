@@ -1,16 +1,15 @@
 import {
   backupSetTags,
-  type TBackupSetInput,
+  type TBackupSet,
   type TBackupSetOptions,
-  ZBackupSetInput,
   ZBackupSetOptions,
 } from "@restic-manager/contracts";
+import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
-import type { Db } from "../db.js";
-import { AppError } from "../errors.js";
+import { type Db, rethrowUnique } from "../db.js";
+import { AppError, found } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { JobService } from "../jobs/service.js";
-import { recordAudit } from "./audit.js";
 
 const INCLUDE = {
   host: { select: { name: true } },
@@ -40,27 +39,25 @@ export async function listBackupSets(db: Db, filter: { hostId?: string; reposito
 async function assertTargets(db: Db, input: { hostId: string; repositoryId: string }) {
   const host = await db.host.findUnique({ where: { id: input.hostId } });
   if (!host || host.revokedAt) throw new AppError("NOT_FOUND", "No such host");
-  const repository = await db.repository.findUnique({ where: { id: input.repositoryId } });
-  if (!repository) throw new AppError("NOT_FOUND", "No such repository");
+  const repository = found(
+    await db.repository.findUnique({ where: { id: input.repositoryId } }),
+    "No such repository",
+  );
   if (repository.status !== "ready") {
     throw new AppError("BAD_REQUEST", `"${repository.name}" is still being set up`);
   }
 }
 
 function conflict(error: unknown, name: string): never {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-    throw new AppError("CONFLICT", `This host already has a backup set named "${name}"`);
-  }
-  throw error;
+  rethrowUnique(error, `This host already has a backup set named "${name}"`);
 }
 
 export async function saveBackupSet(
   db: Db,
-  rawInput: TBackupSetInput & { id?: string },
+  input: TBackupSet & { id?: string },
   actor: Actor,
   meta: RequestMeta,
 ) {
-  const input = ZBackupSetInput.parse(rawInput);
   await assertTargets(db, input);
   const data = {
     name: input.name,
@@ -70,11 +67,11 @@ export async function saveBackupSet(
   };
   try {
     const row = await db.$transaction(async (tx) => {
-      const saved = rawInput.id
-        ? await tx.backupSet.update({ where: { id: rawInput.id }, data, include: INCLUDE })
+      const saved = input.id
+        ? await tx.backupSet.update({ where: { id: input.id }, data, include: INCLUDE })
         : await tx.backupSet.create({ data, include: INCLUDE });
       await recordAudit(tx, {
-        action: rawInput.id ? "backup_set.updated" : "backup_set.created",
+        action: input.id ? "backup_set.updated" : "backup_set.created",
         actor,
         target: { type: "backup_set", id: saved.id, name: `${saved.name} on ${saved.host.name}` },
         ip: meta.ip,
@@ -93,8 +90,10 @@ export async function saveBackupSet(
 
 export async function deleteBackupSet(db: Db, id: string, actor: Actor, meta: RequestMeta) {
   await db.$transaction(async (tx) => {
-    const set = await tx.backupSet.findUnique({ where: { id }, include: INCLUDE });
-    if (!set) throw new AppError("NOT_FOUND", "No such backup set");
+    const set = found(
+      await tx.backupSet.findUnique({ where: { id }, include: INCLUDE }),
+      "No such backup set",
+    );
     await tx.backupSet.delete({ where: { id } });
     await recordAudit(tx, {
       action: "backup_set.deleted",
@@ -112,8 +111,7 @@ export async function runBackupSet(
   actor: Actor,
   meta: RequestMeta,
 ) {
-  const set = await deps.db.backupSet.findUnique({ where: { id } });
-  if (!set) throw new AppError("NOT_FOUND", "No such backup set");
+  const set = found(await deps.db.backupSet.findUnique({ where: { id } }), "No such backup set");
   const options = ZBackupSetOptions.parse(JSON.parse(set.options));
   const job = await deps.jobs.create(
     {

@@ -1,31 +1,26 @@
-import { ZBackupSetInput, ZId } from "@restic-manager/contracts";
-import { z } from "zod";
 import {
-  deleteBackupSet,
-  listBackupSets,
-  runBackupSet,
-  saveBackupSet,
-} from "../services/backupSets.js";
+  ZBackupSetInput,
+  ZBackupSetListInput,
+  ZBackupSetUpdateInput,
+  ZById,
+} from "@restic-manager/contracts";
 import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
-
-const ZById = z.object({ id: ZId });
+import { deleteBackupSet, listBackupSets, runBackupSet, saveBackupSet } from "./service.js";
 
 export const backupSetsRouter = router({
-  list: viewerProcedure
-    .input(z.object({ hostId: ZId.optional(), repositoryId: ZId.optional() }).default({}))
-    .query(({ ctx, input }) =>
-      listBackupSets(ctx.deps.db, {
-        ...(input.hostId ? { hostId: input.hostId } : {}),
-        ...(input.repositoryId ? { repositoryId: input.repositoryId } : {}),
-      }),
-    ),
+  list: viewerProcedure.input(ZBackupSetListInput).query(({ ctx, input }) =>
+    listBackupSets(ctx.deps.db, {
+      ...(input.hostId ? { hostId: input.hostId } : {}),
+      ...(input.repositoryId ? { repositoryId: input.repositoryId } : {}),
+    }),
+  ),
 
   create: adminProcedure
     .input(ZBackupSetInput)
     .mutation(({ ctx, input }) => saveBackupSet(ctx.deps.db, input, ctx.actor, ctx.meta)),
 
   update: adminProcedure
-    .input(ZBackupSetInput.extend({ id: ZId }))
+    .input(ZBackupSetUpdateInput)
     .mutation(({ ctx, input }) => saveBackupSet(ctx.deps.db, input, ctx.actor, ctx.meta)),
 
   remove: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {

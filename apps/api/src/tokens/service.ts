@@ -1,9 +1,9 @@
 import { lowerRole, type TCreateApiTokenInput, ZRole } from "@restic-manager/contracts";
+import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { issueToken } from "../auth/opaqueToken.js";
 import type { Db } from "../db.js";
-import { AppError } from "../errors.js";
-import { recordAudit } from "./audit.js";
+import { found } from "../errors.js";
 
 const DAY_MS = 86_400_000;
 
@@ -65,8 +65,7 @@ export async function createApiToken(
 
 export async function revokeApiToken(db: Db, id: string, actor: Actor, meta: RequestMeta) {
   await db.$transaction(async (tx) => {
-    const token = await tx.apiToken.findUnique({ where: { id } });
-    if (!token) throw new AppError("NOT_FOUND", "No such API token");
+    const token = found(await tx.apiToken.findUnique({ where: { id } }), "No such API token");
     if (token.revokedAt) return;
     await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
     await recordAudit(tx, {

@@ -1,16 +1,13 @@
-import { ZId, ZRepositoryCreateInput, ZRepositoryUpdateInput } from "@restic-manager/contracts";
-import { z } from "zod";
+import { ZById, ZRepositoryCreateInput, ZRepositoryUpdateInput } from "@restic-manager/contracts";
+import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
+import { refreshHealth } from "./health.js";
 import {
   createRepository,
   deleteRepository,
   getRepository,
   listRepositories,
-  refreshHealth,
   updateRepository,
-} from "../services/repositories.js";
-import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
-
-const ZById = z.object({ id: ZId });
+} from "./service.js";
 
 export const repositoriesRouter = router({
   list: viewerProcedure.query(({ ctx }) => listRepositories(ctx.deps.db)),

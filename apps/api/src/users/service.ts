@@ -1,10 +1,10 @@
 import type { TCreateUserInput, TUpdateUserInput } from "@restic-manager/contracts";
+import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { hashPassword } from "../auth/password.js";
-import type { Db } from "../db.js";
-import { AppError } from "../errors.js";
-import { Prisma } from "../generated/prisma/client.js";
-import { recordAudit } from "./audit.js";
+import { type Db, rethrowUnique } from "../db.js";
+import { AppError, found } from "../errors.js";
+import type { Prisma } from "../generated/prisma/client.js";
 
 const PUBLIC_FIELDS = {
   id: true,
@@ -61,10 +61,7 @@ export async function createUser(
       return user;
     });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new AppError("CONFLICT", `A user named "${input.username}" already exists`);
-    }
-    throw error;
+    rethrowUnique(error, `A user named "${input.username}" already exists`);
   }
 }
 
@@ -79,8 +76,7 @@ async function assertAnotherAdminRemains(tx: Prisma.TransactionClient, userId: s
 
 export async function updateUser(db: Db, input: TUpdateUserInput, actor: Actor, meta: RequestMeta) {
   return db.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: input.id } });
-    if (!user) throw new AppError("NOT_FOUND", "No such user");
+    const user = found(await tx.user.findUnique({ where: { id: input.id } }), "No such user");
     const demoted = input.role !== undefined && input.role !== "admin" && user.role === "admin";
     const disabling = input.disabled === true && !user.disabled;
     if (disabling && user.id === actor.userId) {
@@ -127,8 +123,7 @@ export async function resetPassword(
 ) {
   const passwordHash = await hashPassword(input.password);
   await db.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: input.id } });
-    if (!user) throw new AppError("NOT_FOUND", "No such user");
+    const user = found(await tx.user.findUnique({ where: { id: input.id } }), "No such user");
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     await tx.session.updateMany({
       where: { userId: user.id, revokedAt: null },
@@ -145,8 +140,7 @@ export async function resetPassword(
 
 export async function deleteUser(db: Db, id: string, actor: Actor, meta: RequestMeta) {
   await db.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { id } });
-    if (!user) throw new AppError("NOT_FOUND", "No such user");
+    const user = found(await tx.user.findUnique({ where: { id } }), "No such user");
     if (user.id === actor.userId) {
       throw new AppError("BAD_REQUEST", "You cannot delete your own account");
     }

@@ -1,6 +1,6 @@
 import { ZAuditListInput } from "@restic-manager/contracts";
-import { listAudit } from "../services/audit.js";
 import { adminProcedure, router } from "../trpc/trpc.js";
+import { listAudit } from "./service.js";
 
 export const auditRouter = router({
   list: adminProcedure

@@ -1,7 +1,7 @@
 import type { TAuditAction } from "@restic-manager/contracts";
 import type { Db } from "../db.js";
 import type { Logger } from "../logger.js";
-import { recordAudit } from "./audit.js";
+import { recordAudit } from "./service.js";
 
 /**
  * Refusals of callers who proved nothing (agent sockets without a valid credential, say) go

@@ -1,12 +1,12 @@
 import type { TEnrollRequest, TEnrollResponse } from "@restic-manager/contracts";
+import type { RefusalLog } from "../audit/refusals.js";
+import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { issueToken, parseToken, secretMatches } from "../auth/opaqueToken.js";
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Db } from "../db.js";
-import { AppError } from "../errors.js";
+import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import { recordAudit } from "./audit.js";
-import type { RefusalLog } from "./refusals.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -56,8 +56,10 @@ export async function listEnrollmentTokens(db: Db) {
 
 export async function revokeEnrollmentToken(db: Db, id: string, actor: Actor, meta: RequestMeta) {
   await db.$transaction(async (tx) => {
-    const token = await tx.enrollmentToken.findUnique({ where: { id } });
-    if (!token) throw new AppError("NOT_FOUND", "No such enrollment token");
+    const token = found(
+      await tx.enrollmentToken.findUnique({ where: { id } }),
+      "No such enrollment token",
+    );
     if (token.revokedAt || token.usedAt) return;
     await tx.enrollmentToken.update({ where: { id }, data: { revokedAt: new Date() } });
     await recordAudit(tx, {
