@@ -1,3 +1,4 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { auditRouter } from "./audit/router.js";
 import { authRouter } from "./auth/router.js";
 import { backupSetsRouter } from "./backupSets/router.js";
@@ -21,5 +22,7 @@ export const appRouter = router({
   agent: agentRouter,
 });
 
-/** The web app and the agent import this type, and nothing else, from the server. */
+/** The web app and the agent import these types, and nothing else, from the server. */
 export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -273,6 +273,10 @@ export const ZMaintenanceInput = z.object({
   hostId: z.string().min(1, "Choose the maintenance host"),
 });
 
+/** A repository is pending until its set-up job succeeds, then ready. */
+export const REPOSITORY_STATUSES = ["pending", "ready"] as const;
+export type TRepositoryStatus = (typeof REPOSITORY_STATUSES)[number];
+
 export const ZRepositoryCreateInput = z.object({
   name: ZRepositoryName,
   url: ZRepositoryUrl,

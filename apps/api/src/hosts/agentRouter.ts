@@ -11,6 +11,7 @@ import {
 import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
 import { enrollHost } from "./enrollment.js";
 import type { AgentConnection } from "./registry.js";
+import { markHostSeen } from "./service.js";
 
 /** The agent's side of the link. Every message names a job; only the job's own host may. */
 export const agentRouter = router({
@@ -45,9 +46,7 @@ export const agentRouter = router({
         hostId: ctx.agent.hostId,
         host: ctx.agent.hostName,
       });
-      await db.host
-        .update({ where: { id: ctx.agent.hostId }, data: { lastSeenAt: new Date() } })
-        .catch(() => undefined); // the host may have been deleted meanwhile
+      await markHostSeen(db, ctx.agent.hostId);
     }
   }),
 

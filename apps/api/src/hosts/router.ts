@@ -5,17 +5,8 @@ import {
   listEnrollmentTokens,
   revokeEnrollmentToken,
 } from "./enrollment.js";
+import { enrollmentCommands } from "./installCommands.js";
 import { deleteHost, getHost, listHosts, revokeHost } from "./service.js";
-
-/** The one line an admin pastes on a new Linux endpoint. */
-export function installCommand(publicUrl: string, token: string): string {
-  return `curl -fsSL ${publicUrl}/agent/install.sh | sudo RM_ENROLL_TOKEN=${token} sh`;
-}
-
-/** The same for Windows, in an elevated PowerShell. */
-export function windowsInstallCommand(publicUrl: string, token: string): string {
-  return `$env:RM_ENROLL_TOKEN = "${token}"; irm ${publicUrl}/agent/install.ps1 | iex`;
-}
 
 export const hostsRouter = router({
   list: viewerProcedure.query(({ ctx }) => listHosts(ctx.deps.db, ctx.deps.agents)),
@@ -38,15 +29,7 @@ export const hostsRouter = router({
     .input(ZEnrollmentCreateInput)
     .mutation(async ({ ctx, input }) => {
       const created = await createEnrollmentToken(ctx.deps.db, input, ctx.actor, ctx.meta);
-      const publicUrl = ctx.deps.config.publicUrl;
-      return {
-        ...created,
-        serverUrl: publicUrl,
-        installCommand: installCommand(publicUrl, created.token),
-        windowsInstallCommand: windowsInstallCommand(publicUrl, created.token),
-        // The token goes through the environment: never on a command line other users can see.
-        enrollCommand: `RM_ENROLL_TOKEN=${created.token} node agent.mjs enroll --server ${publicUrl}`,
-      };
+      return { ...created, ...enrollmentCommands(ctx.deps.config.publicUrl, created.token) };
     }),
 
   enrollments: adminProcedure.query(({ ctx }) => listEnrollmentTokens(ctx.deps.db)),

@@ -1,7 +1,9 @@
+import { JOB_STATES, narrow } from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import { found } from "../errors.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import type { AgentRegistry } from "./registry.js";
 
 const PUBLIC_FIELDS = {
@@ -22,9 +24,20 @@ const PUBLIC_FIELDS = {
   lastBackupJobId: true,
 } as const;
 
+type HostRow = Prisma.HostGetPayload<{ select: typeof PUBLIC_FIELDS }>;
+
+function present(host: HostRow, agents: AgentRegistry) {
+  return {
+    ...host,
+    lastBackupState:
+      host.lastBackupState === null ? null : narrow(JOB_STATES, host.lastBackupState),
+    online: agents.isOnline(host.id),
+  };
+}
+
 export async function listHosts(db: Db, agents: AgentRegistry) {
   const hosts = await db.host.findMany({ orderBy: { name: "asc" }, select: PUBLIC_FIELDS });
-  return hosts.map((host) => ({ ...host, online: agents.isOnline(host.id) }));
+  return hosts.map((host) => present(host, agents));
 }
 
 export async function getHost(db: Db, agents: AgentRegistry, id: string) {
@@ -32,7 +45,7 @@ export async function getHost(db: Db, agents: AgentRegistry, id: string) {
     await db.host.findUnique({ where: { id }, select: PUBLIC_FIELDS }),
     "No such host",
   );
-  return { ...host, online: agents.isOnline(host.id) };
+  return present(host, agents);
 }
 
 /** Revoking ends the agent's access at once: its credential stops working and its socket closes. */
@@ -74,4 +87,11 @@ export async function deleteHost(
     });
   });
   deps.agents.end(id, "host deleted");
+}
+
+/** When the agent was last heard from; a host deleted meanwhile is no error. */
+export async function markHostSeen(db: Db, hostId: string): Promise<void> {
+  await db.host
+    .update({ where: { id: hostId }, data: { lastSeenAt: new Date() } })
+    .catch(() => undefined);
 }

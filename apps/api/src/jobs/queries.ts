@@ -1,3 +1,4 @@
+import { JOB_KINDS, JOB_STATES, narrow } from "@restic-manager/contracts";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
@@ -11,6 +12,17 @@ export interface JobFilter {
   limit: number;
   cursor?: string | undefined;
 }
+
+/** The unions a job's text columns hold. */
+function narrowJob(job: { kind: string; state: string; endpoint: string }) {
+  return {
+    kind: narrow(JOB_KINDS, job.kind),
+    state: narrow(JOB_STATES, job.state),
+    endpoint: narrow(ENDPOINTS, job.endpoint),
+  };
+}
+
+const ENDPOINTS = ["backup", "maintenance"] as const;
 
 function parseJson(text: string | null): unknown {
   return text === null ? null : (JSON.parse(text) as unknown);
@@ -55,6 +67,7 @@ export async function listJobs(db: Db, filter: JobFilter) {
   return {
     items: page.map(({ host, repository, progress, ...job }) => ({
       ...job,
+      ...narrowJob(job),
       hostName: host.name,
       repositoryName: repository?.name ?? null,
       progress: parseJson(progress),
@@ -80,6 +93,7 @@ export async function getJob(db: Db, id: string) {
   const { host, repository, progress, params, result, ...rest } = job;
   return {
     ...rest,
+    ...narrowJob(rest),
     hostName: host.name,
     repositoryName: repository?.name ?? null,
     progress: parseJson(progress),

@@ -1,5 +1,5 @@
 import type { TRepositoryCreate, TRepositoryUpdate } from "@restic-manager/contracts";
-import { ZHealthResult } from "@restic-manager/contracts";
+import { narrow, REPOSITORY_STATUSES, ZHealthResult } from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { type Db, rethrowUnique } from "../db.js";
@@ -65,6 +65,7 @@ function present(row: SummaryRow) {
   const locks = locksJson ? HealthLocks.parse(JSON.parse(locksJson)) : [];
   return {
     ...rest,
+    status: narrow(REPOSITORY_STATUSES, rest.status),
     hasEnv: envSealed !== null,
     hasMaintenanceEnv: maintenanceEnvSealed !== null,
     maintenanceHostName: maintenanceHost?.name ?? null,

@@ -1,4 +1,9 @@
-import type { TCreateUserInput, TUpdateUserInput } from "@restic-manager/contracts";
+import {
+  narrow,
+  ROLES,
+  type TCreateUserInput,
+  type TUpdateUserInput,
+} from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { hashPassword } from "../auth/password.js";
@@ -29,6 +34,7 @@ export async function listUsers(db: Db) {
   });
   return users.map(({ sessions, ...user }) => ({
     ...user,
+    role: narrow(ROLES, user.role),
     activeSessions: sessions.length,
     lastSeenAt: sessions.reduce<Date | null>(
       (latest, s) => (!latest || s.lastSeenAt > latest ? s.lastSeenAt : latest),

@@ -1,27 +1,17 @@
 import {
   type TJobResult,
+  type TJobState,
   type TResticProgress,
   ZJobResult,
+  ZJobState,
   ZResticProgress,
 } from "@restic-manager/contracts";
 import type { BadgeTone } from "../components/ui/Badge";
 
-/** The states a job moves through; the API stores them as plain strings. */
-export const JOB_STATES = [
-  "queued",
-  "dispatched",
-  "running",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "lost",
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
-
 const ACTIVE: readonly string[] = ["queued", "dispatched", "running"];
 const RETRYABLE: readonly string[] = ["failed", "cancelled", "lost"];
 
-const TONES: Record<JobState, BadgeTone> = {
+const TONES: Record<TJobState, BadgeTone> = {
   queued: "neutral",
   dispatched: "neutral",
   running: "accent",
@@ -31,8 +21,8 @@ const TONES: Record<JobState, BadgeTone> = {
   lost: "warning",
 };
 
-export function isJobState(state: string): state is JobState {
-  return (JOB_STATES as readonly string[]).includes(state);
+export function isJobState(state: string): state is TJobState {
+  return ZJobState.safeParse(state).success;
 }
 
 /** Still waiting or running: its page listens for live events and lists poll while it lasts. */

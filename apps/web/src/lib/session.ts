@@ -2,7 +2,8 @@ import { roleAtLeast, type TRole } from "@restic-manager/contracts";
 import { hashKey, useMutation, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useMemo } from "react";
 import { useNavigate } from "react-router";
-import { type SignedInUser, useTRPC } from "./trpc";
+import type { SignedInUser } from "./api-types";
+import { useTRPC } from "./trpc";
 
 export const SessionContext = createContext<SignedInUser | null>(null);
 

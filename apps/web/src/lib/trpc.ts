@@ -8,16 +8,11 @@ import {
   httpSubscriptionLink,
   splitLink,
 } from "@trpc/client";
-import type { inferRouterOutputs } from "@trpc/server";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
 import { isForbidden, isUnauthorized } from "./errors";
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
-
-/** What each procedure returns, for components that receive API data as props. */
-export type RouterOutputs = inferRouterOutputs<AppRouter>;
-export type SignedInUser = NonNullable<RouterOutputs["auth"]["status"]["user"]>;
 
 export function createApiClient() {
   return createTRPCClient<AppRouter>({

@@ -1,9 +1,7 @@
 import { Badge } from "../../components/ui/Badge";
 import { Table, Td, Th } from "../../components/ui/Table";
+import type { AuditEntry } from "../../lib/api-types";
 import { formatTimestamp } from "../../lib/format";
-import type { RouterOutputs } from "../../lib/trpc";
-
-type AuditEntry = RouterOutputs["audit"]["list"]["items"][number];
 
 function describeDetails(details: AuditEntry["details"]): string {
   if (!details) return "";

@@ -7,11 +7,11 @@ import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { FormError } from "../../components/ui/FormError";
+import type { BackupSet } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import type { FieldErrors } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
 import { OperationFields } from "../hosts/operations/OperationFields";
-import type { BackupSet } from "./BackupSetsTable";
 import { BACKUP_SET_FIELDS, backupSetValues, toBackupSetOptions } from "./backupSetForm";
 
 interface BackupSetDialogProps {

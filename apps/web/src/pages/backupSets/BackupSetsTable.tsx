@@ -3,12 +3,11 @@ import { Pencil, Play, Trash2 } from "lucide-react";
 import { Link, useNavigate } from "react-router";
 import { Button } from "../../components/ui/Button";
 import { Table, Td, Th } from "../../components/ui/Table";
+import type { BackupSet } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
-import { type RouterOutputs, useTRPC } from "../../lib/trpc";
+import { useTRPC } from "../../lib/trpc";
 import { describeSetOptions } from "./backupSetForm";
-
-export type BackupSet = RouterOutputs["backupSets"]["list"][number];
 
 const LINK = "font-medium text-teal-700 hover:underline dark:text-teal-300";
 

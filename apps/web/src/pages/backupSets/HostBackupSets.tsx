@@ -5,11 +5,12 @@ import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
 import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
+import type { BackupSet } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { BackupSetDialog } from "./BackupSetDialog";
-import { type BackupSet, BackupSetsTable } from "./BackupSetsTable";
+import { BackupSetsTable } from "./BackupSetsTable";
 
 type Editing = { set?: BackupSet } | undefined;
 

@@ -1,10 +1,8 @@
 import { CircleCheck } from "lucide-react";
 import { Link } from "react-router";
 import { Card } from "../../components/ui/Card";
-import type { RouterOutputs } from "../../lib/trpc";
+import type { HostListItem as Host } from "../../lib/api-types";
 import { LastBackup } from "../hosts/HostFacts";
-
-type Host = RouterOutputs["hosts"]["list"][number];
 
 const STALE_AFTER_MS = 86_400_000;
 

@@ -2,14 +2,9 @@ import { ShieldCheck } from "lucide-react";
 import { Link } from "react-router";
 import { Badge } from "../../components/ui/Badge";
 import { Table, Td, Th } from "../../components/ui/Table";
+import type { RepositorySummary } from "../../lib/api-types";
 import { formatAge, formatBytes, formatCount, formatDateTime } from "../../lib/format";
-import {
-  CHECK_TONES,
-  checkState,
-  type RepositorySummary,
-  repositoryDedup,
-  statusLabel,
-} from "../repositories/health";
+import { CHECK_TONES, checkState, repositoryDedup, statusLabel } from "../repositories/health";
 
 /** Hosts that back up somewhere with append-only access and maintain no repository at all. */
 export function appendOnlyOnly(repositories: readonly RepositorySummary[]): string[] {

@@ -4,12 +4,11 @@ import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { FormError } from "../../components/ui/FormError";
+import type { CreatedEnrollment } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { useFormValues } from "../../lib/forms";
-import { type RouterOutputs, useTRPC } from "../../lib/trpc";
+import { useTRPC } from "../../lib/trpc";
 import { EnrollmentInstructions } from "./EnrollmentInstructions";
-
-export type CreatedEnrollment = RouterOutputs["hosts"]["createEnrollment"];
 
 const EXPIRY_OPTIONS = [
   { value: "1", label: "1 hour" },

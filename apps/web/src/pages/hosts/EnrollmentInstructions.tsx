@@ -1,8 +1,8 @@
 import type { ReactNode } from "react";
 import { Alert } from "../../components/ui/Alert";
 import { CopyBox } from "../../components/ui/CopyBox";
+import type { CreatedEnrollment } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
-import type { CreatedEnrollment } from "./AddHostDialog";
 
 /** The commands that enroll an endpoint with a new token; the token is never shown again. */
 export function EnrollmentInstructions({ enrollment }: { enrollment: CreatedEnrollment }) {

@@ -4,9 +4,9 @@ import { useNavigate } from "react-router";
 import { Button } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
 import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
+import type { HostDetail } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
-import type { HostDetail } from "./HostSummary";
 
 type OpenDialog = "revoke" | "remove" | undefined;
 

@@ -1,10 +1,8 @@
 import type { ReactNode } from "react";
 import { Card } from "../../components/ui/Card";
+import type { HostDetail } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
-import type { RouterOutputs } from "../../lib/trpc";
 import { LastBackup, LastSeen, ResticVersion } from "./HostFacts";
-
-export type HostDetail = RouterOutputs["hosts"]["get"];
 
 /** The facts the agent reported about its endpoint, and its backup status. */
 export function HostSummary({ host }: { host: HostDetail }) {

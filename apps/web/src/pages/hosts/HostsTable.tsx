@@ -1,10 +1,8 @@
 import { Link } from "react-router";
 import { OnlineDot } from "../../components/OnlineDot";
 import { Table, Td, Th } from "../../components/ui/Table";
-import type { RouterOutputs } from "../../lib/trpc";
+import type { HostListItem } from "../../lib/api-types";
 import { LastBackup, LastSeen, ResticVersion } from "./HostFacts";
-
-export type HostListItem = RouterOutputs["hosts"]["list"][number];
 
 export function HostsTable({ hosts }: { hosts: HostListItem[] }) {
   return (

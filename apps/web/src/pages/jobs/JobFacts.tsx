@@ -1,9 +1,9 @@
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { Card } from "../../components/ui/Card";
+import type { JobDetail } from "../../lib/api-types";
 import { formatDateTime, formatDuration, secondsBetween } from "../../lib/format";
 import { describeParams } from "./params";
-import type { JobDetail } from "./useJobLive";
 
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 

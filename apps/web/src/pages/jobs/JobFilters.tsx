@@ -1,9 +1,8 @@
-import { JOB_KINDS } from "@restic-manager/contracts";
+import { JOB_KINDS, JOB_STATES } from "@restic-manager/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { DateRangeFields, FilterBar } from "../../components/FilterBar";
 import { SelectField } from "../../components/ui/Field";
 import { useFormValues } from "../../lib/forms";
-import { JOB_STATES } from "../../lib/jobs";
 import { useTRPC } from "../../lib/trpc";
 import { EMPTY_FILTERS, type JobFilterValues } from "./filters";
 

@@ -2,11 +2,9 @@ import { Link } from "react-router";
 import { JobStateBadge } from "../../components/JobStateBadge";
 import { ProgressBar } from "../../components/ui/ProgressBar";
 import { Table, Td, Th } from "../../components/ui/Table";
+import type { JobListItem } from "../../lib/api-types";
 import { formatDateTime, formatDuration, secondsBetween, toPercent } from "../../lib/format";
 import { parseProgress } from "../../lib/jobs";
-import type { RouterOutputs } from "../../lib/trpc";
-
-export type JobListItem = RouterOutputs["jobs"]["list"]["items"][number];
 
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 

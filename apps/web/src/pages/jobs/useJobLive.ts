@@ -2,10 +2,9 @@ import type { TLogLine, TResticProgress } from "@restic-manager/contracts";
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useState } from "react";
+import type { JobDetail } from "../../lib/api-types";
 import { isActiveState, laterState } from "../../lib/jobs";
-import { type RouterOutputs, useTRPC } from "../../lib/trpc";
-
-export type JobDetail = RouterOutputs["jobs"]["get"];
+import { useTRPC } from "../../lib/trpc";
 
 /**
  * The rate is taken over the last half minute of samples: restic counts data once packed,

@@ -1,10 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Dialog } from "../../components/ui/Dialog";
+import type { RepositoryDetail } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
-import type { RepositoryDetail } from "./health";
 import { hostChoices } from "./hostChoices";
 import { RepositoryDialogForm } from "./RepositoryDialogForm";
 import { editValues, toUpdateInput } from "./repositoryForm";

@@ -2,8 +2,9 @@ import { TriangleAlert } from "lucide-react";
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { Badge } from "../../components/ui/Badge";
+import type { RepositorySummary } from "../../lib/api-types";
 import { formatAge, formatBytes, formatCount, formatDateTime } from "../../lib/format";
-import { CHECK_TONES, checkState, type RepositorySummary, repositoryDedup } from "./health";
+import { CHECK_TONES, checkState, repositoryDedup } from "./health";
 
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 

@@ -4,12 +4,12 @@ import { useState } from "react";
 import { useNavigate } from "react-router";
 import { Button } from "../../components/ui/Button";
 import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
+import type { RepositoryDetail } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { EditRepositoryDialog } from "./EditRepositoryDialog";
 import type { HealthRefresh } from "./HealthRefreshStatus";
-import type { RepositoryDetail } from "./health";
 
 type OpenDialog = "edit" | "delete" | undefined;
 

@@ -2,8 +2,8 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { Badge } from "../../components/ui/Badge";
 import { Card } from "../../components/ui/Card";
+import type { RepositoryDetail } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
-import type { RepositoryDetail } from "./health";
 
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 

@@ -1,9 +1,10 @@
 import { Link } from "react-router";
 import { Alert } from "../../components/ui/Alert";
 import { Badge } from "../../components/ui/Badge";
+import type { RepositorySummary } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
 import { HealthFigures } from "./HealthFigures";
-import { type RepositorySummary, statusLabel } from "./health";
+import { statusLabel } from "./health";
 import { SnapshotHosts } from "./SnapshotHosts";
 
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";

@@ -1,7 +1,7 @@
 import { lazy, Suspense } from "react";
 import { Card } from "../../components/ui/Card";
+import type { RepositoryDetail } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
-import type { RepositoryDetail } from "./health";
 
 const SizeChart = lazy(() => import("./SizeChart"));
 

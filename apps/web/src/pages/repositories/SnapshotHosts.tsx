@@ -1,5 +1,6 @@
+import type { RepositorySummary } from "../../lib/api-types";
 import { formatAge, formatCountOf, formatDateTime } from "../../lib/format";
-import { hostsByLastSnapshot, type RepositorySummary, SNAPSHOT_STALE_AFTER_MS } from "./health";
+import { hostsByLastSnapshot, SNAPSHOT_STALE_AFTER_MS } from "./health";
 
 /** The newest snapshot of each host recorded in the repository, with its age. */
 export function SnapshotHosts({ hosts }: { hosts: RepositorySummary["hosts"] }) {

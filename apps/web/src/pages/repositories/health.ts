@@ -1,9 +1,6 @@
 import type { BadgeTone } from "../../components/ui/Badge";
-import type { RouterOutputs } from "../../lib/trpc";
+import type { RepositorySummary } from "../../lib/api-types";
 import { dedupRatio } from "../jobs/results/RepositoryResults";
-
-export type RepositorySummary = RouterOutputs["repositories"]["list"][number];
-export type RepositoryDetail = RouterOutputs["repositories"]["get"];
 
 /** A host whose newest snapshot is older than this is shown in warning colour. */
 export const SNAPSHOT_STALE_AFTER_MS = 86_400_000;

@@ -1,6 +1,4 @@
-import type { RouterOutputs } from "../../lib/trpc";
-
-type Host = RouterOutputs["hosts"]["list"][number];
+import type { HostListItem as Host } from "../../lib/api-types";
 
 /** Hosts that can run a job, online ones first, for the selects that pick one. */
 export function hostChoices(hosts: readonly Host[] | undefined, empty: string) {

@@ -1,14 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert } from "../../components/ui/Alert";
+import type { CreatedToken } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
-import type { RouterOutputs } from "../../lib/trpc";
 import { useTRPC } from "../../lib/trpc";
 import { CreateTokenCard } from "./CreateTokenCard";
 import { NewTokenBox } from "./NewTokenBox";
 import { TokensTable } from "./TokensTable";
-
-export type CreatedToken = RouterOutputs["apiTokens"]["create"];
 
 export function ApiTokensPage() {
   const trpc = useTRPC();

@@ -3,11 +3,11 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { FormCard } from "../../components/ui/FormCard";
+import type { CreatedToken } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues, validate } from "../../lib/forms";
 import { ROLE_HINT, ROLE_OPTIONS } from "../../lib/roles";
 import { useTRPC } from "../../lib/trpc";
-import type { CreatedToken } from "./ApiTokensPage";
 
 const EMPTY = { name: "", role: "viewer", expiresInDays: "" };
 

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
-import type { CreatedToken } from "./ApiTokensPage";
+import type { CreatedToken } from "../../lib/api-types";
 
 /** Shows a new token's secret: the server keeps only its hash, so this is the only chance. */
 export function NewTokenBox({ token, onDismiss }: { token: CreatedToken; onDismiss: () => void }) {

@@ -5,10 +5,10 @@ import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
 import { TextField } from "../../components/ui/Field";
+import type { UserListItem } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { confirmationErrors, type FieldErrors, useFormValues, validate } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
-import type { UserListItem } from "./UsersTable";
 
 const EMPTY = { password: "", confirm: "" };
 

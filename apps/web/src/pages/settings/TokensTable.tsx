@@ -4,12 +4,10 @@ import { Badge, type BadgeTone } from "../../components/ui/Badge";
 import { Button } from "../../components/ui/Button";
 import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
 import { Table, Td, Th } from "../../components/ui/Table";
+import type { TokenListItem } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { formatDateTime, formatRelative } from "../../lib/format";
-import type { RouterOutputs } from "../../lib/trpc";
 import { useTRPC } from "../../lib/trpc";
-
-type TokenListItem = RouterOutputs["apiTokens"]["list"][number];
 
 function tokenState(token: TokenListItem): { label: string; tone: BadgeTone } {
   if (token.revokedAt) return { label: "Revoked", tone: "neutral" };

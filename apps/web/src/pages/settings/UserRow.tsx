@@ -5,13 +5,14 @@ import { Badge } from "../../components/ui/Badge";
 import { Button } from "../../components/ui/Button";
 import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
 import { Td } from "../../components/ui/Table";
+import type { UserListItem } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { formatRelative } from "../../lib/format";
 import { ROLE_OPTIONS } from "../../lib/roles";
 import { useSession } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { ResetPasswordDialog } from "./ResetPasswordDialog";
-import type { Notice, UserListItem } from "./UsersTable";
+import type { Notice } from "./UsersTable";
 
 type OpenDialog = "reset" | "delete" | undefined;
 

@@ -1,8 +1,7 @@
 import { Table, Th } from "../../components/ui/Table";
-import type { RouterOutputs } from "../../lib/trpc";
+import type { UserListItem } from "../../lib/api-types";
 import { UserRow } from "./UserRow";
 
-export type UserListItem = RouterOutputs["users"]["list"][number];
 export interface Notice {
   tone: "success" | "error";
   text: string;

@@ -1,0 +1,19 @@
+import type { RouterInputs, RouterOutputs } from "@restic-manager/api/router";
+
+/** What the API returns, by the names the pages use. One place, so no page derives its own. */
+
+export type { RouterInputs, RouterOutputs };
+
+export type JobListItem = RouterOutputs["jobs"]["list"]["items"][number];
+export type JobDetail = RouterOutputs["jobs"]["get"];
+export type AuditEntry = RouterOutputs["audit"]["list"]["items"][number];
+export type RepositorySummary = RouterOutputs["repositories"]["list"][number];
+export type RepositoryDetail = RouterOutputs["repositories"]["get"];
+export type HostListItem = RouterOutputs["hosts"]["list"][number];
+export type HostDetail = RouterOutputs["hosts"]["get"];
+export type CreatedEnrollment = RouterOutputs["hosts"]["createEnrollment"];
+export type UserListItem = RouterOutputs["users"]["list"][number];
+export type TokenListItem = RouterOutputs["apiTokens"]["list"][number];
+export type CreatedToken = RouterOutputs["apiTokens"]["create"];
+export type BackupSet = RouterOutputs["backupSets"]["list"][number];
+export type SignedInUser = NonNullable<RouterOutputs["auth"]["status"]["user"]>;
