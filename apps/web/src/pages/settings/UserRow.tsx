@@ -12,9 +12,14 @@ import { ROLE_OPTIONS } from "../../lib/roles";
 import { useSession } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { ResetPasswordDialog } from "./ResetPasswordDialog";
-import type { Notice } from "./UsersTable";
 
 type OpenDialog = "reset" | "delete" | undefined;
+
+/** What a row tells the page after an action: shown above the table. */
+export interface Notice {
+  tone: "success" | "error";
+  text: string;
+}
 
 export function UserRow({ user, onNotice }: { user: UserListItem; onNotice: (n: Notice) => void }) {
   const trpc = useTRPC();

@@ -4,7 +4,8 @@ import { Alert } from "../../components/ui/Alert";
 import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { CreateUserCard } from "./CreateUserCard";
-import { type Notice, UsersTable } from "./UsersTable";
+import type { Notice } from "./UserRow";
+import { UsersTable } from "./UsersTable";
 
 export function UsersPage() {
   const trpc = useTRPC();

@@ -1,11 +1,6 @@
 import { Table, Th } from "../../components/ui/Table";
 import type { UserListItem } from "../../lib/api-types";
-import { UserRow } from "./UserRow";
-
-export interface Notice {
-  tone: "success" | "error";
-  text: string;
-}
+import { type Notice, UserRow } from "./UserRow";
 
 export function UsersTable({
   users,
