@@ -1,7 +1,22 @@
+import type { RouterInputs, RouterOutputs } from "@restic-manager/api/router";
+
 /**
- * Calls the tRPC API over plain HTTP, the way any script would. Inputs and outputs use
- * superjson's envelope: `{ "json": value }` (the values used here need no type metadata).
+ * Calls the tRPC API over plain HTTP, the way any script would, and sees the status codes a
+ * script sees. Procedure names, inputs and outputs are typed from the server's router.
+ * Inputs and outputs use superjson's envelope: `{ "json": value }` (the values used here
+ * need no type metadata).
  */
+
+/** "hosts.list", "auth.login", …: every procedure by its path. */
+export type ProcedurePath = {
+  [D in keyof RouterInputs]: `${D & string}.${keyof RouterInputs[D] & string}`;
+}[keyof RouterInputs];
+type Domain<P> = P extends `${infer D}.${string}` ? D & keyof RouterInputs : never;
+type Name<P> = P extends `${string}.${infer N}` ? N : never;
+export type InputOf<P extends ProcedurePath> = RouterInputs[Domain<P>][Name<P> &
+  keyof RouterInputs[Domain<P>]];
+export type OutputOf<P extends ProcedurePath> = RouterOutputs[Domain<P>][Name<P> &
+  keyof RouterOutputs[Domain<P>]];
 
 export const SESSION_COOKIE = "rm_session";
 
@@ -12,10 +27,10 @@ export interface Credentials {
   token?: string | undefined;
 }
 
-export interface ApiResult {
+export interface ApiResult<T = unknown> {
   status: number;
-  /** `result.data.json` of a successful call. */
-  data: unknown;
+  /** `result.data.json` of a successful call (dates arrive as strings). */
+  data: T | undefined;
   /** `error.json` of a failed call (message, code, data). */
   error: { message?: string; data?: { code?: string } } | undefined;
   /** The session cookie the server set, if it set one. */
@@ -29,9 +44,9 @@ function headersFor(credentials: Credentials): Record<string, string> {
   return headers;
 }
 
-async function parse(response: Response): Promise<ApiResult> {
+async function parse<T>(response: Response): Promise<ApiResult<T>> {
   const body = (await response.json()) as {
-    result?: { data?: { json?: unknown } };
+    result?: { data?: { json?: T } };
     error?: { json?: ApiResult["error"] };
   };
   const cookie = response.headers
@@ -46,32 +61,32 @@ async function parse(response: Response): Promise<ApiResult> {
   };
 }
 
-export async function query(
+export async function query<P extends ProcedurePath>(
   baseUrl: string,
-  procedure: string,
-  input?: unknown,
+  procedure: P,
+  input?: InputOf<P>,
   credentials: Credentials = {},
-): Promise<ApiResult> {
+): Promise<ApiResult<OutputOf<P>>> {
   const search =
     input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
   const response = await fetch(`${baseUrl}/trpc/${procedure}${search}`, {
     headers: headersFor(credentials),
   });
-  return parse(response);
+  return parse<OutputOf<P>>(response);
 }
 
-export async function mutation(
+export async function mutation<P extends ProcedurePath>(
   baseUrl: string,
-  procedure: string,
-  input?: unknown,
+  procedure: P,
+  input?: InputOf<P>,
   credentials: Credentials = {},
-): Promise<ApiResult> {
+): Promise<ApiResult<OutputOf<P>>> {
   const response = await fetch(`${baseUrl}/trpc/${procedure}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headersFor(credentials) },
     body: JSON.stringify(input === undefined ? {} : { json: input }),
   });
-  return parse(response);
+  return parse<OutputOf<P>>(response);
 }
 
 /** Creates the first admin through the API and returns its session cookie. */

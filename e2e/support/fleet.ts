@@ -1,30 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import {
+  enrollAgentConfig,
+  type RestServer,
+  type SpawnedAgent,
+  spawnAgent,
+  startRestServer,
+  TOOLS_BIN,
+} from "@restic-manager/test-support";
 import { test as serverTest } from "./fixtures";
-import { REPO_ROOT } from "./server";
 
 /**
  * The rest of a real fleet for a test: a rest-server holding repositories and agents run
  * from source, with restic and rest-server from .tools/bin (scripts/install-test-tools.sh).
  */
-const TOOLS_BIN = path.join(REPO_ROOT, ".tools/bin");
-const AGENT_DIR = path.join(REPO_ROOT, "apps/agent");
-const START_TIMEOUT_MS = 15_000;
-const LISTENING = /start server on 127\.0\.0\.1:(\d+)/;
-
-interface Managed {
-  name: string;
-  child: ChildProcess;
-  output: () => string;
-}
-
 export class Fleet {
-  private readonly processes: Managed[] = [];
+  private readonly agents: Array<{ name: string; agent: SpawnedAgent }> = [];
+  private readonly restServers: RestServer[] = [];
   private readonly dirs: string[] = [];
 
   /** A directory removed when the test ends. */
@@ -37,73 +32,33 @@ export class Fleet {
   /** A rest-server on loopback without auth; returns its base URL for `rest:` repositories. */
   async startRestServer(): Promise<string> {
     requireTools();
-    const dataDir = await this.tempDir("rm-e2e-rest-");
-    const managed = this.spawn("rest-server", path.join(TOOLS_BIN, "rest-server"), [
-      "--path",
-      dataDir,
-      "--no-auth",
-      "--listen",
-      "127.0.0.1:0",
-    ]);
-    const port = await waitForOutput(managed, LISTENING);
-    return `http://127.0.0.1:${port}`;
+    const restServer = await startRestServer(await this.tempDir("rm-e2e-rest-"));
+    this.restServers.push(restServer);
+    return `http://127.0.0.1:${restServer.port}`;
   }
 
   /** Trades an enrollment token for an agent config, as `agent enroll` does on an endpoint. */
   async enrollAgent(serverUrl: string, token: string): Promise<string> {
-    const dir = await this.tempDir("rm-e2e-agent-");
-    const configFile = path.join(dir, "agent.json");
-    const managed = this.spawnAgent("agent enroll", [
-      "enroll",
-      "--server",
-      serverUrl,
-      "--token",
-      token,
-      "--config",
-      configFile,
-    ]);
-    const [code] = (await once(managed.child, "exit")) as [number | null];
-    if (code !== 0) throw new Error(`agent enroll exited ${code}:\n${managed.output()}`);
+    const configFile = path.join(await this.tempDir("rm-e2e-agent-"), "agent.json");
+    await enrollAgentConfig({ serverUrl, token, configFile });
     return configFile;
   }
 
   /** Runs the agent service until the test ends. */
   startAgent(configFile: string): void {
-    this.spawnAgent("agent run", ["run", "--config", configFile]);
+    this.agents.push({ name: "agent run", agent: spawnAgent(["run", "--config", configFile]) });
   }
 
-  /** Everything the fleet's processes printed, for the report of a failed test. */
+  /** Everything the agents printed, for the report of a failed test. */
   logs(): string {
-    return this.processes.map((p) => `--- ${p.name} ---\n${p.output()}`).join("\n");
+    return this.agents.map((a) => `--- ${a.name} ---\n${a.agent.output()}`).join("\n");
   }
 
   async stop(): Promise<void> {
     // Agents first, so they do not report into a server that is going away.
-    for (const managed of [...this.processes].reverse()) await terminate(managed.child);
+    for (const { agent } of this.agents) await agent.stop();
+    for (const restServer of this.restServers) await restServer.stop();
     await Promise.all(this.dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  }
-
-  private spawnAgent(name: string, args: string[]): Managed {
-    return this.spawn(name, process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
-      cwd: AGENT_DIR,
-    });
-  }
-
-  private spawn(name: string, command: string, args: string[], options: { cwd?: string } = {}) {
-    const child = spawn(command, args, {
-      cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}` },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const append = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    child.stdout?.on("data", append);
-    child.stderr?.on("data", append);
-    const managed = { name, child, output: () => output };
-    this.processes.push(managed);
-    return managed;
   }
 }
 
@@ -113,26 +68,6 @@ function requireTools() {
       throw new Error(`${tool} is missing from .tools/bin: run scripts/install-test-tools.sh`);
     }
   }
-}
-
-async function waitForOutput(managed: Managed, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const match = pattern.exec(managed.output());
-    if (match?.[1]) return match[1];
-    if (managed.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${managed.name} did not start:\n${managed.output()}`);
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** `files` files of random (so neither compressible nor deduplicated) data. */

@@ -90,7 +90,7 @@ test("a repository created through a real agent takes a backup set's snapshot an
 
   // What the card shows is what the server kept.
   const session = await sessionCookie(page);
-  const id = new URL(page.url()).pathname.split("/").at(-1);
+  const id = new URL(page.url()).pathname.split("/").at(-1) ?? "";
   const stored = (await query(server.url, "repositories.get", { id }, { session }))
     .data as RepositoryDetail;
   expect(stored).toMatchObject({
@@ -174,7 +174,7 @@ test("a wrong set-up is withdrawn with its reason; forget, prune and unlock are 
 
   // The laptop backs up here too, through the backup endpoint.
   const repositories = await query(server.url, "repositories.list", undefined, { session });
-  const repositoryId = (repositories.data as { id: string }[])[0]?.id;
+  const repositoryId = repositories.data?.[0]?.id ?? "";
   const docs = { paths: ["C:\\Users\\ann\\Documents"], useFsSnapshot: true };
   await mutation(
     server.url,

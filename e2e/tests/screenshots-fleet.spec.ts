@@ -1,5 +1,13 @@
 import type { Page } from "@playwright/test";
-import { type Credentials, mutation, query, setupAdmin } from "../support/api";
+import {
+  type Credentials,
+  type InputOf,
+  mutation,
+  type OutputOf,
+  type ProcedurePath,
+  query,
+  setupAdmin,
+} from "../support/api";
 import { ADMIN, expect, signIn } from "../support/fixtures";
 import { test, writeRandomTree } from "../support/fleet";
 
@@ -18,14 +26,19 @@ async function shoot(page: Page, name: string) {
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
 }
 
-async function call(url: string, procedure: string, input: unknown, credentials: Credentials) {
+async function call<P extends ProcedurePath>(
+  url: string,
+  procedure: P,
+  input: InputOf<P>,
+  credentials: Credentials,
+) {
   const result = await mutation(url, procedure, input, credentials);
   if (result.status !== 200) throw new Error(`${procedure}: ${JSON.stringify(result.error)}`);
-  return result.data as Record<string, unknown>;
+  return result.data as OutputOf<P>;
 }
 
-async function runJob(url: string, session: string, input: Record<string, unknown>) {
-  const { id } = (await call(url, "jobs.create", input, { session })) as { id: string };
+async function runJob(url: string, session: string, input: InputOf<"jobs.create">) {
+  const { id } = await call(url, "jobs.create", input, { session });
   await waitForJob(url, session, id);
   return id;
 }

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { waitFor } from "@restic-manager/test-support";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../api/test/support/wait.js";
 import { createLog, type LogSink, streamSink } from "../src/log.js";
 
 /** A sink that keeps what it was given, and fails on demand. */

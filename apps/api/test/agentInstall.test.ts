@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");

@@ -3,20 +3,18 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TJobParamsInput } from "@restic-manager/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RestServer,
-  startRestServer,
-} from "../../../packages/restic/test/support/rest-server.js";
 import {
   changeTree,
   describeTree,
   generateTree,
+  type RestServer,
+  startRestServer,
   TREE_CHANGES,
-} from "../../../packages/restic/test/support/tree.js";
+  waitFor,
+} from "@restic-manager/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, agentStatus, enrollAgent, startAgent } from "./support/agents.js";
 import { resultOf, waitForJobEnd } from "./support/jobs.js";
-import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 /**

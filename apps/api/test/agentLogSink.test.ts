@@ -3,14 +3,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AGENT_LIMITS, type TJobParamsInput } from "@restic-manager/contracts";
+import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RestServer,
-  startRestServer,
-} from "../../../packages/restic/test/support/rest-server.js";
 import { type AgentProcess, agentStatus, enrollAgent, startAgent } from "./support/agents.js";
 import { resultOf } from "./support/jobs.js";
-import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 /**

@@ -3,13 +3,13 @@ import {
   type TAgentCommand,
   type TAgentHello,
 } from "@restic-manager/contracts";
+import { waitFor } from "@restic-manager/test-support";
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { type AppRouter, appRouter } from "../src/router.js";
 import { insertReadyRepository } from "./support/repositories.js";
-import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 const HELLO: TAgentHello = {

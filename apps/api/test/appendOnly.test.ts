@@ -5,15 +5,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  changeTree,
+  generateTree,
   type RestServer,
   startRestServer,
-} from "../../../packages/restic/test/support/rest-server.js";
-import { changeTree, generateTree } from "../../../packages/restic/test/support/tree.js";
+  waitFor,
+} from "@restic-manager/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
 import { resultOf, waitForJobEnd } from "./support/jobs.js";
-import { waitFor } from "./support/wait.js";
 import { type Client, codeOf, createWorld, type World } from "./support/world.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");

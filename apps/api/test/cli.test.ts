@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { waitFor } from "@restic-manager/test-support";
 import { describe, expect, inject, it } from "vitest";
-import { waitFor } from "./support/wait.js";
 
 const apiDir = path.resolve(import.meta.dirname, "..");
 

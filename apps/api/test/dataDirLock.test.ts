@@ -2,11 +2,11 @@ import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { waitFor } from "@restic-manager/test-support";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { DataDirLockedError, lockDataDir } from "../src/dataDirLock.js";
 import { createLogger } from "../src/logger.js";
 import { startServer } from "../src/server.js";
-import { waitFor } from "./support/wait.js";
 import { createWorld } from "./support/world.js";
 
 const apiDir = path.resolve(import.meta.dirname, "..");

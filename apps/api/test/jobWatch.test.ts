@@ -1,5 +1,5 @@
+import { waitFor } from "@restic-manager/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { waitFor } from "./support/wait.js";
 import { createWorld, jarOf, type World } from "./support/world.js";
 
 interface SseEvent {

@@ -5,14 +5,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RestServer,
-  startRestServer,
-} from "../../../packages/restic/test/support/rest-server.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
 import { waitForJobEnd } from "./support/jobs.js";
-import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");

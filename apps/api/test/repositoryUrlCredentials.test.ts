@@ -1,15 +1,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type RestServer,
-  startRestServer,
-} from "../../../packages/restic/test/support/rest-server.js";
 import { displayUrl } from "../src/repositories/access.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
 import { waitForJobEnd } from "./support/jobs.js";
-import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 /**

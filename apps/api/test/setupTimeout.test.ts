@@ -1,7 +1,7 @@
+import { waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
 import { waitForJobEnd } from "./support/jobs.js";
-import { waitFor } from "./support/wait.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 /**

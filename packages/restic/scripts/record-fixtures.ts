@@ -14,6 +14,13 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
+  changeTree,
+  describeTree,
+  generateTree,
+  startRestServer,
+  TREE_CHANGES,
+} from "@restic-manager/test-support";
+import {
   backup,
   catConfig,
   check,
@@ -36,9 +43,7 @@ import {
   version,
 } from "../src/index.js";
 import { FIXTURES_DIR, type Fixture, type TreeFixture } from "../test/support/fixtures.js";
-import { startRestServer } from "../test/support/rest-server.js";
 import { recordingRunner, signalOnFirstOutput } from "../test/support/runners.js";
-import { changeTree, describeTree, generateTree, TREE_CHANGES } from "../test/support/tree.js";
 
 const resticBin = process.env.RESTIC_BIN ?? "restic";
 const HOST = "fixture-host";

@@ -3,6 +3,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TBackupProgress, TBackupResult, TInitResult } from "@restic-manager/contracts";
+import {
+  changeTree,
+  describeTree,
+  generateTree,
+  type RestServer,
+  startRestServer,
+  TREE_CHANGES,
+  type TreeFacts,
+} from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   backup,
@@ -21,14 +30,6 @@ import {
   snapshots,
   stats,
 } from "../src/index.js";
-import { type RestServer, startRestServer } from "./support/rest-server.js";
-import {
-  changeTree,
-  describeTree,
-  generateTree,
-  TREE_CHANGES,
-  type TreeFacts,
-} from "./support/tree.js";
 
 /**
  * Real restic against a real rest-server on loopback. One repository is set up once and only

@@ -6,7 +6,7 @@ import { type Db, rethrowUnique } from "../db.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { displayUrl, seal, sealEnv } from "./access.js";
-import { type RepositoryDeps, refreshHealth } from "./health.js";
+import type { RepositoryDeps } from "./health.js";
 
 /**
  * Repositories: where backups go. Registering, changing, listing and removing them; their

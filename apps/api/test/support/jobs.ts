@@ -1,6 +1,6 @@
 import { TERMINAL_JOB_STATES, type TJobResult } from "@restic-manager/contracts";
+import { waitFor } from "@restic-manager/test-support";
 import { expect } from "vitest";
-import { waitFor } from "./wait.js";
 import type { Client } from "./world.js";
 
 /** Polls a job until it ends, and returns it as jobs.get does. */

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { TREE_CHANGES, TreeFacts } from "@restic-manager/test-support";
 import type { ResticContext } from "../../src/index.js";
 import { type RecordedRun, replayRunner } from "./runners.js";
-import type { TREE_CHANGES, TreeFacts } from "./tree.js";
 
 export const FIXTURES_DIR = path.resolve(import.meta.dirname, "../fixtures");
 

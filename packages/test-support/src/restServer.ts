@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { toolOrPath } from "./paths.js";
 
 export interface RestServer {
   port: number;
@@ -23,7 +24,7 @@ export async function startRestServer(
   timeoutMs = 15_000,
   options: { appendOnly?: boolean; users?: Readonly<Record<string, string>> } = {},
 ): Promise<RestServer> {
-  const bin = process.env.REST_SERVER_BIN ?? "rest-server";
+  const bin = process.env.REST_SERVER_BIN ?? toolOrPath("rest-server");
   const child: ChildProcess = spawn(
     bin,
     [
