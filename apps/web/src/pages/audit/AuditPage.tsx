@@ -1,9 +1,8 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert } from "../../components/ui/Alert";
+import { QueryStatus } from "../../components/QueryStatus";
 import { Button } from "../../components/ui/Button";
 import { PageHeader } from "../../components/ui/PageHeader";
-import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { AuditFilters } from "./AuditFilters";
 import { AuditTable } from "./AuditTable";
@@ -26,8 +25,7 @@ export function AuditPage() {
         description="Every sign-in, account change and administrative action, newest first."
       />
       <AuditFilters onApply={setFilters} />
-      {audit.error ? <Alert tone="error">{describeError(audit.error).message}</Alert> : null}
-      {audit.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
+      <QueryStatus query={audit} />
       {audit.data && entries.length === 0 ? (
         <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="audit-empty">
           No entries match these filters.

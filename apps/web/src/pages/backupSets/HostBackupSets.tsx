@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Plus } from "lucide-react";
 import { useState } from "react";
-import { Alert } from "../../components/ui/Alert";
+import { QueryStatus } from "../../components/QueryStatus";
 import { Button } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
 import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
@@ -47,8 +47,7 @@ export function HostBackupSets({ hostId, revoked }: { hostId: string; revoked: b
         ) : null
       }
     >
-      {sets.error ? <Alert tone="error">{describeError(sets.error).message}</Alert> : null}
-      {sets.isPending ? <p className="text-sm text-slate-500">Loading backup sets…</p> : null}
+      <QueryStatus query={sets} loading="Loading backup sets…" />
       {sets.data?.length === 0 ? (
         <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="backup-sets-empty">
           {canManage

@@ -1,8 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { Alert } from "../../components/ui/Alert";
+import { QueryStatus } from "../../components/QueryStatus";
 import { Card } from "../../components/ui/Card";
-import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { JobsTable } from "../jobs/JobsTable";
 import { pollWhileActive } from "../jobs/polling";
@@ -30,8 +29,7 @@ export function HostRecentJobs({ hostId }: { hostId: string }) {
           </Link>
         ) : null}
       </div>
-      {jobs.error ? <Alert tone="error">{describeError(jobs.error).message}</Alert> : null}
-      {jobs.isPending ? <p className="text-sm text-slate-500">Loading jobs…</p> : null}
+      <QueryStatus query={jobs} loading="Loading jobs…" />
       {jobs.data && items.length === 0 ? (
         <Card>
           <p className="text-sm text-slate-500 dark:text-slate-400">

@@ -1,11 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { Plus, Server } from "lucide-react";
 import { useState } from "react";
-import { Alert } from "../../components/ui/Alert";
+import { QueryStatus } from "../../components/QueryStatus";
 import { Button } from "../../components/ui/Button";
 import { EmptyState } from "../../components/ui/EmptyState";
 import { PageHeader } from "../../components/ui/PageHeader";
-import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { AddHostDialog } from "./AddHostDialog";
@@ -35,8 +34,7 @@ export function HostsPage() {
           ) : null
         }
       />
-      {hosts.error ? <Alert tone="error">{describeError(hosts.error).message}</Alert> : null}
-      {hosts.isPending ? <p className="text-sm text-slate-500">Loading hosts…</p> : null}
+      <QueryStatus query={hosts} loading="Loading hosts…" />
       {hosts.data?.length === 0 ? (
         <EmptyState icon={Server} title="No hosts enrolled">
           {isAdmin

@@ -1,11 +1,10 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { ListChecks } from "lucide-react";
 import { useSearchParams } from "react-router";
-import { Alert } from "../../components/ui/Alert";
+import { QueryStatus } from "../../components/QueryStatus";
 import { Button } from "../../components/ui/Button";
 import { EmptyState } from "../../components/ui/EmptyState";
 import { PageHeader } from "../../components/ui/PageHeader";
-import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { filtersFromSearch, filtersToSearch, toJobsInput } from "./filters";
 import { JobFilters } from "./JobFilters";
@@ -34,8 +33,7 @@ export function JobsPage() {
         initial={filters}
         onApply={(values) => setSearch(filtersToSearch(values))}
       />
-      {jobs.error ? <Alert tone="error">{describeError(jobs.error).message}</Alert> : null}
-      {jobs.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
+      <QueryStatus query={jobs} />
       {jobs.data && items.length === 0 && filtered ? (
         <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="jobs-empty">
           No jobs match these filters.

@@ -1,11 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { Database, Plus } from "lucide-react";
 import { useState } from "react";
-import { Alert } from "../../components/ui/Alert";
+import { QueryStatus } from "../../components/QueryStatus";
 import { Button } from "../../components/ui/Button";
 import { EmptyState } from "../../components/ui/EmptyState";
 import { PageHeader } from "../../components/ui/PageHeader";
-import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { AddRepositoryDialog } from "./AddRepositoryDialog";
@@ -36,10 +35,7 @@ export function RepositoriesPage() {
           ) : null
         }
       />
-      {repositories.error ? (
-        <Alert tone="error">{describeError(repositories.error).message}</Alert>
-      ) : null}
-      {repositories.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
+      <QueryStatus query={repositories} />
       {repositories.data?.length === 0 ? (
         <EmptyState icon={Database} title="No repositories yet">
           {isAdmin

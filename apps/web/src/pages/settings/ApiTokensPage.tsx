@@ -1,8 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert } from "../../components/ui/Alert";
+import { QueryStatus } from "../../components/QueryStatus";
 import type { CreatedToken } from "../../lib/api-types";
-import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { CreateTokenCard } from "./CreateTokenCard";
 import { NewTokenBox } from "./NewTokenBox";
@@ -20,8 +19,7 @@ export function ApiTokensPage() {
       ) : (
         <CreateTokenCard onCreated={setCreated} />
       )}
-      {tokens.error ? <Alert tone="error">{describeError(tokens.error).message}</Alert> : null}
-      {tokens.isPending ? <p className="text-sm text-slate-500">Loading tokens…</p> : null}
+      <QueryStatus query={tokens} loading="Loading tokens…" />
       {tokens.data ? <TokensTable tokens={tokens.data} /> : null}
     </div>
   );

@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { LogOut } from "lucide-react";
+import { QueryStatus } from "../../components/QueryStatus";
 import { Alert } from "../../components/ui/Alert";
 import { Badge } from "../../components/ui/Badge";
 import { Button } from "../../components/ui/Button";
@@ -37,8 +38,7 @@ export function SessionsCard() {
       {revokeAll.error ? (
         <Alert tone="error">{describeError(revokeAll.error).message}</Alert>
       ) : null}
-      {sessions.error ? <Alert tone="error">{describeError(sessions.error).message}</Alert> : null}
-      {sessions.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
+      <QueryStatus query={sessions} />
       <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="session-list">
         {sessions.data?.map((session) => (
           <li

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { QueryStatus } from "../../components/QueryStatus";
 import { Alert } from "../../components/ui/Alert";
-import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { CreateUserCard } from "./CreateUserCard";
 import type { Notice } from "./UserRow";
@@ -22,8 +22,7 @@ export function UsersPage() {
           {notice.text}
         </Alert>
       ) : null}
-      {users.error ? <Alert tone="error">{describeError(users.error).message}</Alert> : null}
-      {users.isPending ? <p className="text-sm text-slate-500">Loading users…</p> : null}
+      <QueryStatus query={users} loading="Loading users…" />
       {users.data ? <UsersTable users={users.data} onNotice={setNotice} /> : null}
     </div>
   );
