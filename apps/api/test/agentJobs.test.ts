@@ -14,7 +14,7 @@ import {
 } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, agentStatus, enrollAgent, startAgent } from "./support/agents.js";
-import { resultOf, waitForJobEnd } from "./support/jobs.js";
+import { randomTree, resultOf, startSlowBackup, waitForJobEnd } from "./support/jobs.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 /**
@@ -172,20 +172,12 @@ describe("jobs through a real agent, restic and rest-server", () => {
   });
 
   it("cancels a running backup: restic stops, the job is cancelled, the repository checks clean", async () => {
-    const big = mkdtempSync(path.join(tmpdir(), "rm-big-"));
-    writeFileSync(path.join(big, "random.bin"), randomBytes(4 * 1024 * 1024));
-    const { id } = await admin.jobs.create.mutate({
+    const id = await startSlowBackup(admin, {
       hostId,
       repositoryId,
-      params: { kind: "backup", paths: [big], limitUpload: 200 },
+      paths: [randomTree(4)],
+      limitUpload: 200,
     });
-    await waitFor(
-      async () => {
-        const job = await admin.jobs.get.query({ id });
-        return job.state === "running" && job.progress ? job : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: "the backup to report progress" },
-    );
     expect(await agentStatus(agent.configFile)).toContain(`backup ${id}`);
     await admin.jobs.cancel.mutate({ id });
     const cancelled = await waitForEnd(id, 30_000);

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,7 +5,7 @@ import { AGENT_LIMITS, type TJobParamsInput } from "@restic-manager/contracts";
 import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, agentStatus, enrollAgent, startAgent } from "./support/agents.js";
-import { resultOf } from "./support/jobs.js";
+import { randomTree, resultOf, startSlowBackup } from "./support/jobs.js";
 import { type Client, createWorld, type World } from "./support/world.js";
 
 /**
@@ -97,21 +96,13 @@ describe("a real agent with an oversized result and a broken log pipe", () => {
   }, 120_000);
 
   it("goes on with a backup when the reader of its stdout and stderr goes away mid-backup", async () => {
-    const big = mkdtempSync(path.join(tmpdir(), "rm-big-"));
-    writeFileSync(path.join(big, "random.bin"), randomBytes(3 * 1024 * 1024));
     // About 6 s of upload at 512 KiB/s: time enough to close the pipes while restic runs.
-    const { id } = await admin.jobs.create.mutate({
+    const id = await startSlowBackup(admin, {
       hostId,
       repositoryId,
-      params: { kind: "backup", paths: [big], limitUpload: 512 },
+      paths: [randomTree(3)],
+      limitUpload: 512,
     });
-    await waitFor(
-      async () => {
-        const job = await admin.jobs.get.query({ id });
-        return job.state === "running" && job.progress ? job : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: "the backup to report progress" },
-    );
     agent.child.stdout?.destroy();
     agent.child.stderr?.destroy();
 

@@ -1,26 +1,13 @@
 import { once } from "node:events";
-import {
-  AGENT_PROTOCOL_VERSION,
-  type TAgentCommand,
-  type TAgentHello,
-} from "@restic-manager/contracts";
+import type { TAgentHello } from "@restic-manager/contracts";
 import { waitFor } from "@restic-manager/test-support";
-import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from "@trpc/client";
-import superjson from "superjson";
+import { TRPCClientError } from "@trpc/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { AppRouter } from "../src/router.js";
+import { connectAgent, enrollHost, HELLO } from "./support/agentLink.js";
 import { insertReadyRepository } from "./support/repositories.js";
 import { type Client, createWorld, type World } from "./support/world.js";
-
-const HELLO: TAgentHello = {
-  protocolVersion: AGENT_PROTOCOL_VERSION,
-  agentVersion: "test",
-  hostname: "probe",
-  os: "linux",
-  arch: "x64",
-  restic: { version: "0.18.0", path: "restic", problem: null },
-};
 
 /** Opens a raw agent socket and returns the first message and how it closed. */
 async function rawConnect(url: string, params: Record<string, string>) {
@@ -38,43 +25,9 @@ describe("the agent link refuses bad input without disturbing anyone else", () =
   let world: World;
   let admin: Client;
 
-  async function enroll(hostname: string) {
-    const { token } = await admin.hosts.createEnrollment.mutate({ expiresInHours: 1 });
-    return world.client().agent.enroll.mutate({
-      token,
-      hostname,
-      os: "linux",
-      arch: "x64",
-      agentVersion: "test",
-    });
-  }
-
-  function connect(credential: string, hello: TAgentHello = HELLO) {
-    const commands: TAgentCommand[] = [];
-    const closes: number[] = [];
-    const wsClient = createWSClient({
-      url: `${world.server.url.replace("http", "ws")}/agent/ws`,
-      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-      connectionParams: () => ({ credential, hello: JSON.stringify(hello) }),
-      retryDelayMs: () => 60_000,
-      onClose: (cause) => closes.push(cause?.code ?? 0),
-    });
-    const trpc = createTRPCClient<AppRouter>({
-      links: [wsLink({ client: wsClient, transformer: superjson })],
-    });
-    const subscription = trpc.agent.commands.subscribe(undefined, {
-      onData: (command) => commands.push(command),
-    });
-    return {
-      trpc,
-      commands,
-      closes,
-      async close() {
-        subscription.unsubscribe();
-        await wsClient.close();
-      },
-    };
-  }
+  const enroll = (hostname: string) => enrollHost(world, admin, hostname);
+  const connect = (credential: string, hello: TAgentHello = HELLO) =>
+    connectAgent(world, credential, { hello });
 
   beforeEach(async () => {
     world = await createWorld();

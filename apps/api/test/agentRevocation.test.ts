@@ -1,56 +1,18 @@
-import {
-  AGENT_PROTOCOL_VERSION,
-  type TAgentCommand,
-  type TAgentHello,
-} from "@restic-manager/contracts";
+import type { TAgentCommand } from "@restic-manager/contracts";
 import { waitFor } from "@restic-manager/test-support";
-import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
-import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
-import { type AppRouter, appRouter } from "../src/router.js";
+import { appRouter } from "../src/router.js";
+import { connectAgent, enrollHost, HELLO } from "./support/agentLink.js";
 import { insertReadyRepository } from "./support/repositories.js";
 import { type Client, createWorld, type World } from "./support/world.js";
-
-const HELLO: TAgentHello = {
-  protocolVersion: AGENT_PROTOCOL_VERSION,
-  agentVersion: "test",
-  hostname: "probe",
-  os: "linux",
-  arch: "x64",
-  restic: { version: "0.18.0", path: "restic", problem: null },
-};
 
 describe("what an agent credential can do after its host is revoked or its job ended", () => {
   let world: World;
   let admin: Client;
 
-  async function enroll(hostname: string) {
-    const { token } = await admin.hosts.createEnrollment.mutate({ expiresInHours: 1 });
-    return world.client().agent.enroll.mutate({
-      token,
-      hostname,
-      os: "linux",
-      arch: "x64",
-      agentVersion: "test",
-    });
-  }
-
+  const enroll = (hostname: string) => enrollHost(world, admin, hostname);
   /** An agent socket that authenticates but does not subscribe to its commands (yet). */
-  function socket(credential: string) {
-    const closes: number[] = [];
-    const wsClient = createWSClient({
-      url: `${world.server.url.replace("http", "ws")}/agent/ws`,
-      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-      connectionParams: () => ({ credential, hello: JSON.stringify(HELLO) }),
-      retryDelayMs: () => 60_000,
-      onClose: (cause) => closes.push(cause?.code ?? 0),
-    });
-    const trpc = createTRPCClient<AppRouter>({
-      links: [wsLink({ client: wsClient, transformer: superjson })],
-    });
-    return { trpc, closes, close: () => wsClient.close() };
-  }
+  const socket = (credential: string) => connectAgent(world, credential, { subscribe: false });
 
   beforeEach(async () => {
     world = await createWorld();
