@@ -6,3 +6,4 @@ export * from "./job-results.js";
 export * from "./jobs.js";
 export * from "./repositories.js";
 export * from "./roles.js";
+export * from "./schedules.js";
