@@ -197,7 +197,6 @@ export async function startServer(
     createContext: createAgentContextFactory(deps, {
       authenticated,
       addressOf,
-      onRefused: (address) => deps.credentialFailures.recordFailure(address ?? "unknown"),
     }),
     keepAlive: { enabled: true, pingMs: 20_000, pongWaitMs: 10_000 },
     onError({ error, path }) {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { TScheduleTiming } from "@restic-manager/contracts";
+import type { Cron } from "croner";
 import { cronFor, ScheduleError } from "./timing.js";
 
 /** A schedule as a host's clock sees it. */
@@ -24,14 +25,17 @@ export function spreadOffsetMs(hostId: string, windowMinutes: number): number {
 
 /** The next `count` run times after `from` (a slot plus the host's spread). */
 export function nextRuns(schedule: HostSchedule, from: Date, count: number): Date[] {
-  const cron = cronFor(schedule.timing, schedule.timeZone);
+  return runsAfter(cronFor(schedule.timing, schedule.timeZone), schedule.spreadMs, from, count);
+}
+
+function runsAfter(cron: Cron, spreadMs: number, from: Date, count: number): Date[] {
   const runs: Date[] = [];
   // Slots are found before the spread is added, so a run just due is not skipped.
-  let cursor = new Date(from.getTime() - schedule.spreadMs);
+  let cursor = new Date(from.getTime() - spreadMs);
   while (runs.length < count) {
     const slot = cron.nextRun(cursor);
     if (!slot) break;
-    runs.push(new Date(slot.getTime() + schedule.spreadMs));
+    runs.push(new Date(slot.getTime() + spreadMs));
     cursor = slot;
   }
   return runs;
@@ -92,10 +96,11 @@ export function dueRun(
   now: Date,
   catchUpMs: number,
 ): DueDecision {
+  const cron = cronFor(schedule.timing, schedule.timeZone);
   const due: Date[] = [];
   let cursor = lastRunAt;
   for (;;) {
-    const [next] = nextRuns(schedule, cursor, 1);
+    const [next] = runsAfter(cron, schedule.spreadMs, cursor, 1);
     if (!next || next.getTime() > now.getTime()) break;
     due.push(next);
     cursor = next;

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { RefusalLog } from "../audit/refusals.js";
 import type { RequestMeta } from "../auth/actor.js";
 import { parseToken, secretMatches } from "../auth/opaqueToken.js";
+import type { LoginThrottle } from "../auth/throttle.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
 
@@ -26,11 +27,16 @@ const ZConnectionParams = z.object({
  * protocol version this server supports. Refusals say why, and are audited.
  */
 export async function authenticateAgent(
-  { db, refusals }: { db: Db; refusals: RefusalLog },
+  {
+    db,
+    refusals,
+    credentialFailures,
+  }: { db: Db; refusals: RefusalLog; credentialFailures: LoginThrottle },
   connectionParams: unknown,
   meta: RequestMeta,
 ): Promise<AgentIdentity> {
   const refuse = async (reason: string, hostId?: string) => {
+    credentialFailures.recordFailure(meta.ip ?? "unknown");
     await refusals.record({
       action: "host.connect_refused",
       ip: meta.ip,

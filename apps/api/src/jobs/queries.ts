@@ -2,6 +2,7 @@ import { JOB_KINDS, JOB_STATES, narrow } from "@restic-manager/contracts";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { ENDPOINTS } from "./routing.js";
 
 export interface JobFilter {
   hostId?: string | undefined;
@@ -21,8 +22,6 @@ function narrowJob(job: { kind: string; state: string; endpoint: string }) {
     endpoint: narrow(ENDPOINTS, job.endpoint),
   };
 }
-
-const ENDPOINTS = ["backup", "maintenance"] as const;
 
 function parseJson(text: string | null): unknown {
   return text === null ? null : (JSON.parse(text) as unknown);

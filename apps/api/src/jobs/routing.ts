@@ -1,7 +1,9 @@
 import { isMaintenanceKind, MAINTENANCE_REFUSAL, type TJobKind } from "@restic-manager/contracts";
 import { AppError } from "../errors.js";
 
-export type Endpoint = "backup" | "maintenance";
+/** Which of a repository's endpoints a job goes through. */
+export const ENDPOINTS = ["backup", "maintenance"] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
 
 export interface RoutableRepository {
   name: string;

@@ -135,19 +135,11 @@ export function createAgentContextFactory(
     authenticated: WeakSet<object>;
     /** The client's address, through trusted proxies (see clientAddress). */
     addressOf(req: IncomingMessage): string | undefined;
-    /** Called with the address of every refused connection (for the connect throttle). */
-    onRefused(address: string | undefined): void;
   },
 ) {
   return async ({ req, res: socket, info }: CreateWSSContextFnOptions): Promise<Context> => {
     const meta = { ip: link.addressOf(req), userAgent: req.headers["user-agent"] };
-    let identity: AgentIdentity;
-    try {
-      identity = await authenticateAgent(deps, info.connectionParams, meta);
-    } catch (error) {
-      link.onRefused(meta.ip);
-      throw error;
-    }
+    const identity = await authenticateAgent(deps, info.connectionParams, meta);
     link.authenticated.add(socket);
     const detach = deps.agents.attach(identity.hostId, {
       close: (code, reason) => socket.close(code, reason),
