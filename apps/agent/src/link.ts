@@ -6,6 +6,8 @@ import {
   type TJobFinished,
   type TLogLine,
   type TResticProgress,
+  type TScheduledRun,
+  type TScheduleMissReport,
   ZAgentCommand,
 } from "@restic-manager/contracts";
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
@@ -15,6 +17,7 @@ import type { AgentConfig } from "./config.js";
 import type { Log } from "./log.js";
 import { agentSocketUrl } from "./platform.js";
 import type { AgentJob, JobReporter } from "./runner.js";
+import type { ScheduleReporter } from "./schedules/scheduler.js";
 import type { Spool } from "./spool.js";
 
 export type ConnectionState = "connecting" | "connected" | "disconnected" | "refused";
@@ -57,16 +60,28 @@ export function reconnectDelayMs(attempt: number, random: () => number = Math.ra
  * The agent's end of the link: one WebSocket to the server carrying the command subscription
  * and every report. Results are spooled first and forgotten only once the server has them.
  */
-export class AgentLink implements JobReporter {
+export class AgentLink implements JobReporter, ScheduleReporter {
   private state: ConnectionState = "connecting";
   private readonly pendingLogs = new Map<string, TLogLine[]>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly wsClient;
   private readonly trpc;
   private subscription: { unsubscribe(): void } | undefined;
+  /** Runs this agent started on its own: the run report stands for their start. */
+  private readonly ownRuns = new Set<string>();
+  /**
+   * Own runs the server has not acknowledged yet: nothing else about them is sent before,
+   * since the server would not know the job (their logs wait, their results stay spooled).
+   */
+  private readonly unannounced = new Set<string>();
+  private reporting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: AgentLinkOptions) {
     const { config } = options;
+    for (const run of options.spool.pendingReports().runs) {
+      this.ownRuns.add(run.jobId);
+      this.unannounced.add(run.jobId);
+    }
     // tRPC drops a refusal sent before the connection is set up (it has no request id);
     // this socket reads it so the agent can say why it was refused.
     const onRefusal = (reason: string) => this.setState("refused", reason);
@@ -145,8 +160,12 @@ export class AgentLink implements JobReporter {
 
   /** After each (re)connect: what runs here and what finished while away. */
   private async reconcile(): Promise<void> {
-    const finished = this.options.spool.pendingResults();
     try {
+      // Runs started while away first: the server records them, then takes their results.
+      await this.sendReports();
+      const finished = this.options.spool
+        .pendingResults()
+        .filter((result) => !this.unannounced.has(result.jobId));
       // Log lines first: once a job's result is in, the server closes its log.
       await this.flushLogs();
       const outcome = await this.trpc.agent.reconcile.mutate({
@@ -164,7 +183,7 @@ export class AgentLink implements JobReporter {
 
   started(job: AgentJob, startedAt: Date): void {
     this.options.spool.markRunning({ jobId: job.id, kind: job.params.kind, startedAt });
-    if (this.state !== "connected") return;
+    if (this.state !== "connected" || this.ownRuns.has(job.id)) return;
     this.trpc.agent.jobStarted.mutate({ jobId: job.id, startedAt }).catch((error: unknown) => {
       this.options.log.warn("report.failed", {
         what: "started",
@@ -175,7 +194,7 @@ export class AgentLink implements JobReporter {
 
   progress(jobId: string, progress: TResticProgress): void {
     // Progress is only worth anything live: while away, the latest sample is dropped.
-    if (this.state !== "connected") return;
+    if (this.state !== "connected" || this.unannounced.has(jobId)) return;
     this.trpc.agent.jobProgress.mutate({ jobId, progress }).catch(() => undefined);
   }
 
@@ -200,6 +219,8 @@ export class AgentLink implements JobReporter {
   }
 
   private async deliver(result: TJobFinished): Promise<void> {
+    // An own run the server has not recorded yet: sent once it has (see sendReports).
+    if (this.unannounced.has(result.jobId)) return;
     await this.flushLogs(result.jobId);
     if (this.state !== "connected") return; // sent with the next reconcile
     try {
@@ -217,6 +238,7 @@ export class AgentLink implements JobReporter {
     if (this.state !== "connected") return;
     const jobIds = onlyJobId ? [onlyJobId] : [...this.pendingLogs.keys()];
     for (const jobId of jobIds) {
+      if (this.unannounced.has(jobId)) continue;
       const lines = this.pendingLogs.get(jobId);
       if (!lines?.length) continue;
       this.pendingLogs.delete(jobId);
@@ -233,5 +255,55 @@ export class AgentLink implements JobReporter {
         }
       }
     }
+  }
+
+  // ── ScheduleReporter ─────────────────────────────────────────────────────────────
+
+  runStarted(run: TScheduledRun): void {
+    this.options.spool.saveRun(run);
+    this.ownRuns.add(run.jobId);
+    this.unannounced.add(run.jobId);
+    void this.sendReports();
+  }
+
+  missed(misses: TScheduleMissReport[]): void {
+    for (const miss of misses) this.options.spool.saveMiss(miss);
+    void this.sendReports();
+  }
+
+  /**
+   * Sends every spooled run and miss (one report at a time, so none is sent twice at once);
+   * once the server has the runs, their logs and results follow.
+   */
+  private sendReports(): Promise<void> {
+    this.reporting = this.reporting.then(async () => {
+      if (this.state !== "connected") return;
+      const pending = this.options.spool.pendingReports();
+      if (pending.runs.length === 0 && pending.misses.length === 0) return;
+      const BATCH = 500;
+      try {
+        for (let i = 0; i < Math.max(pending.runs.length, pending.misses.length); i += BATCH) {
+          const batch = {
+            runs: pending.runs.slice(i, i + BATCH),
+            misses: pending.misses.slice(i, i + BATCH),
+          };
+          await this.trpc.agent.scheduleReport.mutate(batch);
+          this.options.spool.acknowledgeReports(batch);
+          for (const run of batch.runs) this.unannounced.delete(run.jobId);
+        }
+      } catch (error) {
+        this.options.log.warn("report.failed", {
+          what: "schedule runs",
+          message: (error as Error).message,
+        });
+        return;
+      }
+      const announced = new Set(pending.runs.map((run) => run.jobId));
+      await this.flushLogs();
+      for (const result of this.options.spool.pendingResults()) {
+        if (announced.has(result.jobId)) await this.deliver(result);
+      }
+    });
+    return this.reporting;
   }
 }

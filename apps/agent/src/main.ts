@@ -15,6 +15,8 @@ import { AgentLink, type ConnectionState } from "./link.js";
 import { createLog, streamSink } from "./log.js";
 import { agentOs, agentVersion, currentPlatform, defaultPaths } from "./platform.js";
 import { JobRunner } from "./runner.js";
+import { Scheduler } from "./schedules/scheduler.js";
+import { ScheduleStateFile, ScheduleStore } from "./schedules/store.js";
 import { Spool } from "./spool.js";
 import { formatStatus, readStatus, writeStatus } from "./status.js";
 
@@ -84,6 +86,7 @@ async function run(configFile: string) {
     os: agentOs(),
     arch: arch(),
     restic,
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   });
 
   let connection: { state: ConnectionState; since: Date; error: string | null } = {
@@ -104,6 +107,8 @@ async function run(configFile: string) {
       queued: runner.queuedJobs(),
       unreportedResults: spool.pendingResults().length,
       logError: log.failure,
+      schedules: scheduler.summary(),
+      schedulesProblem: scheduler.problem,
       updatedAt: new Date(),
     });
 
@@ -120,11 +125,27 @@ async function run(configFile: string) {
       log: (id, line) => link?.log(id, line),
       finished: (result) => {
         link?.finished(result);
+        scheduler.jobEnded();
         saveStatus();
       },
     },
     (jobId) => spool.hasResult(jobId),
   );
+  // The host's own scheduler: it fires from this clock whether or not the server is there.
+  const scheduler: Scheduler = new Scheduler({
+    store: new ScheduleStore(config.stateDir),
+    state: new ScheduleStateFile(config.stateDir),
+    reporter: {
+      runStarted: (run) => link?.runStarted(run),
+      missed: (misses) => link?.missed(misses),
+    },
+    submit: (job) => {
+      runner.submit(job);
+      saveStatus();
+    },
+    isActive: (scheduleId) => runner.isScheduleActive(scheduleId),
+    log,
+  });
   link = new AgentLink({
     config,
     hello,
@@ -142,6 +163,9 @@ async function run(configFile: string) {
           log.info("job.cancel", { jobId: command.jobId });
           runner.cancel(command.jobId);
           break;
+        case "schedules":
+          scheduler.replace(command.schedules);
+          break;
         default: {
           const exhaustive: never = command;
           log.warn("command.unknown", { command: exhaustive });
@@ -156,6 +180,7 @@ async function run(configFile: string) {
     },
   });
   link.start();
+  scheduler.start();
   saveStatus();
   const heartbeat = setInterval(saveStatus, 10_000);
   // restic may be installed or upgraded while the agent runs: look again now and then.
@@ -170,6 +195,7 @@ async function run(configFile: string) {
     log.info("agent.stopping", { signal });
     clearInterval(heartbeat);
     clearInterval(redetect);
+    scheduler.stop();
     runner.abortAll();
     await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 15_000))]);
     await link?.stop();

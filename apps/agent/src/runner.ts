@@ -95,6 +95,14 @@ export class JobRunner {
     }));
   }
 
+  /** Whether a run of the schedule is queued or running here. */
+  isScheduleActive(scheduleId: string): boolean {
+    for (const running of this.running.values()) {
+      if (running.job.scheduleId === scheduleId) return true;
+    }
+    return this.queue.some((job) => job.scheduleId === scheduleId);
+  }
+
   queuedJobs(): Array<{ jobId: string; kind: string }> {
     return this.queue.map((job) => ({ jobId: job.id, kind: job.params.kind }));
   }

@@ -1,6 +1,13 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type TJobFinished, ZJobFinished } from "@restic-manager/contracts";
+import {
+  type TJobFinished,
+  type TScheduledRun,
+  type TScheduleMissReport,
+  ZJobFinished,
+  ZScheduledRun,
+  ZScheduleMissReport,
+} from "@restic-manager/contracts";
 import { z } from "zod";
 
 const ZRunningMarker = z.object({
@@ -18,12 +25,41 @@ type RunningMarker = z.infer<typeof ZRunningMarker>;
 export class Spool {
   private readonly runningDir: string;
   private readonly resultsDir: string;
+  private readonly runsDir: string;
+  private readonly missesDir: string;
 
   constructor(stateDir: string) {
     this.runningDir = path.join(stateDir, "spool", "running");
     this.resultsDir = path.join(stateDir, "spool", "results");
-    mkdirSync(this.runningDir, { recursive: true, mode: 0o700 });
-    mkdirSync(this.resultsDir, { recursive: true, mode: 0o700 });
+    this.runsDir = path.join(stateDir, "spool", "runs");
+    this.missesDir = path.join(stateDir, "spool", "misses");
+    for (const dir of [this.runningDir, this.resultsDir, this.runsDir, this.missesDir]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
+  }
+
+  // Runs the agent started on its own and slots it did not run, until the server has them.
+
+  saveRun(run: TScheduledRun): void {
+    writeAtomically(path.join(this.runsDir, fileName(run.jobId)), run);
+  }
+
+  saveMiss(miss: TScheduleMissReport): void {
+    writeAtomically(path.join(this.missesDir, missFileName(miss)), miss);
+  }
+
+  pendingReports(): { runs: TScheduledRun[]; misses: TScheduleMissReport[] } {
+    return {
+      runs: readAll(this.runsDir, ZScheduledRun),
+      misses: readAll(this.missesDir, ZScheduleMissReport),
+    };
+  }
+
+  acknowledgeReports(report: { runs: TScheduledRun[]; misses: TScheduleMissReport[] }): void {
+    for (const run of report.runs)
+      rmSync(path.join(this.runsDir, fileName(run.jobId)), { force: true });
+    for (const miss of report.misses)
+      rmSync(path.join(this.missesDir, missFileName(miss)), { force: true });
   }
 
   markRunning(marker: RunningMarker): void {
@@ -73,6 +109,10 @@ function fileName(jobId: string): string {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(jobId))
     throw new Error(`unsafe job id ${JSON.stringify(jobId)}`);
   return `${jobId}.json`;
+}
+
+function missFileName(miss: TScheduleMissReport): string {
+  return fileName(`${miss.scheduleId}-${miss.slot.getTime()}`);
 }
 
 function writeAtomically(file: string, data: unknown): void {

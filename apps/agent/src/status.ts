@@ -15,6 +15,18 @@ export const ZAgentStatus = z.object({
   unreportedResults: z.number(),
   /** Set once the agent's log output failed (its reader went away): lines since are dropped. */
   logError: z.string().nullable().default(null),
+  schedules: z
+    .array(
+      z.object({
+        id: z.string(),
+        kind: z.string(),
+        paused: z.boolean(),
+        nextRunAt: z.coerce.date().nullable(),
+      }),
+    )
+    .default([]),
+  /** Set when the schedule file was damaged at start (see ScheduleStore). */
+  schedulesProblem: z.string().nullable().default(null),
   updatedAt: z.coerce.date(),
 });
 export type AgentStatus = z.infer<typeof ZAgentStatus>;
@@ -68,6 +80,14 @@ export function formatStatus(status: AgentStatus | undefined, now = new Date()):
   }
   if (status.queued.length > 0)
     lines.push(`Queued:      ${status.queued.map((q) => `${q.kind} ${q.jobId}`).join(", ")}`);
+  if (status.schedulesProblem) lines.push(`Schedules:   ${status.schedulesProblem}`);
+  if (status.schedules.length > 0) {
+    lines.push(`Schedules:   ${status.schedules.length}`);
+    for (const schedule of status.schedules) {
+      const next = schedule.paused ? "paused" : (schedule.nextRunAt?.toISOString() ?? "never");
+      lines.push(`  ${schedule.kind} ${schedule.id}: next ${next}`);
+    }
+  }
   if (status.unreportedResults > 0)
     lines.push(`Unreported:  ${status.unreportedResults} result(s) waiting for the server`);
   return lines.join("\n");

@@ -110,6 +110,7 @@ const ZEnv = z.object({
     .default(120),
   RM_AGENT_DIR: z.string().min(1, "must not be empty").optional(),
   RM_LOCK_WAIT: ZLockWait.default(30 * 60),
+  RM_SCHEDULE_GRACE: ZDuration.default(5 * 60),
   RM_TRUST_PROXY: ZTrustProxy.optional(),
   RM_SERVE_SOURCE_MAPS: z
     .enum(["true", "false"], { error: "must be true or false" })
@@ -142,6 +143,8 @@ export interface Config {
   agentDir: string | undefined;
   /** How long a job's restic waits for another restic's lock on its repository. */
   lockWaitSeconds: number;
+  /** How late a scheduled run's report may be before its slot is marked missed. */
+  scheduleGraceSeconds: number;
   /** The reverse proxies whose X-Forwarded-For is believed; false when there are none. */
   trustProxy: number | string[] | false;
   /** Whether the web app's source maps (*.map) are served; otherwise they answer 404. */
@@ -190,6 +193,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     setupTimeoutSeconds: e.RM_SETUP_TIMEOUT,
     agentDir: e.RM_AGENT_DIR ? path.resolve(cwd, e.RM_AGENT_DIR) : undefined,
     lockWaitSeconds: e.RM_LOCK_WAIT,
+    scheduleGraceSeconds: e.RM_SCHEDULE_GRACE,
     trustProxy: e.RM_TRUST_PROXY ?? false,
     serveSourceMaps: e.RM_SERVE_SOURCE_MAPS,
   };

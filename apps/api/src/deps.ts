@@ -7,6 +7,7 @@ import type { AgentRegistry } from "./hosts/registry.js";
 import type { JobEventBus } from "./jobs/eventBus.js";
 import type { JobService } from "./jobs/service.js";
 import type { Logger } from "./logger.js";
+import type { ScheduleService } from "./schedules/service.js";
 import type { Keyring } from "./secrets/keyring.js";
 
 /** What every request handler may use; built once at start-up (see server.ts). */
@@ -19,6 +20,7 @@ export interface AppDeps {
   agents: AgentRegistry;
   jobEvents: JobEventBus;
   jobs: JobService;
+  schedules: ScheduleService;
   /** Refusals of unauthenticated callers, aggregated into the audit log. */
   refusals: RefusalLog;
   /** Refused credentials per client address (agent sockets, enrollment, tokens, cookies). */

@@ -6,6 +6,7 @@ import { agentRouter } from "./hosts/agentRouter.js";
 import { hostsRouter } from "./hosts/router.js";
 import { jobsRouter } from "./jobs/router.js";
 import { repositoriesRouter } from "./repositories/router.js";
+import { schedulesRouter } from "./schedules/router.js";
 import { apiTokensRouter } from "./tokens/router.js";
 import { router } from "./trpc/trpc.js";
 import { usersRouter } from "./users/router.js";
@@ -19,6 +20,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   repositories: repositoriesRouter,
   backupSets: backupSetsRouter,
+  schedules: schedulesRouter,
   agent: agentRouter,
 });
 

@@ -23,6 +23,8 @@ import { refreshDisplayUrls } from "./repositories/access.js";
 import { refreshStaleHealth } from "./repositories/health.js";
 import { onRepositoryJobFinished } from "./repositories/reactions.js";
 import { appRouter } from "./router.js";
+import { onScheduledJobFinished } from "./schedules/reactions.js";
+import { ScheduleService } from "./schedules/service.js";
 import { loadKeyring } from "./secrets/keyring.js";
 import { createAgentContextFactory } from "./trpc/context.js";
 
@@ -30,6 +32,7 @@ import { createAgentContextFactory } from "./trpc/context.js";
 export const AGENT_SOCKET_PATH = "/agent/ws";
 const LOST_SWEEP_INTERVAL_MS = 15_000;
 const AGENT_AUTH_TIMEOUT_MS = 10_000;
+const SCHEDULE_JUDGE_INTERVAL_MS = 30_000;
 
 export interface RunningServer {
   url: string;
@@ -105,8 +108,20 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     lostAfterMs: config.jobLostAfterSeconds * 1000,
     setupTimeoutSeconds: config.setupTimeoutSeconds,
     lockWaitSeconds: config.lockWaitSeconds,
-    afterFinish: (job, report) =>
-      onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report),
+    afterFinish: async (job, report) => {
+      await onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report);
+      await onScheduledJobFinished({ db, jobs, logger }, job, report);
+    },
+  });
+  const schedules = new ScheduleService({
+    db,
+    keyring,
+    registry: agents,
+    jobs,
+    bus: jobEvents,
+    logger,
+    lockWaitSeconds: config.lockWaitSeconds,
+    graceMs: config.scheduleGraceSeconds * 1000,
   });
   await refreshDisplayUrls({ db, keyring, logger });
   return {
@@ -118,6 +133,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     agents,
     jobEvents,
     jobs,
+    schedules,
     refusals,
     credentialFailures,
   };
@@ -221,6 +237,14 @@ export async function startServer(
   );
   healthTimer.unref();
 
+  // Slots nobody reported are judged once agents had a grace period to come back and report.
+  const judgeTimer = setInterval(() => {
+    deps.schedules.judgeMissed().catch((error: unknown) => {
+      logger.error({ event: "schedules.judge_failed", err: error }, "judging missed runs failed");
+    });
+  }, SCHEDULE_JUDGE_INTERVAL_MS);
+  judgeTimer.unref();
+
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
   logger.info({ event: "server.listening", url, publicUrl: config.publicUrl }, "listening");
@@ -231,6 +255,7 @@ export async function startServer(
       logger.info({ event: "server.stopping" }, "stopping");
       clearInterval(sweeper);
       clearInterval(healthTimer);
+      clearInterval(judgeTimer);
       // Agents are told to reconnect (to this server once it is back, or to its successor).
       wsHandler.broadcastReconnectNotification();
       deps.agents.closeAll("server shutting down");

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ZId } from "./ids.js";
 import { ZJobResult, ZResticErrorCode, ZResticProgress } from "./job-results.js";
 import { ZJobKind, ZJobParams, ZJobState } from "./jobs.js";
+import { ZMissReason, ZScheduleKind, ZScheduleOverlap, ZScheduleTiming } from "./schedules.js";
 
 /**
  * The agent link: what an agent and the server say to each other.
@@ -10,8 +11,10 @@ import { ZJobKind, ZJobParams, ZJobState } from "./jobs.js";
  */
 
 /** Bumped when a message changes shape. The server accepts a range, so fleets upgrade slowly. */
-export const AGENT_PROTOCOL_VERSION = 1;
-export const SUPPORTED_AGENT_PROTOCOLS = { min: 1, max: 1 } as const;
+export const AGENT_PROTOCOL_VERSION = 2;
+export const SUPPORTED_AGENT_PROTOCOLS = { min: 1, max: 2 } as const;
+/** From this version the agent keeps and fires its host's schedules. */
+export const SCHEDULES_PROTOCOL = 2;
 
 /** Caps on what one agent message may carry (the socket itself refuses larger frames). */
 export const AGENT_LIMITS = {
@@ -41,6 +44,8 @@ export const ZAgentHello = z.object({
   os: ZAgentOs,
   arch: z.string().max(50),
   restic: ZResticStatus,
+  /** The host's IANA time zone, in which its schedules fire unless they name another. */
+  timeZone: z.string().max(64).optional(),
 });
 export type TAgentHello = z.infer<typeof ZAgentHello>;
 
@@ -107,6 +112,59 @@ export const ZAgentReconcile = z.object({
 });
 export type TAgentReconcile = z.infer<typeof ZAgentReconcile>;
 
+/**
+ * A schedule as the agent keeps it: when to fire, and the job to run, with the repository's
+ * credentials (the agent stores them encrypted). Everything is resolved by the server: the time
+ * zone, this host's spread, the catch-up window.
+ */
+export const ZScheduleDefinition = z.object({
+  id: z.string().min(1).max(64),
+  /** Bumped on every change; a run names the revision it was fired from. */
+  revision: z.number().int().min(1),
+  kind: ZScheduleKind,
+  timing: ZScheduleTiming,
+  timeZone: z.string().min(1).max(64),
+  spreadMs: z.number().int().min(0),
+  catchUpMs: z.number().int().min(0),
+  overlap: ZScheduleOverlap,
+  paused: z.boolean(),
+  /** A check reads part n of this many (`--read-data-subset n/N`), n rotating. */
+  readDataParts: z.number().int().min(1).max(365).optional(),
+  job: z.object({
+    params: ZJobParams,
+    repository: ZRepositoryAccess,
+    lockWaitSeconds: z.number().int().min(0).max(86_400).optional(),
+  }),
+});
+export type TScheduleDefinition = z.infer<typeof ZScheduleDefinition>;
+
+/** A run the agent started on its own: it becomes a job with the agent's id, recorded once. */
+export const ZScheduledRun = z.object({
+  jobId: ZJobId,
+  scheduleId: z.string().min(1).max(64),
+  revision: z.number().int().min(1),
+  /** The slot it stands for. */
+  slot: z.coerce.date(),
+  params: ZJobParams,
+  startedAt: z.coerce.date(),
+});
+export type TScheduledRun = z.infer<typeof ZScheduledRun>;
+
+/** A slot the agent did not run: skipped (the previous run still going) or missed (it was not running). */
+export const ZScheduleMissReport = z.object({
+  scheduleId: z.string().min(1).max(64),
+  slot: z.coerce.date(),
+  reason: ZMissReason,
+  detail: z.string().max(500),
+});
+export type TScheduleMissReport = z.infer<typeof ZScheduleMissReport>;
+
+export const ZScheduleReport = z.object({
+  runs: z.array(ZScheduledRun).max(1000),
+  misses: z.array(ZScheduleMissReport).max(1000),
+});
+export type TScheduleReport = z.infer<typeof ZScheduleReport>;
+
 /** Server → agent, on the command subscription. */
 export const ZAgentCommand = z.discriminatedUnion("type", [
   z.object({
@@ -119,9 +177,13 @@ export const ZAgentCommand = z.discriminatedUnion("type", [
       timeoutSeconds: z.number().int().positive().optional(),
       /** How long restic waits for a conflicting repository lock (`--retry-lock`) before failing. */
       lockWaitSeconds: z.number().int().min(0).max(86_400).optional(),
+      /** Set when the job is a run of a schedule ("run now"): the agent runs one at a time. */
+      scheduleId: z.string().min(1).max(64).optional(),
     }),
   }),
   z.object({ type: z.literal("cancel"), jobId: ZJobId }),
+  /** Protocol 2: every schedule of the host, replacing what the agent had. */
+  z.object({ type: z.literal("schedules"), schedules: z.array(ZScheduleDefinition).max(1000) }),
 ]);
 export type TAgentCommand = z.infer<typeof ZAgentCommand>;
 

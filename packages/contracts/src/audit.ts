@@ -31,6 +31,11 @@ export const AUDIT_ACTIONS = [
   "backup_set.created",
   "backup_set.updated",
   "backup_set.deleted",
+  "schedule.created",
+  "schedule.updated",
+  "schedule.paused",
+  "schedule.resumed",
+  "schedule.deleted",
   "job.started",
   "job.cancelled",
 ] as const;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZId } from "./ids.js";
-import { ZBackupOptions } from "./jobs.js";
+import { retentionHasRules, ZBackupOptions, ZRetentionPolicy } from "./jobs.js";
 
 /** The repository kinds restic knows, by the prefix of the repository string. */
 export const REPOSITORY_KINDS = [
@@ -341,10 +341,26 @@ export const ZBackupSetInput = z.object({
   hostId: z.string().min(1),
   repositoryId: z.string().min(1),
   options: ZBackupSetOptions,
+  /** What the set's forget keeps (its own snapshots only); null: keep everything. */
+  retention: ZRetentionPolicy.refine(retentionHasRules, {
+    message: "This retention policy keeps nothing: give at least one keep rule",
+  })
+    .nullable()
+    .default(null),
+  /** Apply the retention on the maintenance host after each successful backup. */
+  forgetAfterBackup: z.boolean().default(false),
 });
 export type TBackupSetInput = z.input<typeof ZBackupSetInput>;
 export type TBackupSet = z.output<typeof ZBackupSetInput>;
 export const ZBackupSetUpdateInput = ZBackupSetInput.extend({ id: ZId });
+
+/** "This policy would keep N and remove M": a dry-run forget of the set's snapshots. */
+export const ZRetentionPreviewInput = z.object({
+  backupSetId: ZId,
+  policy: ZRetentionPolicy.refine(retentionHasRules, {
+    message: "This retention policy keeps nothing: give at least one keep rule",
+  }),
+});
 export const ZBackupSetListInput = z
   .object({ hostId: ZId.optional(), repositoryId: ZId.optional() })
   .default({});

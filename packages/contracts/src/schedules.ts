@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ZId } from "./ids.js";
+import { ZPruneOptions } from "./jobs.js";
 
 /** `HH:MM`, 24-hour, in the schedule's time zone. */
 export const ZTimeOfDay = z
@@ -25,3 +27,104 @@ export type TScheduleTiming = z.infer<typeof ZScheduleTiming>;
 
 /** An IANA time zone name; whether it exists is checked where time zones are known. */
 export const ZTimeZone = z.string().min(1).max(64);
+
+/** What a schedule runs. A backup or forget belongs to a backup set; prune and check to a repository. */
+export const SCHEDULE_KINDS = ["backup", "forget", "prune", "check"] as const;
+export const ZScheduleKind = z.enum(SCHEDULE_KINDS);
+export type TScheduleKind = z.infer<typeof ZScheduleKind>;
+
+/** The kinds a backup set owns; the others belong to its repository. */
+export const SET_SCHEDULE_KINDS: readonly TScheduleKind[] = ["backup", "forget"];
+
+/** A slot that comes while the previous run of the schedule is still going: skip it, or run after. */
+export const SCHEDULE_OVERLAPS = ["skip", "wait"] as const;
+export const ZScheduleOverlap = z.enum(SCHEDULE_OVERLAPS);
+
+/** Why a slot has no run: nobody reported one in time, or the agent skipped it on purpose. */
+export const MISS_REASONS = ["missed", "skipped"] as const;
+export const ZMissReason = z.enum(MISS_REASONS);
+
+/** Prune: how much unused space to tolerate. Check: read the data in `readDataParts` turns. */
+export const ZScheduleOptions = z.object({
+  maxUnused: ZPruneOptions.shape.maxUnused,
+  /** A scheduled check reads part n of N (`--read-data-subset n/N`), n rotating run by run. */
+  readDataParts: z.number().int().min(1).max(365).optional(),
+});
+export type TScheduleOptions = z.infer<typeof ZScheduleOptions>;
+
+const ZScheduleFields = z.object({
+  timing: ZScheduleTiming,
+  /** Null: the host's own time zone. */
+  timeZone: ZTimeZone.nullable().default(null),
+  /** Each host starts at a stable offset inside this many minutes after the slot. */
+  spreadMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(0),
+  /** A slot missed (host asleep, agent stopped) is run once on return within this; null: one interval. */
+  catchUpMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(31 * 24 * 60)
+    .nullable()
+    .default(null),
+  overlap: ZScheduleOverlap.default("skip"),
+  options: ZScheduleOptions.default({}),
+  paused: z.boolean().default(false),
+});
+
+export const ZScheduleCreateInput = ZScheduleFields.extend({
+  kind: ZScheduleKind,
+  /** For backup and forget. */
+  backupSetId: ZId.optional(),
+  /** For prune and check. */
+  repositoryId: ZId.optional(),
+}).refine((s) => (SET_SCHEDULE_KINDS.includes(s.kind) ? !!s.backupSetId : !!s.repositoryId), {
+  message: "A backup or forget schedule needs a backup set; prune and check need a repository",
+});
+export type TScheduleCreateInput = z.input<typeof ZScheduleCreateInput>;
+export type TScheduleCreate = z.output<typeof ZScheduleCreateInput>;
+
+export const ZScheduleUpdateInput = ZScheduleFields.extend({ id: ZId });
+export type TScheduleUpdateInput = z.input<typeof ZScheduleUpdateInput>;
+
+export const ZSchedulePauseInput = z.object({ id: ZId, paused: z.boolean() });
+
+/** The form's live preview: the timing in words and the next runs, or why it is refused. */
+export const ZSchedulePreviewInput = z.object({
+  timing: ZScheduleTiming,
+  timeZone: ZTimeZone.nullable().default(null),
+  spreadMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(0),
+  /** The host whose zone and spread apply; without one, UTC and no spread. */
+  hostId: ZId.optional(),
+  count: z.number().int().min(1).max(20).default(5),
+});
+
+export const ZScheduleListInput = z
+  .object({
+    hostId: ZId.optional(),
+    repositoryId: ZId.optional(),
+    backupSetId: ZId.optional(),
+    kind: ZScheduleKind.optional(),
+    paused: z.boolean().optional(),
+    limit: z.number().int().min(1).max(200).default(50),
+    /** The `nextCursor` of the previous page. */
+    cursor: z.string().max(200).optional(),
+  })
+  .default({ limit: 50 });
+export type TScheduleListInput = z.input<typeof ZScheduleListInput>;
+
+export const ZMissListInput = z.object({
+  scheduleId: ZId.optional(),
+  hostId: ZId.optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});

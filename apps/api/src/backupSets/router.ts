@@ -3,9 +3,16 @@ import {
   ZBackupSetListInput,
   ZBackupSetUpdateInput,
   ZById,
+  ZRetentionPreviewInput,
 } from "@restic-manager/contracts";
 import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
-import { deleteBackupSet, listBackupSets, runBackupSet, saveBackupSet } from "./service.js";
+import {
+  deleteBackupSet,
+  listBackupSets,
+  previewRetention,
+  runBackupSet,
+  saveBackupSet,
+} from "./service.js";
 
 export const backupSetsRouter = router({
   list: viewerProcedure.input(ZBackupSetListInput).query(({ ctx, input }) =>
@@ -19,9 +26,17 @@ export const backupSetsRouter = router({
     .input(ZBackupSetInput)
     .mutation(({ ctx, input }) => saveBackupSet(ctx.deps.db, input, ctx.actor, ctx.meta)),
 
-  update: adminProcedure
-    .input(ZBackupSetUpdateInput)
-    .mutation(({ ctx, input }) => saveBackupSet(ctx.deps.db, input, ctx.actor, ctx.meta)),
+  update: adminProcedure.input(ZBackupSetUpdateInput).mutation(async ({ ctx, input }) => {
+    const saved = await saveBackupSet(ctx.deps.db, input, ctx.actor, ctx.meta);
+    // Its schedules' agents get the new paths and retention.
+    await ctx.deps.schedules.refreshFor({ backupSetId: saved.id });
+    return saved;
+  }),
+
+  /** Runs the policy as a dry-run forget; the job's result says what it keeps and removes. */
+  previewRetention: operatorProcedure
+    .input(ZRetentionPreviewInput)
+    .mutation(({ ctx, input }) => previewRetention(ctx.deps, input, ctx.actor, ctx.meta)),
 
   remove: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
     await deleteBackupSet(ctx.deps.db, input.id, ctx.actor, ctx.meta);

@@ -2,6 +2,7 @@ import {
   backupSetTags,
   type TBackupSet,
   type TBackupSetOptions,
+  type TRetentionPolicy,
   ZBackupSetOptions,
 } from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
@@ -10,6 +11,7 @@ import { type Db, rethrowUnique } from "../db.js";
 import { AppError, found } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { JobService } from "../jobs/service.js";
+import { forgetParams, parseRetention } from "../schedules/service.js";
 
 const INCLUDE = {
   host: { select: { name: true } },
@@ -17,9 +19,10 @@ const INCLUDE = {
 } as const;
 
 function present(row: Prisma.BackupSetGetPayload<{ include: typeof INCLUDE }>) {
-  const { host, repository, options, ...rest } = row;
+  const { host, repository, options, retention, ...rest } = row;
   return {
     ...rest,
+    retention: parseRetention(retention),
     hostName: host.name,
     repositoryName: repository.name,
     options: ZBackupSetOptions.parse(JSON.parse(options)) as TBackupSetOptions,
@@ -59,11 +62,16 @@ export async function saveBackupSet(
   meta: RequestMeta,
 ) {
   await assertTargets(db, input);
+  if (input.forgetAfterBackup && !input.retention) {
+    throw new AppError("BAD_REQUEST", "Give a retention policy to apply after each backup");
+  }
   const data = {
     name: input.name,
     hostId: input.hostId,
     repositoryId: input.repositoryId,
     options: JSON.stringify(input.options),
+    retention: input.retention ? JSON.stringify(input.retention) : null,
+    forgetAfterBackup: input.forgetAfterBackup,
   };
   try {
     const row = await db.$transaction(async (tx) => {
@@ -122,6 +130,43 @@ export async function runBackupSet(
         ...options,
         tags: [...(options.tags ?? []), ...backupSetTags(set.hostId, set.id)],
       },
+    },
+    actor,
+    meta,
+    { backupSetId: set.id },
+  );
+  return { jobId: job.id };
+}
+
+/**
+ * What a retention policy would do to a set's snapshots, before it is saved: a dry-run forget
+ * on the repository's maintenance host. Its result lists what is kept and what is removed.
+ */
+export async function previewRetention(
+  deps: { db: Db; jobs: JobService },
+  input: { backupSetId: string; policy: TRetentionPolicy },
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  const set = found(
+    await deps.db.backupSet.findUnique({
+      where: { id: input.backupSetId },
+      include: { repository: { select: { name: true, maintenanceHostId: true } } },
+    }),
+    "No such backup set",
+  );
+  const hostId = set.repository.maintenanceHostId;
+  if (!hostId) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `"${set.repository.name}" has no maintenance host, so retention cannot run: give it a maintenance endpoint and host first`,
+    );
+  }
+  const job = await deps.jobs.create(
+    {
+      hostId,
+      repositoryId: set.repositoryId,
+      params: { ...forgetParams(set, input.policy), dryRun: true },
     },
     actor,
     meta,

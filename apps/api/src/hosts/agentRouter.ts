@@ -7,6 +7,7 @@ import {
   ZJobLogBatch,
   ZJobProgress,
   ZJobStarted,
+  ZScheduleReport,
 } from "@restic-manager/contracts";
 import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
 import { enrollHost } from "./enrollment.js";
@@ -21,18 +22,21 @@ export const agentRouter = router({
 
   /** Commands for this agent: jobs to run and jobs to cancel, for as long as it is connected. */
   commands: agentProcedure.subscription(async function* ({ ctx, signal }) {
-    const { agents, jobs, logger, db } = ctx.deps;
+    const { agents, jobs, schedules, logger, db } = ctx.deps;
     const outbox = new EventEmitter<{ command: [TAgentCommand] }>();
     const commands = on(outbox, "command", { signal });
     const connection: AgentConnection = {
       hostId: ctx.agent.hostId,
       connectedAt: new Date(),
+      protocolVersion: ctx.agent.hello.protocolVersion,
       send: (command) => outbox.emit("command", command),
       close: (code, reason) => ctx.agent.close(code, reason),
     };
     agents.register(connection);
     logger.info({ event: "agent.connected", hostId: ctx.agent.hostId, host: ctx.agent.hostName });
     try {
+      // Its schedules first: the agent fires them from its own clock from now on.
+      await schedules.pushTo(ctx.agent.hostId);
       jobs.dispatchQueued(ctx.agent.hostId).catch((error: unknown) => {
         logger.error({ event: "agent.dispatch_failed", hostId: ctx.agent.hostId, err: error });
       });
@@ -53,6 +57,11 @@ export const agentRouter = router({
   reconcile: agentProcedure
     .input(ZAgentReconcile)
     .mutation(({ ctx, input }) => ctx.deps.jobs.reconcile(ctx.agent.hostId, input)),
+
+  /** Runs the agent started on its own schedule, and slots it skipped or missed (protocol 2). */
+  scheduleReport: agentProcedure
+    .input(ZScheduleReport)
+    .mutation(({ ctx, input }) => ctx.deps.schedules.recordReport(ctx.agent.hostId, input)),
 
   jobStarted: agentProcedure
     .input(ZJobStarted)

@@ -82,6 +82,7 @@ export async function authenticateAgent(
       protocolVersion: hello.protocolVersion,
       resticVersion: hello.restic.version,
       resticProblem: hello.restic.problem,
+      ...(hello.timeZone ? { timeZone: hello.timeZone } : {}),
       lastSeenAt: new Date(),
     },
   });

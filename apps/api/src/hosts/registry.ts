@@ -5,6 +5,8 @@ import type { TAgentCommand } from "@restic-manager/contracts";
 export interface AgentConnection {
   hostId: string;
   connectedAt: Date;
+  /** The agent protocol it speaks: schedules need 2. */
+  protocolVersion?: number;
   /** Queues a command on the agent's command subscription. */
   send(command: TAgentCommand): void;
   /** Closes the socket (e.g. the host was revoked, or a newer connection replaced it). */

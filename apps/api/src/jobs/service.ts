@@ -46,7 +46,7 @@ export interface JobServiceOptions {
   now?: () => number;
   /** Runs after a result is recorded (repository set-up, health, check); never fails the report. */
   afterFinish?: (
-    job: { id: string; kind: string; repositoryId: string | null },
+    job: { id: string; kind: string; repositoryId: string | null; backupSetId: string | null },
     report: TJobFinished,
   ) => Promise<void>;
 }
@@ -69,7 +69,12 @@ export class JobService {
     input: { hostId: string; repositoryId?: string | undefined; params: unknown },
     creator: JobCreator,
     meta?: RequestMeta,
-    options: { retryOfId?: string; backupSetId?: string; setsUpRepository?: boolean } = {},
+    options: {
+      retryOfId?: string;
+      backupSetId?: string;
+      scheduleId?: string;
+      setsUpRepository?: boolean;
+    } = {},
   ) {
     const spec = parseJobParams(input.params);
     const host = await this.db.host.findUnique({ where: { id: input.hostId } });
@@ -98,6 +103,7 @@ export class JobService {
           kind: spec.kind,
           endpoint,
           backupSetId: options.backupSetId ?? null,
+          scheduleId: options.scheduleId ?? null,
           params: JSON.stringify(spec),
           state: "queued",
           createdByType: retryOfId ? "retry" : creator.type,
@@ -271,9 +277,13 @@ export class JobService {
     endpoint: string;
     params: string;
     repositoryId: string | null;
+    scheduleId: string | null;
   }): Promise<TAgentCommand> {
     const params = parseJobParams(JSON.parse(job.params));
-    if (!job.repositoryId) return { type: "job", job: { id: job.id, params, repository: null } };
+    const scheduleId = job.scheduleId ? { scheduleId: job.scheduleId } : {};
+    if (!job.repositoryId) {
+      return { type: "job", job: { id: job.id, params, repository: null, ...scheduleId } };
+    }
     const row = await this.db.repository.findUnique({
       where: { id: job.repositoryId },
       include: { maintenanceHost: { select: { name: true } } },
@@ -296,6 +306,7 @@ export class JobService {
         repository,
         ...(timeoutSeconds ? { timeoutSeconds } : {}),
         ...(lockWaitSeconds ? { lockWaitSeconds } : {}),
+        ...scheduleId,
       },
     };
   }

@@ -19,9 +19,12 @@ export const repositoriesRouter = router({
     .input(ZRepositoryCreateInput)
     .mutation(({ ctx, input }) => createRepository(ctx.deps, input, ctx.actor, ctx.meta)),
 
-  update: adminProcedure
-    .input(ZRepositoryUpdateInput)
-    .mutation(({ ctx, input }) => updateRepository(ctx.deps, input, ctx.actor, ctx.meta)),
+  update: adminProcedure.input(ZRepositoryUpdateInput).mutation(async ({ ctx, input }) => {
+    const updated = await updateRepository(ctx.deps, input, ctx.actor, ctx.meta);
+    // Schedules carry its credentials and follow its maintenance host.
+    await ctx.deps.schedules.refreshFor({ repositoryId: input.id });
+    return updated;
+  }),
 
   remove: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
     await deleteRepository(ctx.deps.db, input.id, ctx.actor, ctx.meta);

@@ -46,6 +46,8 @@ export function connectAgent(
   options: { hello?: TAgentHello; subscribe?: boolean } = {},
 ) {
   const commands: TAgentCommand[] = [];
+  /** The schedule lists pushed to the agent (on connect and on every change), apart. */
+  const schedules: Array<Extract<TAgentCommand, { type: "schedules" }>["schedules"]> = [];
   const closes: number[] = [];
   const wsClient = createWSClient({
     url: `${world.server.url.replace("http", "ws")}/agent/ws`,
@@ -64,11 +66,15 @@ export function connectAgent(
     options.subscribe === false
       ? undefined
       : trpc.agent.commands.subscribe(undefined, {
-          onData: (command) => commands.push(command),
+          onData: (command) => {
+            if (command.type === "schedules") schedules.push(command.schedules);
+            else commands.push(command);
+          },
         });
   return {
     trpc,
     commands,
+    schedules,
     closes,
     async close() {
       subscription?.unsubscribe();
