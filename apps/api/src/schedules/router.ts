@@ -1,5 +1,6 @@
 import {
   ZById,
+  ZId,
   ZMissListInput,
   ZScheduleCreateInput,
   ZScheduleListInput,
@@ -7,7 +8,9 @@ import {
   ZSchedulePreviewInput,
   ZScheduleUpdateInput,
 } from "@restic-manager/contracts";
+import { z } from "zod";
 import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
+import { checkCoverage } from "./coverage.js";
 
 export const schedulesRouter = router({
   list: viewerProcedure
@@ -20,6 +23,11 @@ export const schedulesRouter = router({
   preview: viewerProcedure
     .input(ZSchedulePreviewInput)
     .query(({ ctx, input }) => ctx.deps.schedules.preview(input)),
+
+  /** How much of the repository's data its rotating checks have read, and when. */
+  checkCoverage: viewerProcedure
+    .input(z.object({ repositoryId: ZId }))
+    .query(({ ctx, input }) => checkCoverage(ctx.deps.db, input.repositoryId)),
 
   misses: viewerProcedure
     .input(ZMissListInput)
