@@ -19,8 +19,11 @@ const TUNING = { agentAuthTimeoutMs: 2000 };
 /** A server of its own: a copy of the migrated template database, its own data dir, port 0. */
 export interface World {
   server: RunningServer;
-  /** Stops the server and starts a new one on the same database, data dir and port. */
-  restart(): Promise<void>;
+  /**
+   * Stops the server and starts a new one on the same database, data dir and port; `whileDown`
+   * runs in between (the server is away for as long as it takes).
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   config: Config;
   dataDir: string;
   logs: string[];
@@ -101,9 +104,10 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
   const logger = createLogger("debug", sink);
   const world: World = {
     server: await startServer(config, logger, TUNING),
-    async restart() {
+    async restart(whileDown) {
       const port = world.server.port;
       await world.server.close();
+      await whileDown?.();
       world.server = await startServer({ ...config, port }, logger, TUNING);
     },
     config,
