@@ -641,7 +641,7 @@ export class ScheduleService {
     if (existing) return false; // reported before (or an id that is not this host's: ignored)
     const schedule = await this.db.schedule.findUnique({
       where: { id: run.scheduleId },
-      include: { repository: true },
+      include: { repository: true, backupSet: { select: { name: true } } },
     });
     const params = parseJobParams(run.params);
     // A run of a schedule deleted meanwhile still happened: it is recorded without one.
@@ -670,7 +670,9 @@ export class ScheduleService {
       dispatchedAt: startedAt,
       startedAt,
       createdByType: "schedule",
-      createdByName: mine ? `schedule ${mine.id}` : "a deleted schedule",
+      createdByName: mine
+        ? `${mine.kind} schedule of ${mine.backupSet?.name ?? mine.repository.name}`
+        : "a deleted schedule",
       scheduleId: mine?.id ?? null,
       scheduledFor: mine ? run.slot : null,
     };
