@@ -750,33 +750,33 @@ export class ScheduleService {
       if (slots.length > 500) slots.shift();
       cursor = next;
     }
+    // Nothing came due since the last pass: no write (this runs for every schedule, often).
+    if (slots.length === 0) return 0;
     let marked = 0;
-    if (slots.length > 0) {
-      const ran = await this.db.job.findMany({
-        where: { scheduleId: row.id, scheduledFor: { gte: slots[0], lte: slots.at(-1) } },
-        select: { scheduledFor: true },
-      });
-      const ranAt = new Set(ran.map((job) => job.scheduledFor?.getTime()));
-      const online = this.options.registry.isOnline(row.hostId ?? "");
-      for (const slot of slots) {
-        if (ranAt.has(slot.getTime())) continue;
-        const { count } = await this.db.scheduleMiss
-          .createMany({
-            data: [
-              {
-                scheduleId: row.id,
-                hostId: row.hostId,
-                slot,
-                reason: "missed",
-                detail: online
-                  ? "no run was reported: the agent did not start it"
-                  : "no run was reported: the host was offline or its agent stopped",
-              },
-            ],
-          })
-          .catch(() => ({ count: 0 })); // already marked (by the agent's own report)
-        marked += count;
-      }
+    const ran = await this.db.job.findMany({
+      where: { scheduleId: row.id, scheduledFor: { gte: slots[0], lte: slots.at(-1) } },
+      select: { scheduledFor: true },
+    });
+    const ranAt = new Set(ran.map((job) => job.scheduledFor?.getTime()));
+    const online = this.options.registry.isOnline(row.hostId ?? "");
+    for (const slot of slots) {
+      if (ranAt.has(slot.getTime())) continue;
+      const { count } = await this.db.scheduleMiss
+        .createMany({
+          data: [
+            {
+              scheduleId: row.id,
+              hostId: row.hostId,
+              slot,
+              reason: "missed",
+              detail: online
+                ? "no run was reported: the agent did not start it"
+                : "no run was reported: the host was offline or its agent stopped",
+            },
+          ],
+        })
+        .catch(() => ({ count: 0 })); // already marked (by the agent's own report)
+      marked += count;
     }
     await this.db.schedule.update({ where: { id: row.id }, data: { judgedThrough: until } });
     return marked;
