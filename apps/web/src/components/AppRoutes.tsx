@@ -24,7 +24,7 @@ const RepositoriesPage = page(
 );
 const RepositoryPage = page(() => import("../pages/repositories/RepositoryPage"), "RepositoryPage");
 const RestorePage = page(() => import("../pages/RestorePage"), "RestorePage");
-const SchedulesPage = page(() => import("../pages/SchedulesPage"), "SchedulesPage");
+const SchedulesPage = page(() => import("../pages/schedules/SchedulesPage"), "SchedulesPage");
 const SettingsLayout = page(() => import("../pages/settings/SettingsLayout"), "SettingsLayout");
 const UsersPage = page(() => import("../pages/settings/UsersPage"), "UsersPage");
 

@@ -17,3 +17,5 @@ export type TokenListItem = RouterOutputs["apiTokens"]["list"][number];
 export type CreatedToken = RouterOutputs["apiTokens"]["create"];
 export type BackupSet = RouterOutputs["backupSets"]["list"][number];
 export type SignedInUser = NonNullable<RouterOutputs["auth"]["status"]["user"]>;
+export type ScheduleListItem = RouterOutputs["schedules"]["list"]["items"][number];
+export type CheckCoverage = RouterOutputs["schedules"]["checkCoverage"][number];

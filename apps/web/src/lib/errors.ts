@@ -47,6 +47,12 @@ export function describeError(error: unknown): ApiProblem {
   };
 }
 
+/** One sentence for an error shown where no field can carry it: a field's message if it has one. */
+export function errorSentence(error: unknown): string {
+  const problem = describeError(error);
+  return Object.values(problem.fieldErrors)[0] ?? problem.message;
+}
+
 export function firstMessages(
   errors: Record<string, readonly string[] | undefined>,
 ): Record<string, string> {

@@ -15,6 +15,35 @@ export function formatDateTime(date: Date | null | undefined): string {
   return date ? dateTime.format(date) : "—";
 }
 
+const zoned = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Date and time as a clock in `timeZone` shows it, with the zone's short name: a schedule's
+ * runs are read in the zone they are planned in, not the browser's.
+ */
+export function formatDateTimeIn(date: Date | null | undefined, timeZone: string): string {
+  if (!date) return "—";
+  let format = zoned.get(timeZone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat(undefined, {
+        weekday: "short",
+        year: "numeric",
+        month: "short",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZone,
+        timeZoneName: "short",
+      });
+    } catch {
+      return formatDateTime(date);
+    }
+    zoned.set(timeZone, format);
+  }
+  return format.format(date);
+}
+
 /** Date and time to the second, for logs. */
 export function formatTimestamp(date: Date): string {
   return timestamp.format(date);

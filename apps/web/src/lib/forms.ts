@@ -1,4 +1,4 @@
-import { type ChangeEvent, useCallback, useEffect, useState } from "react";
+import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import { firstMessages } from "./errors";
 
@@ -43,6 +43,21 @@ export function useFormValues<T extends Record<string, string>>(initial: T) {
 /** The "type it again" check that no contract can do: it never leaves the browser. */
 export function confirmationErrors(password: string, confirmation: string): FieldErrors {
   return confirmation === password ? {} : { confirm: "The two passwords do not match" };
+}
+
+/**
+ * `value` once it has stayed the same (as `key` says) for `ms`: a form's live preview asks the
+ * server once the typing pauses, not at every key.
+ */
+export function useSettledValue<T>(value: T, key: string, ms = 300): T {
+  const [settled, setSettled] = useState({ key, value });
+  const latest = useRef(value);
+  latest.current = value;
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled({ key, value: latest.current }), ms);
+    return () => clearTimeout(timer);
+  }, [key, ms]);
+  return settled.value;
 }
 
 /** Seconds left until `deadline` (epoch ms), ticking once a second; 0 when none or passed. */

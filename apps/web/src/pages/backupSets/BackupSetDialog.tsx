@@ -1,4 +1,4 @@
-import { backupSetTags } from "@restic-manager/contracts";
+import { backupSetTags, retentionHasRules } from "@restic-manager/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
@@ -12,7 +12,14 @@ import { describeError } from "../../lib/errors";
 import type { FieldErrors } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
 import { OperationFields } from "../hosts/operations/OperationFields";
-import { BACKUP_SET_FIELDS, backupSetValues, toBackupSetOptions } from "./backupSetForm";
+import {
+  BACKUP_SET_FIELDS,
+  backupSetValues,
+  retentionValues,
+  toBackupSetOptions,
+  toRetention,
+} from "./backupSetForm";
+import { RetentionFields } from "./RetentionFields";
 
 interface BackupSetDialogProps {
   hostId: string;
@@ -21,7 +28,10 @@ interface BackupSetDialogProps {
   onClose: () => void;
 }
 
-/** Creates or edits a backup set: a name, a repository and the allow-listed backup options. */
+/**
+ * Creates or edits a backup set: a name, a repository, the allow-listed backup options and the
+ * retention that keeps its snapshots in check.
+ */
 export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -30,6 +40,8 @@ export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) 
   const [name, setName] = useState(set?.name ?? "");
   const [repositoryId, setRepositoryId] = useState(set?.repositoryId ?? "");
   const [values, setValues] = useState(() => backupSetValues(set?.options));
+  const [retention, setRetention] = useState(() => retentionValues(set?.retention));
+  const [forgetAfterBackup, setForgetAfterBackup] = useState(set?.forgetAfterBackup ?? false);
   const [errors, setErrors] = useState<FieldErrors>({});
   const onSaved = {
     onSuccess: () => {
@@ -47,12 +59,27 @@ export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     const options = toBackupSetOptions(values);
-    const found: FieldErrors = { ...(options.ok ? {} : options.errors) };
+    const policy = toRetention(retention);
+    const found: FieldErrors = {
+      ...(options.ok ? {} : options.errors),
+      ...(policy.ok ? {} : policy.errors),
+    };
     if (!name.trim()) found.name = "Name is required";
     if (!chosen) found.repositoryId = "Choose a repository";
+    const kept = policy.ok && retentionHasRules(policy.data) ? policy.data : null;
+    if (forgetAfterBackup && policy.ok && !kept) {
+      found.forgetAfterBackup = "Give at least one keep rule to apply after each backup";
+    }
     setErrors(found);
-    if (!options.ok || Object.keys(found).length > 0) return;
-    const input = { name: name.trim(), hostId, repositoryId: chosen, options: options.data };
+    if (!options.ok || !policy.ok || Object.keys(found).length > 0) return;
+    const input = {
+      name: name.trim(),
+      hostId,
+      repositoryId: chosen,
+      options: options.data,
+      retention: kept,
+      forgetAfterBackup,
+    };
     if (set) update.mutate({ ...input, id: set.id });
     else create.mutate(input);
   };
@@ -111,6 +138,16 @@ export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) 
           Its snapshots are also tagged <span className="font-mono">{tags}</span>, so retention can
           be kept to this set.
         </p>
+        <RetentionFields
+          setId={set?.id}
+          values={retention}
+          errors={errors}
+          onChange={(field, value) => setRetention((current) => ({ ...current, [field]: value }))}
+          forgetAfterBackup={forgetAfterBackup}
+          onForgetAfterBackup={setForgetAfterBackup}
+          policy={() => toRetention(retention)}
+          onInvalid={setErrors}
+        />
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>Cancel</Button>
           <Button

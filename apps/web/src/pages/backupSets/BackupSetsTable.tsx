@@ -3,11 +3,12 @@ import { Pencil, Play, Trash2 } from "lucide-react";
 import { Link, useNavigate } from "react-router";
 import { Button } from "../../components/ui/Button";
 import { Table, Td, Th } from "../../components/ui/Table";
-import type { BackupSet } from "../../lib/api-types";
+import type { BackupSet, ScheduleListItem } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
-import { describeSetOptions } from "./backupSetForm";
+import { describeRetention, describeSetOptions } from "./backupSetForm";
+import { SetSchedules } from "./SetSchedules";
 
 const LINK = "font-medium text-teal-700 hover:underline dark:text-teal-300";
 
@@ -17,10 +18,18 @@ interface BackupSetsTableProps {
   other: "host" | "repository";
   onEdit?: ((set: BackupSet) => void) | undefined;
   onDelete?: ((set: BackupSet) => void) | undefined;
+  /** When given, a column with each set's schedules: next run, last run and its result. */
+  schedules?: ScheduleListItem[] | undefined;
 }
 
 /** Backup sets with what they back up; operators run one now and land on its job. */
-export function BackupSetsTable({ sets, other, onEdit, onDelete }: BackupSetsTableProps) {
+export function BackupSetsTable({
+  sets,
+  other,
+  onEdit,
+  onDelete,
+  schedules,
+}: BackupSetsTableProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -49,6 +58,7 @@ export function BackupSetsTable({ sets, other, onEdit, onDelete }: BackupSetsTab
             <Th>{other === "host" ? "Host" : "Repository"}</Th>
             <Th>Paths</Th>
             <Th>Options</Th>
+            {schedules ? <Th>Schedule</Th> : null}
             {hasActions ? <Th className="text-right">Actions</Th> : null}
           </tr>
         </thead>
@@ -74,7 +84,18 @@ export function BackupSetsTable({ sets, other, onEdit, onDelete }: BackupSetsTab
               </Td>
               <Td className="min-w-40 text-xs text-slate-500 dark:text-slate-400">
                 {describeSetOptions(set.options).join(" · ") || "—"}
+                {set.retention ? (
+                  <span className="block" data-testid="backup-set-retention">
+                    {describeRetention(set.retention)}
+                    {set.forgetAfterBackup ? ", after each backup" : ""}
+                  </span>
+                ) : null}
               </Td>
+              {schedules ? (
+                <Td className="min-w-56">
+                  <SetSchedules schedules={schedules.filter((s) => s.backupSetId === set.id)} />
+                </Td>
+              ) : null}
               {hasActions ? (
                 <Td className="text-right whitespace-nowrap">
                   <span className="inline-flex gap-1">

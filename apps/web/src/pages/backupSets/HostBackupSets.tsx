@@ -1,12 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Plus } from "lucide-react";
 import { useState } from "react";
+import { Link } from "react-router";
 import { QueryStatus } from "../../components/QueryStatus";
 import { Button } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
 import { ConfirmDialog } from "../../components/ui/ConfirmDialog";
 import type { BackupSet } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
+import { formatCountOf } from "../../lib/format";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { BackupSetDialog } from "./BackupSetDialog";
@@ -21,6 +23,12 @@ export function HostBackupSets({ hostId, revoked }: { hostId: string; revoked: b
   const isAdmin = useRoleAtLeast("admin");
   const canManage = isAdmin && !revoked;
   const sets = useQuery(trpc.backupSets.list.queryOptions({ hostId }));
+  // What this host runs on its own; a host with more than a page of them is not the case here.
+  const schedules = useQuery(trpc.schedules.list.queryOptions({ hostId, limit: 200 }));
+  const setIds = new Set(sets.data?.map((set) => set.id));
+  const others = sets.data
+    ? (schedules.data?.items ?? []).filter((schedule) => !setIds.has(schedule.backupSetId ?? ""))
+    : [];
   const [editing, setEditing] = useState<Editing>();
   const [deleting, setDeleting] = useState<BackupSet>();
   const remove = useMutation(
@@ -36,7 +44,7 @@ export function HostBackupSets({ hostId, revoked }: { hostId: string; revoked: b
   return (
     <Card
       title="Backup sets"
-      description="What this host backs up, with which options, into which repository."
+      description="What this host backs up, with which options, into which repository, and when it runs."
       data-testid="host-backup-sets"
       actions={
         canManage ? (
@@ -61,7 +69,25 @@ export function HostBackupSets({ hostId, revoked }: { hostId: string; revoked: b
           other="repository"
           onEdit={canManage ? (set) => setEditing({ set }) : undefined}
           onDelete={canManage ? setDeleting : undefined}
+          schedules={schedules.data?.items ?? []}
         />
+      ) : null}
+      {others.length > 0 ? (
+        <p
+          className="mt-3 text-sm text-slate-600 dark:text-slate-300"
+          data-testid="host-other-schedules"
+        >
+          This host also runs {formatCountOf(others.length, "maintenance schedule")} (
+          {[...new Set(others.map((schedule) => schedule.kind))].join(", ")}) for the repositories
+          it maintains:{" "}
+          <Link
+            to={`/schedules?host=${hostId}`}
+            className="text-teal-700 hover:underline dark:text-teal-300"
+          >
+            see them
+          </Link>
+          .
+        </p>
       ) : null}
       {editing ? (
         <BackupSetDialog hostId={hostId} set={editing.set} onClose={() => setEditing(undefined)} />

@@ -1,8 +1,13 @@
-import { type TBackupSetOptions, ZBackupSetOptions } from "@restic-manager/contracts";
+import {
+  type TBackupSetOptions,
+  type TRetentionPolicy,
+  ZBackupSetOptions,
+  ZRetentionPolicy,
+} from "@restic-manager/contracts";
 import { type Validation, validateNested } from "../../lib/forms";
-import { BACKUP_FIELDS } from "../hosts/operations/backupForgetFields";
+import { BACKUP_FIELDS, FORGET_FIELDS } from "../hosts/operations/backupForgetFields";
 import { fieldValue, type OperationField } from "../hosts/operations/fields";
-import type { OperationValues } from "../hosts/operations/params";
+import { explainKeepErrors, type OperationValues } from "../hosts/operations/params";
 
 const ALLOWED: readonly string[] = Object.keys(ZBackupSetOptions.shape);
 
@@ -10,6 +15,13 @@ const ALLOWED: readonly string[] = Object.keys(ZBackupSetOptions.shape);
 export const BACKUP_SET_FIELDS: OperationField[] = BACKUP_FIELDS.filter((field) =>
   ALLOWED.includes(field.name),
 );
+
+const POLICY = "policy.";
+
+/** The forget form's keep rules, all in view: a set's retention is its policy and nothing else. */
+export const RETENTION_FIELDS: OperationField[] = FORGET_FIELDS.filter((field) =>
+  field.name.startsWith(POLICY),
+).map((field) => ({ ...field, advanced: false }));
 
 function asText(field: OperationField, value: unknown): string {
   if (value === undefined || value === null) return field.initial ?? "";
@@ -53,4 +65,51 @@ export function describeSetOptions(options: TBackupSetOptions): string[] {
   if (options.compression) words.push(`compression ${options.compression}`);
   if (options.tags?.length) words.push(`tags ${options.tags.join(", ")}`);
   return words;
+}
+
+/** A stored policy as form values, keyed as the fields are (`policy.keepDaily`). */
+export function retentionValues(policy: TRetentionPolicy | null | undefined): OperationValues {
+  const stored: Record<string, unknown> = policy ?? {};
+  return Object.fromEntries(
+    RETENTION_FIELDS.map((field) => [
+      field.name,
+      asText(field, stored[field.name.slice(POLICY.length)]),
+    ]),
+  );
+}
+
+/** The form's keep rules as a policy, which may have no rule at all (keep everything). */
+export function toRetention(values: OperationValues): Validation<TRetentionPolicy> {
+  const policy: Record<string, unknown> = {};
+  for (const field of RETENTION_FIELDS) {
+    const value = fieldValue(field.control, values[field.name] ?? "");
+    if (value !== undefined) policy[field.name.slice(POLICY.length)] = value;
+  }
+  const checked = validateNested(ZRetentionPolicy, policy);
+  if (checked.ok) return checked;
+  const errors = Object.fromEntries(
+    Object.entries(checked.errors).map(([name, message]) => [`${POLICY}${name}`, message]),
+  );
+  return { ok: false, errors: explainKeepErrors(RETENTION_FIELDS, errors) };
+}
+
+const PERIODS = [
+  ["keepHourly", "hourly"],
+  ["keepDaily", "daily"],
+  ["keepWeekly", "weekly"],
+  ["keepMonthly", "monthly"],
+  ["keepYearly", "yearly"],
+] as const;
+
+/** "keeps last 3, 7 daily, 4 weekly, within 30d": a policy in a few words, for the lists. */
+export function describeRetention(policy: TRetentionPolicy): string {
+  const rules: string[] = [];
+  if (policy.keepLast !== undefined) rules.push(`last ${policy.keepLast}`);
+  for (const [key, word] of PERIODS) {
+    const count = policy[key];
+    if (count !== undefined) rules.push(`${count} ${word}`);
+  }
+  if (policy.keepWithin) rules.push(`within ${policy.keepWithin}`);
+  if (policy.keepTags?.length) rules.push(`tagged ${policy.keepTags.join(" or ")}`);
+  return `keeps ${rules.join(", ")}`;
 }

@@ -1,3 +1,4 @@
+import { SCHEDULES_PROTOCOL } from "@restic-manager/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { OnlineDot } from "../../components/OnlineDot";
@@ -51,6 +52,12 @@ export function HostPage() {
         }
       />
       <HostSummary host={data} />
+      {data.protocolVersion !== null && data.protocolVersion < SCHEDULES_PROTOCOL ? (
+        <Alert tone="warning" title="Schedules do not run here" data-testid="host-agent-too-old">
+          This agent is too old to run schedules: upgrade it. Jobs started from the server still
+          work.
+        </Alert>
+      ) : null}
       <HostBackupSets hostId={data.id} revoked={revoked} />
       {canOperate && !revoked ? <RunOperationCard hostId={data.id} /> : null}
       <HostRecentJobs hostId={data.id} />

@@ -10,6 +10,7 @@ import { BackupSetsTable } from "../backupSets/BackupSetsTable";
 import { LocksResult } from "../jobs/results/RepositoryResults";
 import { type HealthRefresh, HealthRefreshStatus } from "./HealthRefreshStatus";
 import { RepositoryActions } from "./RepositoryActions";
+import { RepositoryChecksCard } from "./RepositoryChecksCard";
 import { RepositoryEndpoints } from "./RepositoryEndpoints";
 import { RepositoryHealthCard } from "./RepositoryHealthCard";
 import { repositoriesRefresh } from "./refresh";
@@ -62,6 +63,7 @@ function RepositoryView({ id }: { id: string }) {
       {refresh ? <HealthRefreshStatus refresh={refresh} /> : null}
       <RepositoryHealthCard repository={data} onItsPage />
       <SizeHistoryCard history={data.history} />
+      <RepositoryChecksCard repositoryId={data.id} />
       <Card
         title="Locks"
         description="Held by restic while it works. A stale lock is left by a process that died: unlock removes it, on the maintenance host."

@@ -1,6 +1,6 @@
 import { type TJobKind, type TJobParams, ZJobParams } from "@restic-manager/contracts";
-import { type Validation, validateNested } from "../../../lib/forms";
-import { fieldValue } from "./fields";
+import { type FieldErrors, type Validation, validateNested } from "../../../lib/forms";
+import { fieldValue, type OperationField } from "./fields";
 import { OPERATIONS } from "./kinds";
 
 export type OperationValues = Record<string, string>;
@@ -32,12 +32,16 @@ export function toJobParams(kind: TJobKind, values: OperationValues): Validation
   }
   const checked = validateNested(ZJobParams, params);
   if (checked.ok) return checked;
-  // A keep count that is neither a number nor `unlimited` fails a union with no useful text.
-  const errors = { ...checked.errors };
-  for (const field of OPERATIONS[kind].fields) {
-    if (field.control === "keep" && errors[field.name]) {
-      errors[field.name] = "Enter a whole number or “unlimited”";
+  return { ok: false, errors: explainKeepErrors(OPERATIONS[kind].fields, checked.errors) };
+}
+
+/** A keep count that is neither a number nor `unlimited` fails a union with no useful text. */
+export function explainKeepErrors(fields: OperationField[], errors: FieldErrors): FieldErrors {
+  const explained = { ...errors };
+  for (const field of fields) {
+    if (field.control === "keep" && explained[field.name]) {
+      explained[field.name] = "Enter a whole number or “unlimited”";
     }
   }
-  return { ok: false, errors };
+  return explained;
 }

@@ -1,0 +1,144 @@
+import { type Credentials, mutation, query, setupAdmin } from "../support/api";
+import { ADMIN, expect, signIn } from "../support/fixtures";
+import { type Fleet, test, writeRandomTree } from "../support/fleet";
+import { expectJobState, JOB_TIMEOUT_MS } from "../support/ui";
+
+/**
+ * Through the API: a real agent, a repository it created on a rest-server (and maintains),
+ * and a backup set of a small tree on it.
+ */
+async function backupSetOnRealAgent(url: string, session: string, fleet: Fleet) {
+  const credentials: Credentials = { session };
+  const enrollment = await mutation(url, "hosts.createEnrollment", {}, credentials);
+  fleet.startAgent(await fleet.enrollAgent(url, enrollment.data?.token ?? ""));
+  await expect
+    .poll(async () => (await query(url, "hosts.list", undefined, credentials)).data?.[0]?.online, {
+      timeout: 20_000,
+    })
+    .toBe(true);
+  const host = (await query(url, "hosts.list", undefined, credentials)).data?.[0];
+  const hostId = host?.id ?? "";
+  const repositoryUrl = `rest:${await fleet.startRestServer()}/office`;
+  const created = await mutation(
+    url,
+    "repositories.create",
+    {
+      name: "office",
+      url: repositoryUrl,
+      password: "repository password 1",
+      maintenance: { url: repositoryUrl, hostId },
+      setup: { mode: "init", hostId },
+    },
+    credentials,
+  );
+  const repositoryId = created.data?.repository.id ?? "";
+  await expect
+    .poll(
+      async () =>
+        (await query(url, "repositories.get", { id: repositoryId }, credentials)).data?.status,
+      { timeout: JOB_TIMEOUT_MS },
+    )
+    .toBe("ready");
+  const tree = await fleet.tempDir("rm-e2e-tree-");
+  await writeRandomTree(tree, 3, 64 * 1024);
+  const set = await mutation(
+    url,
+    "backupSets.create",
+    { name: "home", hostId, repositoryId, options: { paths: [tree] } },
+    credentials,
+  );
+  return { hostId, hostName: host?.name ?? "", setId: set.data?.id ?? "" };
+}
+
+test("a daily schedule made from its preset shows its next runs, pauses, runs now, and its run shows on the host page", async ({
+  page,
+  server,
+  fleet,
+}) => {
+  test.setTimeout(120_000);
+  const session = await setupAdmin(server.url, ADMIN);
+  const { hostId, hostName, setId } = await backupSetOnRealAgent(server.url, session, fleet);
+  await signIn(page, ADMIN);
+
+  await page.getByTestId("nav-schedules").click();
+  await expect(page.getByTestId("page-schedules").getByTestId("empty-state")).toBeVisible();
+  await page.getByTestId("new-schedule").click();
+  const dialog = page.getByTestId("schedule-dialog");
+  await dialog.getByTestId("schedule-kind").selectOption("backup");
+  await dialog.getByTestId("schedule-backup-set").selectOption({ label: `home on ${hostName}` });
+
+  // A timing the server refuses says why, where the runs would be.
+  await dialog.getByTestId("schedule-timing-type").selectOption("cron");
+  await dialog.getByTestId("schedule-cron").fill("61 * * * *");
+  await expect(dialog.getByTestId("schedule-preview-error")).toHaveText(
+    "Invalid cron expression: Invalid value for minute: 61",
+  );
+
+  // The daily preset: the timing in words and its next five runs, at that time of day.
+  await dialog.getByTestId("schedule-timing-type").selectOption("daily");
+  await dialog.getByTestId("schedule-time").fill("03:15");
+  await expect(dialog.getByTestId("schedule-preview-description")).toHaveText("Every day at 03:15");
+  const runs = dialog.getByTestId("schedule-preview-run");
+  await expect(runs).toHaveCount(5);
+  for (const run of await runs.all()) await expect(run).toContainText("03:15");
+  await dialog.getByTestId("schedule-submit").click();
+  await expect(dialog).toBeHidden();
+
+  const row = page.locator('[data-testid="schedule-row"][data-target="home"]');
+  await expect(row).toHaveAttribute("data-status", "active");
+  await expect(row.getByTestId("schedule-when")).toContainText("Every day at 03:15");
+  await expect(row.getByTestId("schedule-next-run")).toContainText("03:15");
+  await expect(row.getByTestId("schedule-last-run")).toHaveText("never");
+
+  // Paused: the list says so, the filter finds it among the paused ones, and the server kept it.
+  await row.getByTestId("schedule-pause").click();
+  await expect(row).toHaveAttribute("data-status", "paused");
+  await expect(row.getByTestId("schedule-next-run")).toHaveText("not while paused");
+  await page.getByTestId("filter-status").selectOption("active");
+  await page.getByTestId("filter-apply").click();
+  await expect(page.getByTestId("schedules-empty")).toBeVisible();
+  await page.getByTestId("filter-status").selectOption("paused");
+  await page.getByTestId("filter-apply").click();
+  await expect(page).toHaveURL(/status=paused/);
+  await expect(page.getByTestId("schedule-row")).toHaveCount(1);
+  const stored = await query(server.url, "schedules.list", { hostId }, { session });
+  expect(stored.data?.items).toHaveLength(1);
+  expect(stored.data?.items[0]).toMatchObject({
+    kind: "backup",
+    backupSetId: setId,
+    timing: { type: "daily", time: "03:15" },
+    timeZone: null,
+    overlap: "skip",
+    paused: true,
+    problem: null,
+  });
+
+  // Run now, paused or not: the job page follows the real backup to its end.
+  await row.getByTestId("schedule-run-now").click();
+  await expect(page).toHaveURL(/\/jobs\/[^/]+$/);
+  const jobId = new URL(page.url()).pathname.split("/").at(-1) ?? "";
+  await expectJobState(page, "succeeded");
+
+  // The host page: the set's schedule, still paused, has this run as its last; so do its jobs.
+  await page.goto(`/hosts/${hostId}`);
+  await expect(page.getByTestId("host-agent-too-old")).toHaveCount(0);
+  const schedule = page
+    .locator('[data-testid="backup-set-row"][data-set-name="home"]')
+    .getByTestId("set-schedule");
+  await expect(schedule).toContainText("Every day at 03:15");
+  await expect(schedule.getByTestId("schedule-status")).toHaveAttribute("data-status", "paused");
+  await expect(schedule.getByTestId("schedule-last-run")).toHaveAttribute(
+    "data-state",
+    "succeeded",
+  );
+  await expect(schedule.getByTestId("schedule-last-run-link")).toHaveAttribute(
+    "href",
+    `/jobs/${jobId}`,
+  );
+  const backups = page
+    .getByTestId("host-jobs")
+    .locator('[data-testid="job-row"][data-kind="backup"]');
+  await expect(backups).toHaveCount(1);
+  await expect(backups).toHaveAttribute("data-state", "succeeded");
+  await expect(backups.getByTestId("job-link")).toHaveAttribute("href", `/jobs/${jobId}`);
+});
