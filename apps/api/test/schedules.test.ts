@@ -147,6 +147,18 @@ describe("schedules on the server", () => {
     await agent.close();
   });
 
+  it("deleting a backup set withdraws its schedules from the agent", async () => {
+    const agent = connectAgent(world, credential);
+    await admin.schedules.create.mutate({ kind: "backup", backupSetId: setId, timing: DAILY });
+    await waitFor(() => agent.schedules.at(-1)?.length === 1 || undefined, { what: "the push" });
+    await admin.backupSets.remove.mutate({ id: setId });
+    await waitFor(() => agent.schedules.at(-1)?.length === 0 || undefined, {
+      what: "the withdrawal",
+    });
+    expect(await world.server.deps.db.schedule.count()).toBe(0);
+    await agent.close();
+  });
+
   it("an agent of protocol 1 gets no schedules, and the schedule says it needs an upgrade", async () => {
     const old = connectAgent(world, credential, { hello: { ...HELLO, protocolVersion: 1 } });
     await waitFor(async () => (await admin.hosts.get.query({ id: hostId })).online || undefined);

@@ -39,7 +39,9 @@ export const backupSetsRouter = router({
     .mutation(({ ctx, input }) => previewRetention(ctx.deps, input, ctx.actor, ctx.meta)),
 
   remove: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
-    await deleteBackupSet(ctx.deps.db, input.id, ctx.actor, ctx.meta);
+    await ctx.deps.schedules.afterRemoving({ backupSetId: input.id }, () =>
+      deleteBackupSet(ctx.deps.db, input.id, ctx.actor, ctx.meta),
+    );
     return { ok: true };
   }),
 

@@ -49,6 +49,7 @@ async function assertTargets(db: Db, input: { hostId: string; repositoryId: stri
   if (repository.status !== "ready") {
     throw new AppError("BAD_REQUEST", `"${repository.name}" is still being set up`);
   }
+  return repository;
 }
 
 function conflict(error: unknown, name: string): never {
@@ -61,9 +62,16 @@ export async function saveBackupSet(
   actor: Actor,
   meta: RequestMeta,
 ) {
-  await assertTargets(db, input);
+  const repository = await assertTargets(db, input);
   if (input.forgetAfterBackup && !input.retention) {
     throw new AppError("BAD_REQUEST", "Give a retention policy to apply after each backup");
+  }
+  // Forget runs only on the maintenance host: without one it would never run, and say nothing.
+  if (input.forgetAfterBackup && !repository.maintenanceHostId) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `"${repository.name}" has no maintenance host, so retention cannot run after backups: give it a maintenance endpoint and host first`,
+    );
   }
   const data = {
     name: input.name,

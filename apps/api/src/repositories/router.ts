@@ -27,7 +27,9 @@ export const repositoriesRouter = router({
   }),
 
   remove: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
-    await deleteRepository(ctx.deps.db, input.id, ctx.actor, ctx.meta);
+    await ctx.deps.schedules.afterRemoving({ repositoryId: input.id }, () =>
+      deleteRepository(ctx.deps.db, input.id, ctx.actor, ctx.meta),
+    );
     return { ok: true };
   }),
 

@@ -556,6 +556,24 @@ export class ScheduleService {
     }
   }
 
+  /**
+   * Runs `remove` (which deletes schedules with their set or repository) and then tells the
+   * agents that had them, so none fires a schedule that is gone.
+   */
+  async afterRemoving<T>(
+    where: { repositoryId?: string; backupSetId?: string },
+    remove: () => Promise<T>,
+  ): Promise<T> {
+    const hosts = await this.db.schedule.findMany({
+      where,
+      select: { hostId: true },
+      distinct: ["hostId"],
+    });
+    const result = await remove();
+    for (const { hostId } of hosts) await this.pushTo(hostId);
+    return result;
+  }
+
   /** After a change to a repository (credentials, maintenance host) or a backup set. */
   async refreshFor(where: { repositoryId?: string; backupSetId?: string }): Promise<void> {
     if (where.repositoryId) {
