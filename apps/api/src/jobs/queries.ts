@@ -44,6 +44,8 @@ const LIST_FIELDS = {
   error: true,
   progress: true,
   retryOfId: true,
+  scheduleId: true,
+  scheduledFor: true,
   host: { select: { name: true } },
   repository: { select: { name: true } },
 } as const;
