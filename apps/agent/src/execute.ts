@@ -49,6 +49,11 @@ function summaryLine(result: TJobResult): string {
   }
 }
 
+/** restic's arguments as one line; an argument holding whitespace is quoted. */
+function commandLine(args: readonly string[]): string {
+  return ["restic", ...args].map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(" ");
+}
+
 /** A lock that outlived the wait says so first: the rest of restic's message is about the lock. */
 function describeFailure(error: ResticError, lockWaitSeconds: number | undefined): string {
   if (!(error instanceof ResticRepositoryLockedError) || !lockWaitSeconds) return error.message;
@@ -64,6 +69,8 @@ export function createExecutor(config: AgentConfig, log: Log): Executor {
       bin: config.resticPath ?? "restic",
       // restic's warnings and item errors reach the job's log as they happen.
       onStderrLine: (line: string) => hooks.onLog("stderr", line),
+      // What restic was given (a check's subset, a forget's policy), as each run starts.
+      onCommand: (args: readonly string[]) => hooks.onLog("agent", commandLine(args)),
       ...(config.resticCacheDir ? { cacheDir: config.resticCacheDir } : {}),
       repository: job.repository ?? { url: "", password: "" },
       // Wait for another restic's lock instead of failing at once (a check during a backup).

@@ -29,6 +29,8 @@ export interface ResticOptions {
   cwd?: string;
   /** Every line restic writes to stderr, redacted, as it arrives (warnings, item errors). */
   onStderrLine?: (line: string) => void;
+  /** The arguments of each restic run, redacted, as it starts: a job's log says what ran. */
+  onCommand?: (args: readonly string[]) => void;
 }
 
 /** Options plus the repository every command except `version` works on. */
@@ -58,6 +60,7 @@ export interface ResolvedOptions {
   stderrTailChars: number;
   cwd: string | undefined;
   onStderrLine: ((line: string) => void) | undefined;
+  onCommand: ((args: readonly string[]) => void) | undefined;
   repository: ResticRepository | undefined;
 }
 
@@ -90,6 +93,7 @@ export function resolveOptions(options: ResticOptions & { repository?: ResticRep
     stderrTailChars: options.stderrTailChars ?? DEFAULTS.stderrTailChars,
     cwd: options.cwd,
     onStderrLine: options.onStderrLine,
+    onCommand: options.onCommand,
     repository: options.repository,
   };
   return resolved;

@@ -91,6 +91,7 @@ export async function execRestic(
   } catch (error) {
     throw spawnError(options.bin, error, redact, details(null));
   }
+  options.onCommand?.(args.map(redact));
 
   let exited = false;
   let stopping = false;

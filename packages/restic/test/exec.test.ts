@@ -286,6 +286,16 @@ describe("starting restic", () => {
     expect((error as Error).message).not.toContain(repository.password);
   });
 
+  it("tells what each run was given as it starts, redacted, with a fake runner", async () => {
+    const { runner } = scriptedRunner({ stdout: "[]\n" });
+    const commands: string[][] = [];
+    await snapshots(
+      context(runner, { retryLock: "2m", onCommand: (args) => commands.push([...args]) }),
+      { tags: [`label-${repository.password}`] },
+    );
+    expect(commands).toEqual([["--retry-lock=2m", "snapshots", "--json", "--tag=label-***", "--"]]);
+  });
+
   it("passes global flags before the subcommand, with a fake runner", async () => {
     const { runner, processes } = scriptedRunner({ stdout: "[]\n" });
     await snapshots(context(runner, { cacheDir: "C:\\Users\\agent\\cache", retryLock: "2m" }));
