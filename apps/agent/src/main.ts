@@ -156,6 +156,7 @@ async function run(configFile: string) {
       switch (command.type) {
         case "job":
           if (runner.submit(command.job)) {
+            scheduler.noteServerRun(command.job);
             log.info("job.accepted", { jobId: command.job.id, kind: command.job.params.kind });
           }
           break;

@@ -211,6 +211,29 @@ describe("the agent's scheduler (fake clock and runner)", () => {
     );
     expect(subsets).toEqual(["1/3", "2/3", "3/3", "1/3"]);
   });
+
+  it("a check the server runs now moves the rotation on, so its part is not read again next", () => {
+    const check = definition({
+      id: "sched_check",
+      kind: "check",
+      readDataParts: 3,
+      job: { ...definition().job, params: { kind: "check" } },
+    });
+    const h = harness();
+    start(h, [check]);
+    h.at("2026-03-10T10:00:01Z"); // reads 1/3
+    h.active.clear();
+    h.scheduler.noteServerRun({
+      id: "cjobfromserver",
+      params: { kind: "check", readDataSubset: "2/3" },
+      repository: check.job.repository,
+      scheduleId: "sched_check",
+    });
+    h.at("2026-03-10T11:00:01Z");
+    expect(
+      h.runs.map((run) => (run.params.kind === "check" ? run.params.readDataSubset : undefined)),
+    ).toEqual(["1/3", "3/3"]);
+  });
 });
 
 describe("the schedule store", () => {

@@ -367,5 +367,10 @@ export const ZBackupSetListInput = z
 
 /** The tags every snapshot of a backup set carries, so forget can be scoped to it. */
 export function backupSetTags(hostId: string, setId: string): string[] {
-  return [`rm-host:${hostId}`, `rm-set:${setId}`];
+  return [`rm-host:${hostId}`, setTag(setId)];
+}
+
+/** The tag that selects one backup set's snapshots, wherever they were made. */
+export function setTag(setId: string): string {
+  return `rm-set:${setId}`;
 }

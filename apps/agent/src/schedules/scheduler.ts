@@ -85,6 +85,19 @@ export class Scheduler {
     this.tick();
   }
 
+  /**
+   * A run of a schedule the server sent ("run now"): a check's rotation continues after the
+   * part it reads, so the next scheduled run does not read that part again.
+   */
+  noteServerRun(job: AgentJob): void {
+    if (!job.scheduleId || job.params.kind !== "check") return;
+    const state = this.state[job.scheduleId];
+    const match = job.params.readDataSubset?.match(/^(\d+)\/(\d+)$/);
+    if (!state || !match) return;
+    state.nextCheckPart = (Number(match[1]) % Number(match[2])) + 1;
+    this.options.state.save(this.state);
+  }
+
   /** A job ended: a run that waited for it may go now. */
   jobEnded(): void {
     if (this.waiting.size > 0) this.tick();

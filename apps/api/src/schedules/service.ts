@@ -5,6 +5,7 @@ import {
   retentionHasRules,
   SCHEDULES_PROTOCOL,
   SET_SCHEDULE_KINDS,
+  setTag,
   type TJobParams,
   type TRetentionPolicy,
   type TScheduleCreate,
@@ -63,17 +64,13 @@ type Row = Prisma.ScheduleGetPayload<{ include: typeof INCLUDE }>;
 
 const ACTIVE_STATES = ["queued", "dispatched", "running"];
 
-/** What a set's forget runs: its policy, on its own snapshots only, all of them one group. */
-export function forgetParams(
-  set: { id: string; hostId: string },
-  policy: TRetentionPolicy,
-): TJobParams {
-  return {
-    kind: "forget",
-    policy,
-    tags: [backupSetTags(set.hostId, set.id).join(",")],
-    groupBy: [],
-  };
+/**
+ * What a set's forget runs: its policy, on its own snapshots only (set ids are unique, so its
+ * `rm-set:` tag alone selects them, also those made before the set moved to another host),
+ * all of them one group.
+ */
+export function forgetParams(set: { id: string }, policy: TRetentionPolicy): TJobParams {
+  return { kind: "forget", policy, tags: [setTag(set.id)], groupBy: [] };
 }
 
 export function parseRetention(text: string | null): TRetentionPolicy | null {
