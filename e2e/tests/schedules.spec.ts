@@ -142,3 +142,89 @@ test("a daily schedule made from its preset shows its next runs, pauses, runs no
   await expect(backups).toHaveAttribute("data-state", "succeeded");
   await expect(backups.getByTestId("job-link")).toHaveAttribute("href", `/jobs/${jobId}`);
 });
+
+test("a set's retention is previewed as a dry run before it is saved; a check read in parts shows its coverage on the repository page", async ({
+  page,
+  server,
+  fleet,
+}) => {
+  test.setTimeout(150_000);
+  const session = await setupAdmin(server.url, ADMIN);
+  const { hostId, setId } = await backupSetOnRealAgent(server.url, session, fleet);
+  for (let i = 0; i < 2; i++) {
+    const { data } = await mutation(server.url, "backupSets.run", { id: setId }, { session });
+    await expect
+      .poll(
+        async () =>
+          (await query(server.url, "jobs.get", { id: data?.jobId ?? "" }, { session })).data?.state,
+        { timeout: JOB_TIMEOUT_MS },
+      )
+      .toBe("succeeded");
+  }
+  await signIn(page, ADMIN);
+
+  // No rule at all cannot be previewed: the server says why.
+  await page.goto(`/hosts/${hostId}`);
+  await page.getByTestId("backup-set-edit").click();
+  const dialog = page.getByTestId("backup-set-dialog");
+  await dialog.getByTestId("retention-preview").click();
+  await expect(dialog.getByTestId("retention-preview-error")).toHaveText(
+    "This retention policy keeps nothing: give at least one keep rule",
+  );
+
+  // Keep the last one: the dry run on the maintenance host keeps one snapshot, removes the other.
+  await dialog.getByTestId("set-field-policy.keepLast").fill("1");
+  await dialog.getByTestId("retention-preview").click();
+  const summary = dialog.getByTestId("retention-preview-summary");
+  await expect(summary).toHaveAttribute("data-kept", "1", { timeout: JOB_TIMEOUT_MS });
+  await expect(summary).toHaveAttribute("data-removed", "1");
+  await expect(summary).toContainText("Keeps 1 snapshot, removes 1.");
+  await expect(dialog.getByTestId("retention-kept").getByTestId("retention-snapshot")).toHaveCount(
+    1,
+  );
+  await expect(
+    dialog.getByTestId("retention-removed").getByTestId("retention-snapshot"),
+  ).toHaveCount(1);
+  await dialog.getByTestId("set-forget-after-backup").check();
+  await dialog.getByTestId("set-submit").click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("backup-set-retention")).toHaveText(
+    "keeps last 1, after each backup",
+  );
+  const sets = await query(server.url, "backupSets.list", { hostId }, { session });
+  expect(sets.data?.[0]).toMatchObject({ retention: { keepLast: 1 }, forgetAfterBackup: true });
+
+  // A check reading the data in three parts, run once: one part read, two to go.
+  await page.goto("/schedules");
+  await page.getByTestId("new-schedule").click();
+  const form = page.getByTestId("schedule-dialog");
+  await form.getByTestId("schedule-kind").selectOption("check");
+  await form.getByTestId("schedule-repository").selectOption({ label: "office" });
+  await form.getByTestId("schedule-timing-type").selectOption("weekly");
+  await form.getByTestId("schedule-day-0").check();
+  await form.getByTestId("schedule-time").fill("04:00");
+  await expect(form.getByTestId("schedule-preview-description")).toHaveText(
+    "Every Sunday, Monday at 04:00",
+  );
+  await form.getByTestId("schedule-read-parts").fill("3");
+  await form.getByTestId("schedule-submit").click();
+  await expect(form).toBeHidden();
+  const row = page.locator('[data-testid="schedule-row"][data-kind="check"]');
+  await expect(row).toHaveAttribute("data-status", "active");
+  await row.getByTestId("schedule-run-now").click();
+  await expectJobState(page, "succeeded");
+
+  const repositories = await query(server.url, "repositories.list", undefined, { session });
+  await page.goto(`/repositories/${repositories.data?.[0]?.id}`);
+  const checks = page.getByTestId("repo-checks-card");
+  await expect(checks.getByTestId("check-coverage-text")).toHaveText(
+    "Parts 2, 3 of 3 still unread.",
+  );
+  await expect(checks.getByTestId("check-last-run").getByTestId("job-state")).toHaveText(
+    "succeeded",
+  );
+  await expect(checks.getByTestId("schedule-row")).toHaveCount(1);
+  await checks.getByTestId("repo-schedules-link").click();
+  await expect(page).toHaveURL(/\/schedules\?repository=/);
+  await expect(page.getByTestId("schedule-row")).toHaveCount(1);
+});

@@ -33,6 +33,8 @@ export function formatDateTimeIn(date: Date | null | undefined, timeZone: string
         day: "numeric",
         hour: "2-digit",
         minute: "2-digit",
+        // Schedules say their times in 24-hour form ("Every day at 02:00"): so do their runs.
+        hourCycle: "h23",
         timeZone,
         timeZoneName: "short",
       });

@@ -63,7 +63,7 @@ export function RepositoryChecksCard({ repositoryId }: { repositoryId: string })
             No schedule works on this repository yet.
           </p>
         ) : null}
-        {items.length > 0 ? <SchedulesTable schedules={items} /> : null}
+        {items.length > 0 ? <SchedulesTable schedules={items} withActions={false} /> : null}
       </div>
     </Card>
   );

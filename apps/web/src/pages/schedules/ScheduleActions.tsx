@@ -33,64 +33,71 @@ export function ScheduleActions({ schedule, onEdit, onDelete }: ScheduleActionsP
   const failure = runNow.error ?? setPaused.error;
 
   return (
-    <span className="inline-flex flex-wrap items-center justify-end gap-1">
+    <span className="inline-flex flex-col items-end gap-1">
       {failure ? (
-        <span role="alert" className="w-full text-xs text-red-600 dark:text-red-400">
+        <span
+          role="alert"
+          className="max-w-56 text-xs whitespace-normal text-red-600 dark:text-red-400"
+        >
           {describeError(failure).message}
         </span>
       ) : null}
-      {canOperate ? (
-        <>
+      <span className="inline-flex items-center gap-1 whitespace-nowrap">
+        {canOperate ? (
+          <>
+            <Button
+              size="sm"
+              variant="primary"
+              data-testid="schedule-run-now"
+              disabled={runNow.isPending}
+              onClick={() => runNow.mutate({ id: schedule.id })}
+            >
+              <Play className="size-3.5" aria-hidden />
+              {runNow.isPending ? "Starting…" : "Run now"}
+            </Button>
+            <Button
+              size="sm"
+              variant="ghost"
+              aria-label={schedule.paused ? "Resume schedule" : "Pause schedule"}
+              title={schedule.paused ? "Resume" : "Pause"}
+              data-testid={schedule.paused ? "schedule-resume" : "schedule-pause"}
+              disabled={setPaused.isPending}
+              onClick={() => setPaused.mutate({ id: schedule.id, paused: !schedule.paused })}
+            >
+              {schedule.paused ? (
+                <PlayCircle className="size-3.5" aria-hidden />
+              ) : (
+                <Pause className="size-3.5" aria-hidden />
+              )}
+            </Button>
+          </>
+        ) : null}
+        {onEdit ? (
           <Button
             size="sm"
-            variant="primary"
-            data-testid="schedule-run-now"
-            disabled={runNow.isPending}
-            onClick={() => runNow.mutate({ id: schedule.id })}
+            variant="ghost"
+            aria-label="Edit schedule"
+            title="Edit"
+            data-testid="schedule-edit"
+            onClick={() => onEdit(schedule)}
           >
-            <Play className="size-3.5" aria-hidden />
-            {runNow.isPending ? "Starting…" : "Run now"}
+            <Pencil className="size-3.5" aria-hidden />
           </Button>
+        ) : null}
+        {onDelete ? (
           <Button
             size="sm"
-            data-testid={schedule.paused ? "schedule-resume" : "schedule-pause"}
-            disabled={setPaused.isPending}
-            onClick={() => setPaused.mutate({ id: schedule.id, paused: !schedule.paused })}
+            variant="ghost"
+            aria-label="Delete schedule"
+            title="Delete"
+            className="text-red-600 hover:text-red-700 dark:text-red-400"
+            data-testid="schedule-delete"
+            onClick={() => onDelete(schedule)}
           >
-            {schedule.paused ? (
-              <PlayCircle className="size-3.5" aria-hidden />
-            ) : (
-              <Pause className="size-3.5" aria-hidden />
-            )}
-            {schedule.paused ? "Resume" : "Pause"}
+            <Trash2 className="size-3.5" aria-hidden />
           </Button>
-        </>
-      ) : null}
-      {onEdit ? (
-        <Button
-          size="sm"
-          variant="ghost"
-          aria-label="Edit schedule"
-          title="Edit"
-          data-testid="schedule-edit"
-          onClick={() => onEdit(schedule)}
-        >
-          <Pencil className="size-3.5" aria-hidden />
-        </Button>
-      ) : null}
-      {onDelete ? (
-        <Button
-          size="sm"
-          variant="ghost"
-          aria-label="Delete schedule"
-          title="Delete"
-          className="text-red-600 hover:text-red-700 dark:text-red-400"
-          data-testid="schedule-delete"
-          onClick={() => onDelete(schedule)}
-        >
-          <Trash2 className="size-3.5" aria-hidden />
-        </Button>
-      ) : null}
+        ) : null}
+      </span>
     </span>
   );
 }

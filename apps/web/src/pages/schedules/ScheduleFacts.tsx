@@ -55,7 +55,7 @@ export function NextRun({ schedule }: { schedule: ScheduleListItem }) {
     );
   }
   return (
-    <span data-testid="schedule-next-run" className="whitespace-nowrap">
+    <span data-testid="schedule-next-run" className="inline-block min-w-36">
       {formatDateTimeIn(schedule.nextRunAt, schedule.effectiveTimeZone)}
       <span className={`block ${MUTED}`}>{formatRelative(schedule.nextRunAt)}</span>
     </span>

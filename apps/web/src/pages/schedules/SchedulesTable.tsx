@@ -12,12 +12,19 @@ interface SchedulesTableProps {
   schedules: ScheduleListItem[];
   onEdit?: ((schedule: ScheduleListItem) => void) | undefined;
   onDelete?: ((schedule: ScheduleListItem) => void) | undefined;
+  /** Pages that show schedules beside other things leave the actions to the Schedules page. */
+  withActions?: boolean;
 }
 
 /** Every schedule with what it runs, where and when, how its last run went and what stops it. */
-export function SchedulesTable({ schedules, onEdit, onDelete }: SchedulesTableProps) {
+export function SchedulesTable({
+  schedules,
+  onEdit,
+  onDelete,
+  withActions = true,
+}: SchedulesTableProps) {
   const canOperate = useRoleAtLeast("operator");
-  const hasActions = canOperate || onEdit !== undefined || onDelete !== undefined;
+  const hasActions = withActions && (canOperate || onEdit !== undefined || onDelete !== undefined);
   return (
     <Table data-testid="schedules-table">
       <thead>
@@ -69,7 +76,7 @@ export function SchedulesTable({ schedules, onEdit, onDelete }: SchedulesTablePr
               <ScheduleStatus schedule={schedule} />
             </Td>
             {hasActions ? (
-              <Td className="text-right">
+              <Td className="text-right whitespace-nowrap">
                 <ScheduleActions schedule={schedule} onEdit={onEdit} onDelete={onDelete} />
               </Td>
             ) : null}

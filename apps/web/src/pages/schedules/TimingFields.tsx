@@ -22,7 +22,7 @@ export function TimingFields({ values, errors, onChange }: TimingFieldsProps) {
       value={values.time}
       onChange={(event) => onChange({ time: event.target.value })}
       error={errors["timing.time"]}
-      hint="24-hour, in the schedule's time zone."
+      hint="In the schedule's time zone."
       data-testid="schedule-time"
     />
   );
