@@ -47,6 +47,8 @@ export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) 
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: trpc.backupSets.pathKey() });
       void queryClient.invalidateQueries({ queryKey: trpc.repositories.pathKey() });
+      // A set's schedules read its retention and go with it.
+      void queryClient.invalidateQueries({ queryKey: trpc.schedules.pathKey() });
       onClose();
     },
     onError: (error: unknown) => setErrors(describeError(error).fieldErrors),

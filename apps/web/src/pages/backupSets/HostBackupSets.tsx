@@ -37,6 +37,8 @@ export function HostBackupSets({ hostId, revoked }: { hostId: string; revoked: b
         setDeleting(undefined);
         void queryClient.invalidateQueries({ queryKey: trpc.backupSets.pathKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.repositories.pathKey() });
+        // A set's schedules read its retention and go with it.
+        void queryClient.invalidateQueries({ queryKey: trpc.schedules.pathKey() });
       },
     }),
   );
