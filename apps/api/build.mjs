@@ -11,7 +11,12 @@ await build({
   format: "esm",
   sourcemap: true,
   packages: "external",
-  alias: { "@restic-manager/contracts": "../../packages/contracts/src/index.ts" },
+  // The workspace packages are TypeScript sources; their own dependencies (croner) stay
+  // external and are dependencies of the server too.
+  alias: {
+    "@restic-manager/contracts": "../../packages/contracts/src/index.ts",
+    "@restic-manager/schedule": "../../packages/schedule/src/index.ts",
+  },
   banner: {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   },
