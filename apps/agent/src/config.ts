@@ -13,6 +13,8 @@ export const ZAgentConfig = z.object({
   resticPath: z.string().min(1).optional(),
   /** restic's cache directory; when absent, restic's default. */
   resticCacheDir: z.string().min(1).optional(),
+  /** Disk for listings of snapshots opened in the browser (bytes); 1 GiB when absent. */
+  browseCacheMaxBytes: z.number().int().positive().optional(),
 });
 export type AgentConfig = z.infer<typeof ZAgentConfig>;
 

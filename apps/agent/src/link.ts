@@ -5,6 +5,7 @@ import {
   type TAgentHello,
   type TJobFinished,
   type TLogLine,
+  type TQueryReply,
   type TResticProgress,
   type TScheduledRun,
   type TScheduleMissReport,
@@ -255,6 +256,14 @@ export class AgentLink implements JobReporter, ScheduleReporter {
         }
       }
     }
+  }
+
+  /** The answer to a query; dropped when the link is down (the server has given up on it). */
+  queryReply(reply: TQueryReply): void {
+    if (this.state !== "connected") return;
+    this.trpc.agent.queryReply.mutate(reply).catch((error: unknown) => {
+      this.options.log.warn("report.failed", { what: "query", message: (error as Error).message });
+    });
   }
 
   // ── ScheduleReporter ─────────────────────────────────────────────────────────────

@@ -14,6 +14,7 @@ import { createExecutor, detectRestic } from "./execute.js";
 import { AgentLink, type ConnectionState } from "./link.js";
 import { createLog, streamSink } from "./log.js";
 import { agentOs, agentVersion, currentPlatform, defaultPaths } from "./platform.js";
+import { createQueryHandler } from "./reader/queries.js";
 import { JobRunner } from "./runner.js";
 import { Scheduler } from "./schedules/scheduler.js";
 import { ScheduleStateFile, ScheduleStore } from "./schedules/store.js";
@@ -131,6 +132,7 @@ async function run(configFile: string) {
     },
     (jobId) => spool.hasResult(jobId),
   );
+  const answerQuery = createQueryHandler(config, log);
   // The host's own scheduler: it fires from this clock whether or not the server is there.
   const scheduler: Scheduler = new Scheduler({
     store: new ScheduleStore(config.stateDir),
@@ -166,6 +168,12 @@ async function run(configFile: string) {
           break;
         case "schedules":
           scheduler.replace(command.schedules);
+          break;
+        case "query":
+          void answerQuery(command).then((reply) => link?.queryReply(reply));
+          break;
+        case "upload":
+          log.warn("upload.unsupported", { id: command.id });
           break;
         default: {
           const exhaustive: never = command;

@@ -9,6 +9,7 @@ import type { JobService } from "./jobs/service.js";
 import type { Logger } from "./logger.js";
 import type { ScheduleService } from "./schedules/service.js";
 import type { Keyring } from "./secrets/keyring.js";
+import type { AgentQueries } from "./snapshots/queries.js";
 
 /** What every request handler may use; built once at start-up (see server.ts). */
 export interface AppDeps {
@@ -21,6 +22,8 @@ export interface AppDeps {
   jobEvents: JobEventBus;
   jobs: JobService;
   schedules: ScheduleService;
+  /** Questions to agents (snapshot lists, directories) awaiting their answers. */
+  queries: AgentQueries;
   /** Refusals of unauthenticated callers, aggregated into the audit log. */
   refusals: RefusalLog;
   /** Refused credentials per client address (agent sockets, enrollment, tokens, cookies). */

@@ -6,7 +6,9 @@ import { agentRouter } from "./hosts/agentRouter.js";
 import { hostsRouter } from "./hosts/router.js";
 import { jobsRouter } from "./jobs/router.js";
 import { repositoriesRouter } from "./repositories/router.js";
+import { restoresRouter } from "./restores/router.js";
 import { schedulesRouter } from "./schedules/router.js";
+import { snapshotsRouter } from "./snapshots/router.js";
 import { apiTokensRouter } from "./tokens/router.js";
 import { router } from "./trpc/trpc.js";
 import { usersRouter } from "./users/router.js";
@@ -21,6 +23,8 @@ export const appRouter = router({
   repositories: repositoriesRouter,
   backupSets: backupSetsRouter,
   schedules: schedulesRouter,
+  snapshots: snapshotsRouter,
+  restores: restoresRouter,
   agent: agentRouter,
 });
 

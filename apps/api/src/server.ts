@@ -26,6 +26,7 @@ import { appRouter } from "./router.js";
 import { onScheduledJobFinished } from "./schedules/reactions.js";
 import { ScheduleService } from "./schedules/service.js";
 import { loadKeyring } from "./secrets/keyring.js";
+import { AgentQueries } from "./snapshots/queries.js";
 import { createAgentContextFactory } from "./trpc/context.js";
 
 /** Agents connect here; browsers use HTTP (and server-sent events) on /trpc. */
@@ -134,6 +135,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     jobEvents,
     jobs,
     schedules,
+    queries: new AgentQueries(agents),
     refusals,
     credentialFailures,
   };

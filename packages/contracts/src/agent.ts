@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { ZId } from "./ids.js";
 import { ZJobResult, ZResticErrorCode, ZResticProgress } from "./job-results.js";
-import { ZJobKind, ZJobParams, ZJobState } from "./jobs.js";
+import { ZJobKind, ZJobParams, ZJobState, ZSnapshotId } from "./jobs.js";
 import { ZMissReason, ZScheduleKind, ZScheduleOverlap, ZScheduleTiming } from "./schedules.js";
+import { ZAgentQuery, ZSnapshotItemPath } from "./snapshots.js";
 
 /**
  * The agent link: what an agent and the server say to each other.
@@ -11,10 +12,12 @@ import { ZMissReason, ZScheduleKind, ZScheduleOverlap, ZScheduleTiming } from ".
  */
 
 /** Bumped when a message changes shape. The server accepts a range, so fleets upgrade slowly. */
-export const AGENT_PROTOCOL_VERSION = 2;
-export const SUPPORTED_AGENT_PROTOCOLS = { min: 1, max: 2 } as const;
+export const AGENT_PROTOCOL_VERSION = 3;
+export const SUPPORTED_AGENT_PROTOCOLS = { min: 1, max: 3 } as const;
 /** From this version the agent keeps and fires its host's schedules. */
 export const SCHEDULES_PROTOCOL = 2;
+/** From this version the agent answers queries (snapshots, browse, find, diff) and uploads downloads. */
+export const READER_PROTOCOL = 3;
 
 /** Caps on what one agent message may carry (the socket itself refuses larger frames). */
 export const AGENT_LIMITS = {
@@ -184,6 +187,27 @@ export const ZAgentCommand = z.discriminatedUnion("type", [
   z.object({ type: z.literal("cancel"), jobId: ZJobId }),
   /** Protocol 2: every schedule of the host, replacing what the agent had. */
   z.object({ type: z.literal("schedules"), schedules: z.array(ZScheduleDefinition).max(1000) }),
+  /** Protocol 3: read something from a repository and answer with `agent.queryReply`. */
+  z.object({
+    type: z.literal("query"),
+    id: z.string().min(1).max(64),
+    repository: ZRepositoryAccess,
+    query: ZAgentQuery,
+  }),
+  /**
+   * Protocol 3: stream a file (or a folder as an archive) from a snapshot to the server: an HTTP
+   * PUT of `restic dump`'s output to `/agent/uploads/<id>`, with the agent's credential and
+   * `secret`. The server pipes it to the browser that asked; nothing is stored.
+   */
+  z.object({
+    type: z.literal("upload"),
+    id: z.string().min(1).max(64),
+    secret: z.string().min(16).max(200),
+    repository: ZRepositoryAccess,
+    snapshotId: ZSnapshotId,
+    path: ZSnapshotItemPath,
+    archive: z.enum(["zip", "tar"]).optional(),
+  }),
 ]);
 export type TAgentCommand = z.infer<typeof ZAgentCommand>;
 

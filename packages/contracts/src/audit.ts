@@ -36,6 +36,9 @@ export const AUDIT_ACTIONS = [
   "schedule.paused",
   "schedule.resumed",
   "schedule.deleted",
+  "snapshot.restored",
+  "snapshot.downloaded",
+  "host.restore_roots_changed",
   "job.started",
   "job.cancelled",
 ] as const;

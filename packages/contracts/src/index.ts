@@ -7,3 +7,4 @@ export * from "./jobs.js";
 export * from "./repositories.js";
 export * from "./roles.js";
 export * from "./schedules.js";
+export * from "./snapshots.js";

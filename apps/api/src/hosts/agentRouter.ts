@@ -7,6 +7,7 @@ import {
   ZJobLogBatch,
   ZJobProgress,
   ZJobStarted,
+  ZQueryReply,
   ZScheduleReport,
 } from "@restic-manager/contracts";
 import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
@@ -62,6 +63,11 @@ export const agentRouter = router({
   scheduleReport: agentProcedure
     .input(ZScheduleReport)
     .mutation(({ ctx, input }) => ctx.deps.schedules.recordReport(ctx.agent.hostId, input)),
+
+  /** The answer to a query the server sent (protocol 3). */
+  queryReply: agentProcedure
+    .input(ZQueryReply)
+    .mutation(({ ctx, input }) => ctx.deps.queries.reply(ctx.agent.hostId, input)),
 
   jobStarted: agentProcedure
     .input(ZJobStarted)

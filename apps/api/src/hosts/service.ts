@@ -22,6 +22,8 @@ const PUBLIC_FIELDS = {
   lastBackupAt: true,
   lastBackupState: true,
   lastBackupJobId: true,
+  timeZone: true,
+  restoreRoots: true,
 } as const;
 
 type HostRow = Prisma.HostGetPayload<{ select: typeof PUBLIC_FIELDS }>;
@@ -31,6 +33,7 @@ function present(host: HostRow, agents: AgentRegistry) {
     ...host,
     lastBackupState:
       host.lastBackupState === null ? null : narrow(JOB_STATES, host.lastBackupState),
+    restoreRoots: JSON.parse(host.restoreRoots) as string[],
     online: agents.isOnline(host.id),
   };
 }

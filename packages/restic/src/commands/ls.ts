@@ -51,11 +51,22 @@ export function lsArgs(input: LsOptions): string[] {
   ];
 }
 
-/** Lists a snapshot (or some directories of it). Every node is kept: list a directory, not a disk. */
+export interface LsRunOptions extends RunOptions {
+  /**
+   * Takes each node as restic prints it (a depth-first walk, names in order), instead of
+   * keeping them: a snapshot of millions of files is listed in constant memory.
+   */
+  onNode?: (node: TLsNode) => void;
+}
+
+/**
+ * Lists a snapshot (or some directories of it). Every node is kept, unless `onNode` takes
+ * them one by one: list a directory, or stream a disk.
+ */
 export async function ls(
   context: ResticContext,
   input: LsOptions,
-  run: RunOptions = {},
+  run: LsRunOptions = {},
 ): Promise<TLsResult> {
   const options = resolveOptions(context);
   const seen: { snapshot: TSnapshot | null } = { snapshot: null };
@@ -70,20 +81,26 @@ export async function ls(
         const message = parseMessage(ZLsLine, MESSAGE_TYPES, withMessageType(value), line, parse);
         if (message.message_type === "snapshot") {
           seen.snapshot = toSnapshot(message);
-        } else {
-          nodes.push({
-            name: message.name,
-            type: message.type,
-            path: message.path,
-            size: message.size ?? null,
-            mode: message.mode ?? null,
-            permissions: message.permissions ?? null,
-            mtime: message.mtime ?? null,
-            uid: message.uid ?? null,
-            gid: message.gid ?? null,
-            linkTarget: message.linktarget ?? null,
-          });
+          return true;
         }
+        const node: TLsNode = {
+          name: message.name,
+          type: message.type,
+          path: message.path,
+          size: message.size ?? null,
+          mode: message.mode ?? null,
+          permissions: message.permissions ?? null,
+          mtime: message.mtime ?? null,
+          uid: message.uid ?? null,
+          gid: message.gid ?? null,
+          linkTarget: message.linktarget ?? null,
+        };
+        // Streamed nodes are not held, so they do not count against the output ceiling.
+        if (run.onNode) {
+          run.onNode(node);
+          return false;
+        }
+        nodes.push(node);
         return true;
       },
     },
