@@ -617,8 +617,21 @@ export class ScheduleService {
    */
   async recordReport(hostId: string, report: TScheduleReport) {
     let recorded = 0;
+    let refused = 0;
     for (const run of report.runs) {
-      if (await this.recordRun(hostId, run)) recorded += 1;
+      // One run the server cannot take (a job kind it does not know) must not hold back the
+      // others: it is logged and acknowledged, never re-sent forever.
+      try {
+        if (await this.recordRun(hostId, run)) recorded += 1;
+      } catch (error) {
+        refused += 1;
+        this.options.logger.warn({
+          event: "schedule.run_refused",
+          hostId,
+          jobId: run.jobId,
+          reason: (error as Error).message,
+        });
+      }
     }
     let misses = 0;
     for (const miss of report.misses) {
@@ -645,7 +658,7 @@ export class ScheduleService {
       });
       misses += 1;
     }
-    return { recorded, misses };
+    return { recorded, refused, misses };
   }
 
   private async recordRun(hostId: string, run: TScheduleReport["runs"][number]): Promise<boolean> {
