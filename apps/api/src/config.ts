@@ -111,6 +111,7 @@ const ZEnv = z.object({
   RM_AGENT_DIR: z.string().min(1, "must not be empty").optional(),
   RM_LOCK_WAIT: ZLockWait.default(30 * 60),
   RM_SCHEDULE_GRACE: ZDuration.default(5 * 60),
+  RM_ALERT_REMINDER: ZDuration.default(12 * 3600),
   RM_TRUST_PROXY: ZTrustProxy.optional(),
   RM_SERVE_SOURCE_MAPS: z
     .enum(["true", "false"], { error: "must be true or false" })
@@ -143,6 +144,8 @@ export interface Config {
   agentDir: string | undefined;
   /** How long a job's restic waits for another restic's lock on its repository. */
   lockWaitSeconds: number;
+  /** Unacknowledged alerts are sent again this often. */
+  alertReminderSeconds: number;
   /** How late a scheduled run's report may be before its slot is marked missed. */
   scheduleGraceSeconds: number;
   /** The reverse proxies whose X-Forwarded-For is believed; false when there are none. */
@@ -194,6 +197,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     agentDir: e.RM_AGENT_DIR ? path.resolve(cwd, e.RM_AGENT_DIR) : undefined,
     lockWaitSeconds: e.RM_LOCK_WAIT,
     scheduleGraceSeconds: e.RM_SCHEDULE_GRACE,
+    alertReminderSeconds: e.RM_ALERT_REMINDER,
     trustProxy: e.RM_TRUST_PROXY ?? false,
     serveSourceMaps: e.RM_SERVE_SOURCE_MAPS,
   };

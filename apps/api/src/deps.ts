@@ -1,3 +1,4 @@
+import type { AlertService } from "./alerts/service.js";
 import type { RefusalLog } from "./audit/refusals.js";
 import type { AuthService } from "./auth/service.js";
 import type { LoginThrottle } from "./auth/throttle.js";
@@ -22,6 +23,7 @@ export interface AppDeps {
   jobEvents: JobEventBus;
   jobs: JobService;
   schedules: ScheduleService;
+  alerts: AlertService;
   /** Questions to agents (snapshot lists, directories) awaiting their answers. */
   queries: AgentQueries;
   /** Refusals of unauthenticated callers, aggregated into the audit log. */

@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { alertsRouter } from "./alerts/router.js";
 import { auditRouter } from "./audit/router.js";
 import { authRouter } from "./auth/router.js";
 import { backupSetsRouter } from "./backupSets/router.js";
@@ -25,6 +26,7 @@ export const appRouter = router({
   schedules: schedulesRouter,
   snapshots: snapshotsRouter,
   restores: restoresRouter,
+  alerts: alertsRouter,
   agent: agentRouter,
 });
 

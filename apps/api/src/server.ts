@@ -13,7 +13,8 @@ import { clientAddress, type TrustProxy } from "./clientAddress.js";
 import type { Config } from "./config.js";
 import { lockDataDir } from "./dataDirLock.js";
 import { assertMigrated, openDatabase } from "./db.js";
-import type { AppDeps } from "./deps.js";
+import { AlertSweeper, onJobFinishedForAlerts } from "./alerts/evaluators.js";
+import { AlertService } from "./alerts/service.js";
 import { AgentRegistry } from "./hosts/registry.js";
 import { createHttpApp } from "./http.js";
 import { JobEventBus } from "./jobs/eventBus.js";
@@ -34,6 +35,7 @@ export const AGENT_SOCKET_PATH = "/agent/ws";
 const LOST_SWEEP_INTERVAL_MS = 15_000;
 const AGENT_AUTH_TIMEOUT_MS = 10_000;
 const SCHEDULE_JUDGE_INTERVAL_MS = 30_000;
+const ALERT_SWEEP_INTERVAL_MS = 60_000;
 
 export interface RunningServer {
   url: string;
@@ -100,6 +102,11 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   });
   const agents = new AgentRegistry();
   const jobEvents = new JobEventBus();
+  const alerts = new AlertService({
+    db,
+    logger,
+    reminderMs: config.alertReminderSeconds * 1000,
+  });
   const jobs: JobService = new JobService({
     db,
     keyring,
@@ -112,6 +119,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     afterFinish: async (job, report) => {
       await onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report);
       await onScheduledJobFinished({ db, jobs, logger }, job, report);
+      await onJobFinishedForAlerts({ db, alerts, agents, logger }, job, report);
     },
   });
   const schedules = new ScheduleService({
@@ -135,6 +143,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     jobEvents,
     jobs,
     schedules,
+    alerts,
     queries: new AgentQueries(agents),
     refusals,
     credentialFailures,
@@ -246,6 +255,15 @@ export async function startServer(
     });
   }, SCHEDULE_JUDGE_INTERVAL_MS);
   judgeTimer.unref();
+  // Conditions that last (a host away, a stale set, missed slots, old locks) and reminders.
+  const alertSweeper = new AlertSweeper({
+    db: deps.db,
+    alerts: deps.alerts,
+    agents: deps.agents,
+    logger,
+  });
+  const alertTimer = setInterval(() => void alertSweeper.sweep(), ALERT_SWEEP_INTERVAL_MS);
+  alertTimer.unref();
 
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
@@ -258,6 +276,7 @@ export async function startServer(
       clearInterval(sweeper);
       clearInterval(healthTimer);
       clearInterval(judgeTimer);
+      clearInterval(alertTimer);
       // Agents are told to reconnect (to this server once it is back, or to its successor).
       wsHandler.broadcastReconnectNotification();
       deps.agents.closeAll("server shutting down");

@@ -46,7 +46,14 @@ export interface JobServiceOptions {
   now?: () => number;
   /** Runs after a result is recorded (repository set-up, health, check); never fails the report. */
   afterFinish?: (
-    job: { id: string; kind: string; repositoryId: string | null; backupSetId: string | null },
+    job: {
+      id: string;
+      kind: string;
+      hostId: string;
+      repositoryId: string | null;
+      backupSetId: string | null;
+      scheduleId: string | null;
+    },
     report: TJobFinished,
   ) => Promise<void>;
 }
