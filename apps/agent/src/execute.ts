@@ -3,6 +3,7 @@ import {
   ensureSupportedVersion,
   MIN_RESTIC_VERSION,
   ResticCancelledError,
+  ResticDrillFailedError,
   ResticError,
   ResticRepositoryLockedError,
   ResticVersionError,
@@ -44,6 +45,8 @@ function summaryLine(result: TJobResult): string {
       return `snapshot ${result.snapshotId ?? "(none)"}: ${result.summary.filesNew} new, ${result.summary.filesChanged} changed, ${result.summary.filesUnmodified} unmodified files`;
     case "snapshots":
       return `${result.snapshots.length} snapshot(s)`;
+    case "drill":
+      return `drill of snapshot ${result.snapshotId.slice(0, 8)}: ${result.filesChecked} file(s), ${result.bytesChecked} bytes restored and verified by sha256`;
     default:
       return `${result.kind} finished`;
   }
@@ -99,6 +102,10 @@ export function createExecutor(config: AgentConfig, log: Log): Executor {
           exitCode: error.exitCode,
           error: describeFailure(error, job.lockWaitSeconds),
           errorCode: error.code,
+          // A failed drill still says what it checked, file by file.
+          ...(error instanceof ResticDrillFailedError && error.result
+            ? { result: error.result }
+            : {}),
         };
       }
       log.error("job.crashed", { jobId: job.id, message: (error as Error).message });

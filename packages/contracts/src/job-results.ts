@@ -323,6 +323,40 @@ export const ZHealthResult = z.object({
 });
 export type THealthResult = z.infer<typeof ZHealthResult>;
 
+/** One file a restore drill restored and compared with the snapshot. */
+export const ZDrillFile = z.object({
+  /** The file's path in the snapshot. */
+  path: z.string(),
+  /** Its size as the snapshot records it. */
+  size: z.number().nonnegative(),
+  /** sha256 of the restored file (or, when it was not restored, of `restic dump`); null if neither could be read. */
+  sha256: z.string().nullable(),
+  ok: z.boolean(),
+  /** Why it failed: not restored, a size or sha256 that differs, restic's error. */
+  problem: z.string().nullable(),
+});
+export type TDrillFile = z.infer<typeof ZDrillFile>;
+
+/**
+ * What a restore drill checked: a random sample of the latest snapshot's files, restored with
+ * `--verify` into a temporary directory, each compared by size and sha256 with `restic dump`.
+ */
+export const ZDrillResult = z.object({
+  kind: z.literal("drill"),
+  snapshotId: z.string(),
+  snapshotTime: z.string(),
+  /** Regular files in the snapshot the sample was drawn from (within the byte cap). */
+  filesInSnapshot: z.number().int().nonnegative(),
+  files: z.array(ZDrillFile),
+  filesChecked: z.number().int().nonnegative(),
+  bytesChecked: z.number().nonnegative(),
+  /** Files that did not verify. */
+  failures: z.number().int().nonnegative(),
+  /** restic restore's own failure (a `--verify` mismatch, an unreadable pack), if it failed. */
+  restoreError: z.string().nullable(),
+});
+export type TDrillResult = z.infer<typeof ZDrillResult>;
+
 export const ZJobResult = z.discriminatedUnion("kind", [
   ZInitResult,
   ZBackupResult,
@@ -340,6 +374,7 @@ export const ZJobResult = z.discriminatedUnion("kind", [
   ZListLocksResult,
   ZVersionResult,
   ZHealthResult,
+  ZDrillResult,
 ]);
 export type TJobResult = z.infer<typeof ZJobResult>;
 export type TInitResult = z.infer<typeof ZInitResult>;

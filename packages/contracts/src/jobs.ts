@@ -21,6 +21,7 @@ export const JOB_KINDS = [
   "list-locks",
   "version",
   "health",
+  "drill",
 ] as const;
 export const ZJobKind = z.enum(JOB_KINDS);
 export type TJobKind = z.infer<typeof ZJobKind>;
@@ -288,6 +289,28 @@ export type TListLocksParams = z.infer<typeof ZListLocksParams>;
 export const ZVersionParams = z.object({ kind: z.literal("version") });
 export type TVersionParams = z.infer<typeof ZVersionParams>;
 
+/**
+ * A restore drill: restores a random sample of files from a set's latest snapshot into a
+ * temporary directory, verifies each against the snapshot, removes the sample again.
+ */
+export const ZDrillOptions = z.object({
+  /** Which snapshots: the set's tag (`rm-set:<id>`); the latest of them is drilled. */
+  tags: z.array(ZTagFilter).min(1).max(10),
+  /** How many files to sample, at most. */
+  sampleFiles: z.number().int().min(1).max(10_000).default(20),
+  /** How many bytes to restore, at most (files are sampled until the next would exceed it). */
+  sampleBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 ** 4)
+    .optional(),
+  /** Where the temporary directory is made; the system's temporary directory by default. */
+  scratchDir: ZEndpointPath.optional(),
+});
+export const ZDrillParams = ZDrillOptions.extend({ kind: z.literal("drill") });
+export type TDrillParams = z.infer<typeof ZDrillParams>;
+
 /** Snapshots, sizes and locks in one run: what a repository's health card shows. */
 export const ZHealthParams = z.object({ kind: z.literal("health") });
 export type THealthParams = z.infer<typeof ZHealthParams>;
@@ -349,6 +372,7 @@ export const JOB_KIND_TRAITS: Record<TJobKind, JobKindTraits> = {
   "list-locks": { ...READS, lock: "none" },
   version: { ...READS, needsRepository: false, lock: "none" },
   health: READS,
+  drill: READS,
 };
 
 function kindsWhere(test: (traits: JobKindTraits) => boolean): TJobKind[] {
@@ -395,6 +419,7 @@ export const ZJobParams = z.discriminatedUnion("kind", [
   ZListLocksParams,
   ZVersionParams,
   ZHealthParams,
+  ZDrillParams,
 ]);
 export type TJobParams = z.infer<typeof ZJobParams>;
 export type TJobParamsInput = z.input<typeof ZJobParams>;

@@ -1,4 +1,9 @@
-import type { TCheckResult, TResticErrorCode, TResticErrorReport } from "@restic-manager/contracts";
+import type {
+  TCheckResult,
+  TDrillResult,
+  TResticErrorCode,
+  TResticErrorReport,
+} from "@restic-manager/contracts";
 
 export interface ResticErrorDetails {
   /** The restic subcommand, e.g. `backup`. */
@@ -73,6 +78,20 @@ export class ResticCheckFailedError extends ResticError {
   readonly result: TCheckResult;
 
   constructor(message: string, details: ResticErrorDetails & { result: TCheckResult }) {
+    super(message, details);
+    this.result = details.result;
+  }
+}
+
+/**
+ * A restore drill found a file it could not restore or verify, or had nothing to check.
+ * `result` says what it checked (null when it did not get as far as a sample).
+ */
+export class ResticDrillFailedError extends ResticError {
+  readonly code = "check_failed" as const;
+  readonly result: TDrillResult | null;
+
+  constructor(message: string, details: ResticErrorDetails & { result: TDrillResult | null }) {
     super(message, details);
     this.result = details.result;
   }

@@ -3,6 +3,8 @@ export { type BackupOptions, backup, backupArgs } from "./commands/backup.js";
 export { catConfig, catConfigArgs } from "./commands/cat-config.js";
 export { type CheckOptions, check, checkArgs } from "./commands/check.js";
 export { type DiffOptions, diff, diffArgs } from "./commands/diff.js";
+export { type DrillOptions, type DrillRunOptions, drill } from "./commands/drill.js";
+export { batchPatterns, literalPattern, Reservoir, withinBytes } from "./commands/drill-sample.js";
 export {
   type DumpOptions,
   type DumpOutcome,

@@ -8,6 +8,7 @@ import { backup } from "./commands/backup.js";
 import { catConfig } from "./commands/cat-config.js";
 import { check } from "./commands/check.js";
 import { diff } from "./commands/diff.js";
+import { drill } from "./commands/drill.js";
 import { dump } from "./commands/dump.js";
 import { forget } from "./commands/forget.js";
 import { health } from "./commands/health.js";
@@ -72,6 +73,8 @@ export async function runResticJob(
       return version(context, { signal });
     case "health":
       return health(context, { signal });
+    case "drill":
+      return drill(context, params, { signal });
     default: {
       const unhandled: never = params;
       throw new Error(`unhandled job kind ${JSON.stringify(unhandled)}`);
