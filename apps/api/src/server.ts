@@ -13,6 +13,7 @@ import { clientAddress, type TrustProxy } from "./clientAddress.js";
 import type { Config } from "./config.js";
 import { lockDataDir } from "./dataDirLock.js";
 import { assertMigrated, openDatabase } from "./db.js";
+import { onDrillFinished } from "./drills/reactions.js";
 import { AlertSweeper, onJobFinishedForAlerts } from "./alerts/evaluators.js";
 import { AlertService } from "./alerts/service.js";
 import { AgentRegistry } from "./hosts/registry.js";
@@ -120,6 +121,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
       await onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report);
       await onScheduledJobFinished({ db, jobs, logger }, job, report);
       await onJobFinishedForAlerts({ db, alerts, agents, logger }, job, report);
+      await onDrillFinished({ db, logger }, job, report);
     },
   });
   const schedules = new ScheduleService({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZId } from "./ids.js";
-import { ZPruneOptions } from "./jobs.js";
+import { ZDrillOptions, ZPruneOptions } from "./jobs.js";
 
 /** `HH:MM`, 24-hour, in the schedule's time zone. */
 export const ZTimeOfDay = z
@@ -28,13 +28,16 @@ export type TScheduleTiming = z.infer<typeof ZScheduleTiming>;
 /** An IANA time zone name; whether it exists is checked where time zones are known. */
 export const ZTimeZone = z.string().min(1).max(64);
 
-/** What a schedule runs. A backup or forget belongs to a backup set; prune and check to a repository. */
-export const SCHEDULE_KINDS = ["backup", "forget", "prune", "check"] as const;
+/**
+ * What a schedule runs. A backup, forget or restore drill belongs to a backup set; prune and
+ * check to a repository.
+ */
+export const SCHEDULE_KINDS = ["backup", "forget", "prune", "check", "drill"] as const;
 export const ZScheduleKind = z.enum(SCHEDULE_KINDS);
 export type TScheduleKind = z.infer<typeof ZScheduleKind>;
 
 /** The kinds a backup set owns; the others belong to its repository. */
-export const SET_SCHEDULE_KINDS: readonly TScheduleKind[] = ["backup", "forget"];
+export const SET_SCHEDULE_KINDS: readonly TScheduleKind[] = ["backup", "forget", "drill"];
 
 /** A slot that comes while the previous run of the schedule is still going: skip it, or run after. */
 export const SCHEDULE_OVERLAPS = ["skip", "wait"] as const;
@@ -44,11 +47,18 @@ export const ZScheduleOverlap = z.enum(SCHEDULE_OVERLAPS);
 export const MISS_REASONS = ["missed", "skipped"] as const;
 export const ZMissReason = z.enum(MISS_REASONS);
 
-/** Prune: how much unused space to tolerate. Check: read the data in `readDataParts` turns. */
+/**
+ * Prune: how much unused space to tolerate. Check: read the data in `readDataParts` turns.
+ * Drill: how many files (and bytes, at most) each run restores and verifies.
+ */
 export const ZScheduleOptions = z.object({
   maxUnused: ZPruneOptions.shape.maxUnused,
   /** A scheduled check reads part n of N (`--read-data-subset n/N`), n rotating run by run. */
   readDataParts: z.number().int().min(1).max(365).optional(),
+  /** A drill's sample: at most this many files (20 unless set). */
+  sampleFiles: ZDrillOptions.shape.sampleFiles.unwrap().optional(),
+  /** A drill's sample: at most this many bytes in all. */
+  sampleBytes: ZDrillOptions.shape.sampleBytes,
 });
 export type TScheduleOptions = z.infer<typeof ZScheduleOptions>;
 
@@ -78,13 +88,21 @@ const ZScheduleFields = z.object({
 
 export const ZScheduleCreateInput = ZScheduleFields.extend({
   kind: ZScheduleKind,
-  /** For backup and forget. */
+  /** For backup, forget and drill. */
   backupSetId: ZId.optional(),
   /** For prune and check. */
   repositoryId: ZId.optional(),
-}).refine((s) => (SET_SCHEDULE_KINDS.includes(s.kind) ? !!s.backupSetId : !!s.repositoryId), {
-  message: "A backup or forget schedule needs a backup set; prune and check need a repository",
-});
+  /** For a drill: the host that restores the sample; the set's own host unless given. */
+  hostId: ZId.optional(),
+})
+  .refine((s) => (SET_SCHEDULE_KINDS.includes(s.kind) ? !!s.backupSetId : !!s.repositoryId), {
+    message:
+      "A backup, forget or drill schedule needs a backup set; prune and check need a repository",
+  })
+  .refine((s) => s.hostId === undefined || s.kind === "drill", {
+    message: "Only a drill schedule runs on a host of your choice",
+    path: ["hostId"],
+  });
 export type TScheduleCreateInput = z.input<typeof ZScheduleCreateInput>;
 export type TScheduleCreate = z.output<typeof ZScheduleCreateInput>;
 

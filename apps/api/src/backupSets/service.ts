@@ -8,6 +8,7 @@ import {
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { type Db, rethrowUnique } from "../db.js";
+import { presentLastDrill } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { JobService } from "../jobs/service.js";
@@ -19,9 +20,19 @@ const INCLUDE = {
 } as const;
 
 function present(row: Prisma.BackupSetGetPayload<{ include: typeof INCLUDE }>) {
-  const { host, repository, options, retention, ...rest } = row;
+  const {
+    host,
+    repository,
+    options,
+    retention,
+    lastDrillAt,
+    lastDrillJobId,
+    lastDrillState,
+    ...rest
+  } = row;
   return {
     ...rest,
+    lastDrill: presentLastDrill({ lastDrillAt, lastDrillJobId, lastDrillState }),
     retention: parseRetention(retention),
     hostName: host.name,
     repositoryName: repository.name,

@@ -3,6 +3,7 @@ import { narrow, REPOSITORY_STATUSES, ZHealthResult } from "@restic-manager/cont
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { type Db, rethrowUnique } from "../db.js";
+import { presentLastDrill } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { displayUrl, seal, sealEnv } from "./access.js";
@@ -44,7 +45,17 @@ const SUMMARY = {
   lastCheckOk: true,
   lastCheckJobId: true,
   lastCheckSuccessAt: true,
-  backupSets: { select: { id: true, name: true, hostId: true, host: { select: { name: true } } } },
+  backupSets: {
+    select: {
+      id: true,
+      name: true,
+      hostId: true,
+      host: { select: { name: true } },
+      lastDrillAt: true,
+      lastDrillJobId: true,
+      lastDrillState: true,
+    },
+  },
 } as const;
 
 type SummaryRow = Prisma.RepositoryGetPayload<{ select: typeof SUMMARY }>;
@@ -78,6 +89,7 @@ function present(row: SummaryRow) {
       name: s.name,
       hostId: s.hostId,
       hostName: s.host.name,
+      lastDrill: presentLastDrill(s),
     })),
     /** Hosts that back up here with append-only access: every backup-set host but the maintenance one. */
     appendOnlyHosts: [

@@ -21,6 +21,7 @@ import { describeTiming, nextRuns } from "@restic-manager/schedule";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
+import { drillHost, drillParams } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { AgentRegistry } from "../hosts/registry.js";
@@ -237,6 +238,7 @@ export class ScheduleService {
     kind: TScheduleKind;
     backupSetId?: string | undefined;
     repositoryId?: string | undefined;
+    hostId?: string | undefined;
   }) {
     if (SET_SCHEDULE_KINDS.includes(input.kind)) {
       const set = found(
@@ -252,6 +254,15 @@ export class ScheduleService {
           repositoryId: set.repositoryId,
           backupSetId: set.id,
           hostTimeZone: set.host.timeZone,
+        };
+      }
+      if (input.kind === "drill") {
+        const host = await drillHost(this.db, set, input.hostId ?? set.hostId);
+        return {
+          hostId: host.id,
+          repositoryId: set.repositoryId,
+          backupSetId: set.id,
+          hostTimeZone: host.timeZone,
         };
       }
       const policy = parseRetention(set.retention);
@@ -486,6 +497,10 @@ export class ScheduleService {
         return { kind: "prune", ...(options.maxUnused ? { maxUnused: options.maxUnused } : {}) };
       case "check":
         return { kind: "check" };
+      case "drill": {
+        const set = found(row.backupSet, "The schedule's backup set is gone");
+        return drillParams(set, options);
+      }
       default: {
         const exhaustive: never = kind;
         return exhaustive;
@@ -851,6 +866,12 @@ function checkOptions(kind: TScheduleKind, options: TScheduleOptions) {
   }
   if (options.readDataParts !== undefined && kind !== "check") {
     throw new AppError("BAD_REQUEST", "Only a check schedule reads the data in parts");
+  }
+  if (
+    (options.sampleFiles !== undefined || options.sampleBytes !== undefined) &&
+    kind !== "drill"
+  ) {
+    throw new AppError("BAD_REQUEST", "Only a drill schedule restores a sample of files");
   }
 }
 
