@@ -1,4 +1,4 @@
-import type { TJobFinished, TJobKind } from "@restic-manager/contracts";
+import type { TJobFinished } from "@restic-manager/contracts";
 import type { Db } from "../db.js";
 import type { AgentRegistry } from "../hosts/registry.js";
 import type { Logger } from "../logger.js";
@@ -20,7 +20,7 @@ export interface AlertSourceDeps {
 const FAILED = ["failed", "lost"];
 
 /** The job kinds whose failure says something about the repository itself. */
-const REPOSITORY_KINDS: TJobKind[] = ["backup", "check", "forget", "prune", "health", "drill"];
+const REPOSITORY_KINDS = ["backup", "check", "forget", "prune", "health", "drill"];
 
 async function names(
   db: Db,
@@ -52,7 +52,7 @@ export async function onJobFinishedForAlerts(
   report: Pick<TJobFinished, "outcome" | "error">,
 ): Promise<void> {
   const { alerts, db } = deps;
-  const kind = job.kind as TJobKind;
+  const { kind } = job;
   const target = `${kind}:${job.backupSetId ?? job.repositoryId ?? "-"}`;
   const named = await names(db, job);
   const what = named.set
