@@ -16,6 +16,7 @@ import { assertMigrated, openDatabase } from "./db.js";
 import { onDrillFinished } from "./drills/reactions.js";
 import { AlertSweeper, onJobFinishedForAlerts } from "./alerts/evaluators.js";
 import { AlertService } from "./alerts/service.js";
+import type { AppDeps } from "./deps.js";
 import { AgentRegistry } from "./hosts/registry.js";
 import { createHttpApp } from "./http.js";
 import { JobEventBus } from "./jobs/eventBus.js";
