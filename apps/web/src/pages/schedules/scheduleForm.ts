@@ -71,6 +71,10 @@ export const KIND_LABELS: Record<TScheduleKind, { label: string; hint: string }>
     label: "Check",
     hint: "Verifies the repository, on its maintenance host; can read the data in turns.",
   },
+  drill: {
+    label: "Restore drill",
+    hint: "Restores a sample of a backup set's latest snapshot into a temporary directory and verifies every file.",
+  },
 };
 
 export const TIMING_TYPES = [

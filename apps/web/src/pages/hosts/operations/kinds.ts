@@ -187,6 +187,26 @@ export const OPERATIONS: Record<TJobKind, OperationSpec> = {
     description: "Snapshots per host, sizes and locks: what the repository's health card shows.",
     fields: [],
   },
+  drill: {
+    label: "Restore drill",
+    description:
+      "Restores a random sample of files from the latest snapshot with these tags into a temporary directory, verifies each against the snapshot, and removes the sample.",
+    fields: [
+      lines("tags", "Snapshot tags", { hint: "The set's tag, such as rm-set:<id>. One per line." }),
+      {
+        name: "sampleFiles",
+        label: "Files to sample",
+        control: "number",
+        hint: "At most this many files (default 20).",
+      },
+      {
+        name: "sampleBytes",
+        label: "Bytes to sample",
+        control: "number",
+        hint: "At most this many bytes in all.",
+      },
+    ],
+  },
   version: {
     label: "restic version",
     description: "The restic version installed on this host.",

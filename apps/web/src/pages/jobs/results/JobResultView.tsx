@@ -1,6 +1,7 @@
 import type { TJobResult } from "@restic-manager/contracts";
 import { formatBytes, formatCountOf } from "../../../lib/format";
 import { BackupResult, RestoreResult } from "./BackupResult";
+import { DrillResult } from "./DrillResult";
 import { Figures, Mono, ResultNote } from "./Figures";
 import { DiffResult, LsResult } from "./FileResults";
 import { ForgetResult, PruneReport } from "./ForgetResult";
@@ -32,6 +33,8 @@ export function JobResultView({ result }: { result: TJobResult }) {
       return <LocksResult result={result} />;
     case "health":
       return <HealthResult result={result} />;
+    case "drill":
+      return <DrillResult result={result} />;
     case "init":
       return (
         <ResultNote>
