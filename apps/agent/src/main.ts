@@ -20,6 +20,7 @@ import { Scheduler } from "./schedules/scheduler.js";
 import { ScheduleStateFile, ScheduleStore } from "./schedules/store.js";
 import { Spool } from "./spool.js";
 import { formatStatus, readStatus, writeStatus } from "./status.js";
+import { createUploadHandler } from "./upload.js";
 
 const USAGE = `usage: restic-manager-agent <command> [--config FILE] [--state-dir DIR]
 
@@ -133,6 +134,7 @@ async function run(configFile: string) {
     (jobId) => spool.hasResult(jobId),
   );
   const answerQuery = createQueryHandler(config, log);
+  const upload = createUploadHandler(config, log);
   // The host's own scheduler: it fires from this clock whether or not the server is there.
   const scheduler: Scheduler = new Scheduler({
     store: new ScheduleStore(config.stateDir),
@@ -173,7 +175,8 @@ async function run(configFile: string) {
           void answerQuery(command).then((reply) => link?.queryReply(reply));
           break;
         case "upload":
-          log.warn("upload.unsupported", { id: command.id });
+          log.info("upload.accepted", { id: command.id, archive: command.archive ?? null });
+          void upload(command);
           break;
         default: {
           const exhaustive: never = command;

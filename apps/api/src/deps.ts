@@ -4,6 +4,7 @@ import type { AuthService } from "./auth/service.js";
 import type { LoginThrottle } from "./auth/throttle.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db.js";
+import type { Downloads } from "./downloads/service.js";
 import type { AgentRegistry } from "./hosts/registry.js";
 import type { JobEventBus } from "./jobs/eventBus.js";
 import type { JobService } from "./jobs/service.js";
@@ -26,6 +27,8 @@ export interface AppDeps {
   alerts: AlertService;
   /** Questions to agents (snapshot lists, directories) awaiting their answers. */
   queries: AgentQueries;
+  /** Download links and the agents' uploads they wait on, in memory only. */
+  downloads: Downloads;
   /** Refusals of unauthenticated callers, aggregated into the audit log. */
   refusals: RefusalLog;
   /** Refused credentials per client address (agent sockets, enrollment, tokens, cookies). */

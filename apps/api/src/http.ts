@@ -4,6 +4,7 @@ import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { refuseCrossSiteRequests } from "./csrf.js";
 import type { AppDeps } from "./deps.js";
+import { DOWNLOAD_PATH, downloadRoutes } from "./downloads/http.js";
 import { linuxInstallScript } from "./hosts/installScript.js";
 import { windowsInstallScript } from "./hosts/windowsInstallScript.js";
 import { appRouter } from "./router.js";
@@ -58,6 +59,9 @@ export function createHttpApp(deps: AppDeps): HttpApp {
       },
     }),
   );
+
+  // Downloads: the browser's GET and the agent's upload, piped into each other.
+  app.use(downloadRoutes(deps));
 
   app.get("/agent/install.sh", (_req, res) => {
     res.type("text/x-shellscript").send(linuxInstallScript(deps.config.publicUrl));
@@ -130,7 +134,8 @@ function requestLog(deps: AppDeps) {
       deps.logger.debug({
         event: "http.request",
         method: req.method,
-        path: req.path,
+        // A download's path is its one-time token.
+        path: DOWNLOAD_PATH.test(req.path) ? "/api/downloads/…" : req.path,
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       });

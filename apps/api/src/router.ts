@@ -3,6 +3,7 @@ import { alertsRouter } from "./alerts/router.js";
 import { auditRouter } from "./audit/router.js";
 import { authRouter } from "./auth/router.js";
 import { backupSetsRouter } from "./backupSets/router.js";
+import { downloadsRouter } from "./downloads/router.js";
 import { agentRouter } from "./hosts/agentRouter.js";
 import { hostsRouter } from "./hosts/router.js";
 import { jobsRouter } from "./jobs/router.js";
@@ -26,6 +27,7 @@ export const appRouter = router({
   schedules: schedulesRouter,
   snapshots: snapshotsRouter,
   restores: restoresRouter,
+  downloads: downloadsRouter,
   alerts: alertsRouter,
   agent: agentRouter,
 });

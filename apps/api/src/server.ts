@@ -17,6 +17,7 @@ import { onDrillFinished } from "./drills/reactions.js";
 import { AlertSweeper, onJobFinishedForAlerts } from "./alerts/evaluators.js";
 import { AlertService } from "./alerts/service.js";
 import type { AppDeps } from "./deps.js";
+import { Downloads } from "./downloads/service.js";
 import { AgentRegistry } from "./hosts/registry.js";
 import { createHttpApp } from "./http.js";
 import { JobEventBus } from "./jobs/eventBus.js";
@@ -148,6 +149,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     schedules,
     alerts,
     queries: new AgentQueries(agents),
+    downloads: new Downloads(agents),
     refusals,
     credentialFailures,
   };
@@ -175,6 +177,9 @@ export async function startServer(
   // connection just as a client reuses it (which the client sees as a reset).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // An agent's upload of a download is one request body that lasts as long as the download;
+  // Node's default (5 min for a whole request) would cut large ones. Headers stay bounded.
+  server.requestTimeout = 0;
   const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

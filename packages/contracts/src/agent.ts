@@ -211,6 +211,21 @@ export const ZAgentCommand = z.discriminatedUnion("type", [
 ]);
 export type TAgentCommand = z.infer<typeof ZAgentCommand>;
 
+/** An upload (`PUT /agent/uploads/<id>`): the agent's credential as a bearer token, plus these. */
+export const UPLOAD_HEADERS = {
+  /** The command's one-time `secret`. */
+  secret: "x-upload-secret",
+  /** The file's size in bytes, when the agent knows it (the browser then gets Content-Length). */
+  size: "x-download-size",
+} as const;
+
+/** Sent instead of the bytes (`POST /agent/uploads/<id>/failure`) when the dump cannot start. */
+export const ZUploadFailure = z.object({
+  reason: z.enum(["not-found", "bad-request", "failed"]),
+  message: z.string().min(1).max(4000),
+});
+export type TUploadFailure = z.infer<typeof ZUploadFailure>;
+
 // --- what the web app and scripts send about jobs and enrollment ------------------------------
 
 export const ZJobListInput = z.object({
