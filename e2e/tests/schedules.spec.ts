@@ -1,54 +1,11 @@
-import { type Credentials, mutation, query, setupAdmin } from "../support/api";
+import { query, setupAdmin } from "../support/api";
+import { backupSetOnRealAgent, runBackup } from "../support/backupSet";
 import { ADMIN, expect, signIn } from "../support/fixtures";
-import { type Fleet, test, writeRandomTree } from "../support/fleet";
+import { test, writeRandomTree } from "../support/fleet";
 import { expectJobState, JOB_TIMEOUT_MS } from "../support/ui";
 
-/**
- * Through the API: a real agent, a repository it created on a rest-server (and maintains),
- * and a backup set of a small tree on it.
- */
-async function backupSetOnRealAgent(url: string, session: string, fleet: Fleet) {
-  const credentials: Credentials = { session };
-  const enrollment = await mutation(url, "hosts.createEnrollment", {}, credentials);
-  fleet.startAgent(await fleet.enrollAgent(url, enrollment.data?.token ?? ""));
-  await expect
-    .poll(async () => (await query(url, "hosts.list", undefined, credentials)).data?.[0]?.online, {
-      timeout: 20_000,
-    })
-    .toBe(true);
-  const host = (await query(url, "hosts.list", undefined, credentials)).data?.[0];
-  const hostId = host?.id ?? "";
-  const repositoryUrl = `rest:${await fleet.startRestServer()}/office`;
-  const created = await mutation(
-    url,
-    "repositories.create",
-    {
-      name: "office",
-      url: repositoryUrl,
-      password: "repository password 1",
-      maintenance: { url: repositoryUrl, hostId },
-      setup: { mode: "init", hostId },
-    },
-    credentials,
-  );
-  const repositoryId = created.data?.repository.id ?? "";
-  await expect
-    .poll(
-      async () =>
-        (await query(url, "repositories.get", { id: repositoryId }, credentials)).data?.status,
-      { timeout: JOB_TIMEOUT_MS },
-    )
-    .toBe("ready");
-  const tree = await fleet.tempDir("rm-e2e-tree-");
-  await writeRandomTree(tree, 3, 64 * 1024);
-  const set = await mutation(
-    url,
-    "backupSets.create",
-    { name: "home", hostId, repositoryId, options: { paths: [tree] } },
-    credentials,
-  );
-  return { hostId, hostName: host?.name ?? "", setId: set.data?.id ?? "" };
-}
+/** The schedules' backup set: three files of random data. */
+const smallTree = (dir: string) => writeRandomTree(dir, 3, 64 * 1024);
 
 test("a daily schedule made from its preset shows its next runs, pauses, runs now, and its run shows on the host page", async ({
   page,
@@ -57,7 +14,12 @@ test("a daily schedule made from its preset shows its next runs, pauses, runs no
 }) => {
   test.setTimeout(120_000);
   const session = await setupAdmin(server.url, ADMIN);
-  const { hostId, hostName, setId } = await backupSetOnRealAgent(server.url, session, fleet);
+  const { hostId, hostName, setId } = await backupSetOnRealAgent(
+    server.url,
+    session,
+    fleet,
+    smallTree,
+  );
   await signIn(page, ADMIN);
 
   await page.getByTestId("nav-schedules").click();
@@ -150,17 +112,8 @@ test("a set's retention is previewed as a dry run before it is saved; a check re
 }) => {
   test.setTimeout(150_000);
   const session = await setupAdmin(server.url, ADMIN);
-  const { hostId, setId } = await backupSetOnRealAgent(server.url, session, fleet);
-  for (let i = 0; i < 2; i++) {
-    const { data } = await mutation(server.url, "backupSets.run", { id: setId }, { session });
-    await expect
-      .poll(
-        async () =>
-          (await query(server.url, "jobs.get", { id: data?.jobId ?? "" }, { session })).data?.state,
-        { timeout: JOB_TIMEOUT_MS },
-      )
-      .toBe("succeeded");
-  }
+  const { hostId, setId } = await backupSetOnRealAgent(server.url, session, fleet, smallTree);
+  for (let i = 0; i < 2; i++) await runBackup(server.url, session, setId);
   await signIn(page, ADMIN);
 
   // No rule at all cannot be previewed: the server says why.

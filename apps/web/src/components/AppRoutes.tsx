@@ -25,6 +25,11 @@ const RepositoriesPage = page(
 const RepositoryPage = page(() => import("../pages/repositories/RepositoryPage"), "RepositoryPage");
 const RestorePage = page(() => import("../pages/RestorePage"), "RestorePage");
 const SchedulesPage = page(() => import("../pages/schedules/SchedulesPage"), "SchedulesPage");
+const SnapshotBrowserPage = page(
+  () => import("../pages/snapshots/SnapshotBrowserPage"),
+  "SnapshotBrowserPage",
+);
+const SnapshotsPage = page(() => import("../pages/snapshots/SnapshotsPage"), "SnapshotsPage");
 const SettingsLayout = page(() => import("../pages/settings/SettingsLayout"), "SettingsLayout");
 const UsersPage = page(() => import("../pages/settings/UsersPage"), "UsersPage");
 
@@ -39,6 +44,8 @@ export function AppRoutes() {
         <Route path="jobs/:id" element={<JobPage />} />
         <Route path="repositories" element={<RepositoriesPage />} />
         <Route path="repositories/:id" element={<RepositoryPage />} />
+        <Route path="repositories/:id/snapshots" element={<SnapshotsPage />} />
+        <Route path="repositories/:id/snapshots/:snapshotId" element={<SnapshotBrowserPage />} />
         <Route path="schedules" element={<SchedulesPage />} />
         <Route path="restore" element={<RestorePage />} />
         <Route path="alerts" element={<AlertsPage />} />

@@ -163,3 +163,22 @@ export function formatAge(date: Date | null | undefined, now = Date.now()): stri
 export function toPercent(fraction: number): number {
   return Math.round(Math.min(1, Math.max(0, fraction)) * 100);
 }
+
+const TYPE_LETTERS: Record<string, string> = { dir: "d", symlink: "l", file: "-", other: "?" };
+/** Go's os.FileMode bits, as restic reports a node's mode. */
+const SETUID = 1 << 23;
+const SETGID = 1 << 22;
+const STICKY = 1 << 20;
+
+/** "drwxr-xr-x": a node's type and permission bits as `ls -l` prints them. */
+export function formatMode(type: string, mode: number | null | undefined): string {
+  if (mode === null || mode === undefined) return "—";
+  const bits = "rwxrwxrwx".split("").map((letter, i) => ((mode >> (8 - i)) & 1 ? letter : "-"));
+  const special = (index: number, on: boolean, letter: string) => {
+    if (on) bits[index] = bits[index] === "x" ? letter : letter.toUpperCase();
+  };
+  special(2, (mode & SETUID) !== 0, "s");
+  special(5, (mode & SETGID) !== 0, "s");
+  special(8, (mode & STICKY) !== 0, "t");
+  return `${TYPE_LETTERS[type] ?? "?"}${bits.join("")}`;
+}

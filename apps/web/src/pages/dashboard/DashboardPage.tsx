@@ -8,6 +8,7 @@ import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { JobsTable } from "../jobs/JobsTable";
 import { AttentionList, needsAttention } from "./AttentionList";
+import { MissedRuns } from "./MissedRuns";
 import { RepositoriesOverview } from "./RepositoriesOverview";
 import { StatCard } from "./StatCard";
 
@@ -68,6 +69,7 @@ export function DashboardPage() {
             />
           </div>
           <AttentionList hosts={attention} />
+          <MissedRuns hosts={hosts.data} />
           {repositories.data && repositories.data.length > 0 ? (
             <RepositoriesOverview repositories={repositories.data} />
           ) : null}

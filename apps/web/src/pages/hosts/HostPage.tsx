@@ -11,6 +11,7 @@ import { useTRPC } from "../../lib/trpc";
 import { HostBackupSets } from "../backupSets/HostBackupSets";
 import { HostDangerZone } from "./HostDangerZone";
 import { HostRecentJobs } from "./HostRecentJobs";
+import { HostRestoreCard } from "./HostRestoreCard";
 import { HostSummary } from "./HostSummary";
 import { RunOperationCard } from "./operations/RunOperationCard";
 
@@ -60,6 +61,7 @@ export function HostPage() {
       ) : null}
       <HostBackupSets hostId={data.id} revoked={revoked} />
       {canOperate && !revoked ? <RunOperationCard hostId={data.id} /> : null}
+      <HostRestoreCard host={data} />
       <HostRecentJobs hostId={data.id} />
       {isAdmin ? <HostDangerZone host={data} /> : null}
     </div>

@@ -26,6 +26,9 @@ export function HostSummary({ host }: { host: HostDetail }) {
         <Fact label="Last seen">
           <LastSeen online={host.online} lastSeenAt={host.lastSeenAt} />
         </Fact>
+        <Fact label="Time zone">
+          <span data-testid="host-time-zone">{host.timeZone ?? "not reported"}</span>
+        </Fact>
         <Fact label="Enrolled">{formatDateTime(host.createdAt)}</Fact>
         {host.revokedAt ? <Fact label="Revoked">{formatDateTime(host.revokedAt)}</Fact> : null}
       </dl>

@@ -1,7 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
+import { Camera } from "lucide-react";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { Alert } from "../../components/ui/Alert";
+import { buttonClass } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
 import { PageHeader } from "../../components/ui/PageHeader";
 import { describeError } from "../../lib/errors";
@@ -58,7 +60,19 @@ function RepositoryView({ id }: { id: string }) {
             All repositories
           </Link>
         }
-        actions={<RepositoryActions repository={data} onRefresh={setRefresh} />}
+        actions={
+          <>
+            <Link
+              to={`/repositories/${data.id}/snapshots`}
+              className={buttonClass()}
+              data-testid="repo-snapshots-link"
+            >
+              <Camera className="size-4" aria-hidden />
+              Snapshots
+            </Link>
+            <RepositoryActions repository={data} onRefresh={setRefresh} />
+          </>
+        }
       />
       {refresh ? <HealthRefreshStatus refresh={refresh} /> : null}
       <RepositoryHealthCard repository={data} onItsPage />

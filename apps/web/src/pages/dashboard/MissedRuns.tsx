@@ -1,0 +1,64 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { Badge } from "../../components/ui/Badge";
+import { Card } from "../../components/ui/Card";
+import type { HostListItem } from "../../lib/api-types";
+import { formatDateTime } from "../../lib/format";
+import { useTRPC } from "../../lib/trpc";
+
+const SHOWN = 10;
+const LINK = "text-teal-700 hover:underline dark:text-teal-300";
+
+/** The latest slots schedules did not run in (the agent was away) or skipped; hidden when none. */
+export function MissedRuns({ hosts }: { hosts: readonly HostListItem[] | undefined }) {
+  const trpc = useTRPC();
+  const misses = useQuery(trpc.schedules.misses.queryOptions({ limit: SHOWN }));
+  const items = misses.data?.items ?? [];
+  if (items.length === 0) return null;
+  const hostName = (id: string | null) => hosts?.find((host) => host.id === id)?.name;
+
+  return (
+    <Card
+      title="Missed runs"
+      description="Scheduled runs that did not happen at their time: the agent was away, or the run before was still going."
+      actions={
+        <Link to="/schedules" className={`text-sm ${LINK}`}>
+          Schedules
+        </Link>
+      }
+      data-testid="missed-runs"
+    >
+      <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+        {items.map((miss) => (
+          <li
+            key={miss.id}
+            data-testid="missed-run"
+            data-reason={miss.reason}
+            className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1 py-2.5 first:pt-0 last:pb-0"
+          >
+            <div className="min-w-0 space-y-0.5">
+              <p className="text-sm text-slate-800 dark:text-slate-200">
+                <span className="font-medium">{formatDateTime(miss.slot)}</span>
+                {" · "}
+                <Link
+                  to={miss.hostId ? `/schedules?host=${miss.hostId}` : "/schedules"}
+                  className={`font-mono text-xs ${LINK}`}
+                  title="Open in Schedules"
+                >
+                  schedule {miss.scheduleId.slice(-8)}
+                </Link>
+                {hostName(miss.hostId) ? (
+                  <span className="text-slate-500"> on {hostName(miss.hostId)}</span>
+                ) : null}
+              </p>
+              {miss.detail ? (
+                <p className="text-xs text-slate-500 dark:text-slate-400">{miss.detail}</p>
+              ) : null}
+            </div>
+            <Badge tone={miss.reason === "missed" ? "warning" : "neutral"}>{miss.reason}</Badge>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
