@@ -12,7 +12,7 @@ import { JOB_TIMEOUT_MS } from "../support/ui";
 const READ_TIMEOUT_MS = 30_000;
 const PICKED = ["note-01.txt", "note-02.txt"];
 
-test("a snapshot is compared, browsed two folders deep, and two files picked in it are restored into a directory the host allows", async ({
+test("a snapshot is compared, browsed two folders deep, a file and a folder downloaded, and two files picked in it restored into a directory the host allows", async ({
   page,
   server,
   fleet,
@@ -68,6 +68,16 @@ test("a snapshot is compared, browsed two folders deep, and two files picked in 
   const note = browser.locator('[data-testid="entry-row"][data-name="note-01.txt"]');
   await expect(note).toHaveAttribute("data-type", "file");
   await expect(note).toContainText("-rw-r--r--");
+
+  // A file downloads as itself, byte for byte; a folder as an archive holding its files.
+  const fileDownload = page.waitForEvent("download");
+  await note.getByTestId("entry-download").click();
+  const file = await fileDownload;
+  expect(file.suggestedFilename()).toBe("note-01.txt");
+  const downloaded = await readFile((await file.path()) ?? "");
+  expect(downloaded.equals(await readFile(path.join(docs, "note-01.txt")))).toBe(true);
+  await expect(page.getByTestId("download-error")).toHaveCount(0);
+
   for (const name of PICKED) {
     await browser
       .locator(`[data-testid="entry-row"][data-name="${name}"]`)
@@ -82,7 +92,13 @@ test("a snapshot is compared, browsed two folders deep, and two files picked in 
     .locator('[data-testid="entry-row"][data-name="src"]')
     .getByTestId("entry-open")
     .click();
-  await expect(browser.locator('[data-testid="entry-row"][data-name="nested"]')).toBeVisible();
+  const nested = browser.locator('[data-testid="entry-row"][data-name="nested"]');
+  const folderDownload = page.waitForEvent("download");
+  await nested.getByTestId("entry-download-tar").click();
+  const archive = await folderDownload;
+  expect(archive.suggestedFilename()).toMatch(/nested.*\.tar$/);
+  const tar = await readFile((await archive.path()) ?? "");
+  expect(tar.includes("file-1.bin")).toBe(true);
   await expect(page.getByTestId("selection-bar")).toHaveAttribute("data-count", "2");
   await page.goBack();
   await page.goBack();
