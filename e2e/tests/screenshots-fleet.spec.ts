@@ -172,6 +172,12 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
     { session },
   )) as { id: string };
 
+  await call(
+    server.url,
+    "restores.setRoots",
+    { hostId, roots: ["/srv/restores", "/home/restores"] },
+    { session },
+  );
   await signIn(page, ADMIN);
   for (const variant of VARIANTS) {
     await page.setViewportSize(variant.viewport);
@@ -236,6 +242,25 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
     await page.getByTestId("repo-edit").click();
     await expect(page.getByTestId("edit-repository-dialog")).toBeVisible();
     await shoot(page, `28-edit-repository-${tag}`);
+    await page.keyboard.press("Escape");
+    await page.goto(`/repositories/${repo.id}/snapshots`);
+    await expect(page.getByTestId("snapshot-row").first()).toBeVisible({ timeout: 30_000 });
+    await shoot(page, `30-snapshots-${tag}`);
+    await page.getByTestId("snapshot-open").first().click();
+    await page.goto(`${page.url()}&path=${encodeURIComponent(tree)}`);
+    const entries = page.getByTestId("entry-row");
+    await expect(entries.first()).toBeVisible({ timeout: 30_000 });
+    await entries.nth(0).getByTestId("entry-pick").check();
+    await entries.nth(2).getByTestId("entry-pick").check();
+    await shoot(page, `31-snapshot-browser-${tag}`);
+    await page.getByTestId("restore-open").click();
+    await page.getByTestId("restore-target-path").check();
+    await page.getByTestId("restore-path").fill("/srv/restores/today");
+    await shoot(page, `32-restore-target-${tag}`);
+    await page.getByTestId("restore-next").click();
+    await page.getByTestId("restore-next").click();
+    await expect(page.getByTestId("restore-review")).toBeVisible();
+    await shoot(page, `32-restore-review-${tag}`);
     await page.keyboard.press("Escape");
     await page.goto("/repositories");
     await page.getByTestId("add-repository").click();

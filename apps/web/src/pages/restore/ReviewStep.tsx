@@ -4,6 +4,8 @@ import { formatCountOf, formatDateTime } from "../../lib/format";
 import type { EntryType } from "../snapshots/selection";
 import { overwriteLabel, patternLines, type RestoreDraft, type RestoreSource } from "./restoreForm";
 
+const SHOWN_PATHS = 10;
+
 interface ReviewStepProps {
   source: RestoreSource;
   picked: ReadonlyMap<string, EntryType>;
@@ -43,10 +45,12 @@ export function ReviewStep({
       <ul className="list-disc space-y-1 pl-5 text-sm text-slate-600 dark:text-slate-300">
         {picked.size > 0 ? (
           <li>
-            <span className="font-mono text-xs break-all" data-testid="restore-review-paths">
-              {[...picked.keys()].slice(0, 10).join(", ")}
-              {picked.size > 10 ? `, and ${picked.size - 10} more` : ""}
-            </span>
+            <ul className="font-mono text-xs break-all" data-testid="restore-review-paths">
+              {[...picked.keys()].slice(0, SHOWN_PATHS).map((path) => (
+                <li key={path}>{path}</li>
+              ))}
+              {picked.size > SHOWN_PATHS ? <li>and {picked.size - SHOWN_PATHS} more</li> : null}
+            </ul>
           </li>
         ) : null}
         {includes.length > 0 ? <li>Including {includes.join(", ")}</li> : null}

@@ -10,6 +10,7 @@ import { describeError } from "../../lib/errors";
 import { formatBytes, formatCountOf, formatDateTime, formatMode } from "../../lib/format";
 import { joinPath } from "../../lib/snapshotPaths";
 import { useTRPC } from "../../lib/trpc";
+import { ReadBy } from "./ReadBy";
 import type { Selection } from "./selection";
 
 export type Archive = "zip" | "tar";
@@ -75,9 +76,10 @@ export function DirectoryListing(props: DirectoryListingProps) {
     <div className="space-y-3">
       <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="browser-count">
         {total > loaded.length
-          ? `${formatCountOf(loaded.length, "entry", "entries")} of ${total} shown.`
-          : formatCountOf(total, "entry", "entries")}
-        {first.data.cached ? "" : " The agent listed this snapshot just now."}
+          ? `${formatCountOf(loaded.length, "entry", "entries")} of ${total} shown. `
+          : `${formatCountOf(total, "entry", "entries")}. `}
+        <ReadBy reader={first.data.reader} />
+        {first.data.cached ? "." : ", who listed this snapshot just now."}
       </p>
       {entries.length === 0 ? (
         <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="browser-empty">
