@@ -69,11 +69,17 @@ export const ZWebhookConfig = z.object({
     )
     .default({}),
 });
+/**
+ * Secret fields, write-only: on update a field left out keeps what is stored, `null` clears it,
+ * a value replaces it. Answers only say which are set.
+ */
 export const ZWebhookSecrets = z.object({
   /** Signs the body: `X-Restic-Manager-Signature: sha256=<hex HMAC of the raw body>`. */
-  secret: z.string().min(1).max(500).optional(),
+  secret: z.string().min(1).max(500).nullable().optional(),
   /** Headers whose values are secret (an `Authorization`, say): sealed at rest, never shown. */
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), ZHeaderText).default({}),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9-]+$/, "Invalid header name"), ZHeaderText.nullable())
+    .default({}),
 });
 
 export const ZNtfyConfig = z.object({
@@ -88,24 +94,33 @@ export const ZNtfyConfig = z.object({
   username: z.string().max(200).optional(),
 });
 export const ZNtfySecrets = z.object({
-  token: z.string().max(500).optional(),
-  password: z.string().max(500).optional(),
+  token: z.string().min(1).max(500).nullable().optional(),
+  password: z.string().min(1).max(500).nullable().optional(),
 });
 
 export const SMTP_ENCRYPTIONS = ["starttls", "tls", "none"] as const;
-export const ZSmtpConfig = z.object({
-  host: z.string().trim().min(1).max(253),
-  port: z.number().int().min(1).max(65_535),
-  encryption: z.enum(SMTP_ENCRYPTIONS),
-  username: z.string().max(200).optional(),
-  from: z.email({ error: "The sender is not an e-mail address" }),
-  to: z.email({ error: "The recipient is not an e-mail address" }),
-  /** Credentials over an unencrypted connection: only when the admin says so knowingly. */
-  allowPlainAuth: z.boolean().default(false),
-  /** Accept a certificate that does not verify (a self-signed one on the LAN). */
-  allowInvalidCertificate: z.boolean().default(false),
+export type TSmtpEncryption = (typeof SMTP_ENCRYPTIONS)[number];
+export const ZSmtpConfig = z
+  .object({
+    host: z.string().trim().min(1).max(253),
+    port: z.number().int().min(1).max(65_535),
+    encryption: z.enum(SMTP_ENCRYPTIONS),
+    username: z.string().max(200).optional(),
+    from: z.email({ error: "The sender is not an e-mail address" }),
+    to: z.email({ error: "The recipient is not an e-mail address" }),
+    /** Credentials over an unencrypted connection: only when the admin says so knowingly. */
+    allowPlainAuth: z.boolean().default(false),
+    /** Accept a certificate that does not verify (a self-signed one on the LAN). */
+    allowInvalidCertificate: z.boolean().default(false),
+  })
+  .refine((c) => !c.username || c.encryption !== "none" || c.allowPlainAuth, {
+    path: ["allowPlainAuth"],
+    message:
+      "Sending a username and password without encryption needs allowPlainAuth: choose STARTTLS or TLS, or confirm plain authentication",
+  });
+export const ZSmtpSecrets = z.object({
+  password: z.string().min(1).max(500).nullable().optional(),
 });
-export const ZSmtpSecrets = z.object({ password: z.string().max(500).optional() });
 
 export const ZChannelSettings = z.discriminatedUnion("kind", [
   z.object({
@@ -117,6 +132,9 @@ export const ZChannelSettings = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("smtp"), config: ZSmtpConfig, secrets: ZSmtpSecrets.optional() }),
 ]);
 export type TChannelSettings = z.infer<typeof ZChannelSettings>;
+export type TWebhookConfig = z.infer<typeof ZWebhookConfig>;
+export type TNtfyConfig = z.infer<typeof ZNtfyConfig>;
+export type TSmtpConfig = z.infer<typeof ZSmtpConfig>;
 
 /** Which alerts reach a channel; an empty list takes all. */
 export const ZChannelRouting = z.object({
@@ -133,9 +151,75 @@ export const ZChannelInput = z.object({
   routing: ZChannelRouting.default({ severities: [], kinds: [], hostIds: [] }),
   /** Digest mode: hold this channel's messages and send one summary at this hour. */
   digestHour: z.number().int().min(0).max(23).nullable().default(null),
+  /** An IANA time zone for the digest hour; null: UTC. Checked where time zones are known. */
   digestTimeZone: z.string().min(1).max(64).nullable().default(null),
 });
 export type TChannelInput = z.input<typeof ZChannelInput>;
+export type TChannelValues = z.infer<typeof ZChannelInput>;
+
+/** Secrets left out keep their stored values (see ZWebhookSecrets). */
+export const ZChannelUpdateInput = ZChannelInput.extend({ id: ZId });
+export type TChannelUpdate = z.infer<typeof ZChannelUpdateInput>;
+
+/** What a channel sends a message about: an alert event, a digest, or a test. */
+export const CHANNEL_MESSAGE_EVENTS = [...ALERT_EVENTS, "digest", "test"] as const;
+export type TChannelMessageEvent = (typeof CHANNEL_MESSAGE_EVENTS)[number];
+
+/** Delivery states: `held` waits for its channel's digest. */
+export const DELIVERY_STATES = ["pending", "held", "sending", "sent", "failed"] as const;
+export type TDeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * The message a channel would send for a sample alert, from the form's settings as they are
+ * (unsaved); with `id`, secrets left out are the channel's stored ones.
+ */
+export const ZChannelPreviewInput = z.object({
+  id: ZId.optional(),
+  settings: ZChannelSettings,
+  event: z.enum(CHANNEL_MESSAGE_EVENTS).default("raised"),
+});
+
+/**
+ * The webhook body, version WEBHOOK_SCHEMA_VERSION. One alert event:
+ * `{ schemaVersion, event, sentAt, alert }`; a digest: `{ schemaVersion, event: "digest",
+ * sentAt, alerts: [{ ...alert, events }] }`, one entry per alert with the events it held, in
+ * order. Times are ISO 8601 in UTC.
+ */
+export const ZWebhookAlert = z.object({
+  id: z.string(),
+  kind: z.string(),
+  severity: ZAlertSeverity,
+  state: ZAlertState,
+  host: z.object({ id: z.string(), name: z.string() }).nullable(),
+  subject: z.string(),
+  summary: z.string(),
+  count: z.number().int(),
+  firstSeenAt: z.iso.datetime(),
+  lastSeenAt: z.iso.datetime(),
+  acknowledgedAt: z.iso.datetime().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  ackNote: z.string().nullable(),
+  resolvedAt: z.iso.datetime().nullable(),
+  resolvedBy: z.string().nullable(),
+  /** The alert's page in the web app. */
+  url: z.url(),
+});
+export const ZWebhookBody = z.discriminatedUnion("event", [
+  z.object({
+    schemaVersion: z.literal(WEBHOOK_SCHEMA_VERSION),
+    event: z.enum([...ALERT_EVENTS, "test"]),
+    sentAt: z.iso.datetime(),
+    alert: ZWebhookAlert,
+  }),
+  z.object({
+    schemaVersion: z.literal(WEBHOOK_SCHEMA_VERSION),
+    event: z.literal("digest"),
+    sentAt: z.iso.datetime(),
+    alerts: z.array(ZWebhookAlert.extend({ events: z.array(z.enum(ALERT_EVENTS)) })),
+  }),
+]);
+export type TWebhookBody = z.infer<typeof ZWebhookBody>;
+export type TWebhookAlert = z.infer<typeof ZWebhookAlert>;
 
 // --- rules and the alerts page -----------------------------------------------------------
 
