@@ -1,6 +1,6 @@
 export * from "./agent.js";
-export * from "./audit.js";
 export * from "./alerts.js";
+export * from "./audit.js";
 export * from "./auth.js";
 export * from "./ids.js";
 export * from "./job-results.js";
