@@ -847,11 +847,27 @@ export class ScheduleService {
       },
       orderBy: [{ recordedAt: "desc" }, { id: "desc" }],
       take: filter.limit + 1,
+      include: {
+        schedule: {
+          select: {
+            kind: true,
+            backupSet: { select: { name: true } },
+            repository: { select: { name: true } },
+            host: { select: { name: true } },
+          },
+        },
+      },
     });
     const page = rows.slice(0, filter.limit);
     const last = page.at(-1);
     return {
-      items: page,
+      // What was missed, in words: the schedule's kind, its target and its host.
+      items: page.map(({ schedule, ...miss }) => ({
+        ...miss,
+        scheduleKind: schedule.kind,
+        target: schedule.backupSet?.name ?? schedule.repository.name,
+        hostName: schedule.host?.name ?? null,
+      })),
       nextCursor:
         rows.length > filter.limit && last
           ? encodeCursor({ createdAt: last.recordedAt, id: last.id })
