@@ -141,6 +141,7 @@ describe("restore drills", () => {
       { what: "the set to record its drill" },
     );
     expect(set.lastDrill).toMatchObject({ state: "succeeded", jobId: run.id });
+    expect(set.lastDrill?.lastSuccessAt).toEqual(set.lastDrill?.at);
     const repository = await admin.repositories.get.query({ id: repositoryId });
     expect(repository.backupSets.find((s) => s.id === setId)?.lastDrill).toMatchObject({
       state: "succeeded",
@@ -190,6 +191,8 @@ describe("restore drills", () => {
       { what: "the set to record the failed drill" },
     );
     expect(set.lastDrill).toMatchObject({ state: "failed", jobId: id });
+    // The last drill that passed is still known (the first test's), and older than this one.
+    expect(set.lastDrill?.lastSuccessAt?.getTime()).toBeLessThan(set.lastDrill?.at.getTime() ?? 0);
   });
 });
 

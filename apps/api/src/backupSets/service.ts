@@ -28,11 +28,17 @@ function present(row: Prisma.BackupSetGetPayload<{ include: typeof INCLUDE }>) {
     lastDrillAt,
     lastDrillJobId,
     lastDrillState,
+    lastDrillSuccessAt,
     ...rest
   } = row;
   return {
     ...rest,
-    lastDrill: presentLastDrill({ lastDrillAt, lastDrillJobId, lastDrillState }),
+    lastDrill: presentLastDrill({
+      lastDrillAt,
+      lastDrillJobId,
+      lastDrillState,
+      lastDrillSuccessAt,
+    }),
     retention: parseRetention(retention),
     hostName: host.name,
     repositoryName: repository.name,

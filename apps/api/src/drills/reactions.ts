@@ -37,6 +37,15 @@ export async function onDrillFinished(
       lastDrillState: report.outcome,
     },
   });
+  if (report.outcome === "succeeded") {
+    await deps.db.backupSet.updateMany({
+      where: {
+        id: backupSetId,
+        OR: [{ lastDrillSuccessAt: null }, { lastDrillSuccessAt: { lte: report.finishedAt } }],
+      },
+      data: { lastDrillSuccessAt: report.finishedAt },
+    });
+  }
   if (count === 1) {
     deps.logger.info({
       event: "drill.recorded",

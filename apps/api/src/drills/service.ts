@@ -56,11 +56,14 @@ export function presentLastDrill(set: {
   lastDrillAt: Date | null;
   lastDrillJobId: string | null;
   lastDrillState: string | null;
+  lastDrillSuccessAt: Date | null;
 }) {
   if (!set.lastDrillAt || !set.lastDrillJobId || !set.lastDrillState) return null;
   return {
     at: set.lastDrillAt,
     jobId: set.lastDrillJobId,
     state: narrow(JOB_STATES, set.lastDrillState),
+    /** The last drill that passed, when the latest did not (or the latest itself). */
+    lastSuccessAt: set.lastDrillSuccessAt,
   };
 }

@@ -54,6 +54,7 @@ const SUMMARY = {
       lastDrillAt: true,
       lastDrillJobId: true,
       lastDrillState: true,
+      lastDrillSuccessAt: true,
     },
   },
 } as const;

@@ -10,6 +10,7 @@ import { JobsTable } from "../jobs/JobsTable";
 import { AttentionList, needsAttention } from "./AttentionList";
 import { MissedRuns } from "./MissedRuns";
 import { RepositoriesOverview } from "./RepositoriesOverview";
+import { RestoreDrills } from "./RestoreDrills";
 import { StatCard } from "./StatCard";
 
 const REFRESH_MS = 10_000;
@@ -69,7 +70,8 @@ export function DashboardPage() {
             />
           </div>
           <AttentionList hosts={attention} />
-          <MissedRuns hosts={hosts.data} />
+          <MissedRuns />
+          <RestoreDrills />
           {repositories.data && repositories.data.length > 0 ? (
             <RepositoriesOverview repositories={repositories.data} />
           ) : null}

@@ -2,7 +2,6 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { Badge } from "../../components/ui/Badge";
 import { Card } from "../../components/ui/Card";
-import type { HostListItem } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
 import { useTRPC } from "../../lib/trpc";
 
@@ -10,12 +9,11 @@ const SHOWN = 10;
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 
 /** The latest slots schedules did not run in (the agent was away) or skipped; hidden when none. */
-export function MissedRuns({ hosts }: { hosts: readonly HostListItem[] | undefined }) {
+export function MissedRuns() {
   const trpc = useTRPC();
   const misses = useQuery(trpc.schedules.misses.queryOptions({ limit: SHOWN }));
   const items = misses.data?.items ?? [];
   if (items.length === 0) return null;
-  const hostName = (id: string | null) => hosts?.find((host) => host.id === id)?.name;
 
   return (
     <Card
@@ -42,14 +40,12 @@ export function MissedRuns({ hosts }: { hosts: readonly HostListItem[] | undefin
                 {" · "}
                 <Link
                   to={miss.hostId ? `/schedules?host=${miss.hostId}` : "/schedules"}
-                  className={`font-mono text-xs ${LINK}`}
+                  className={LINK}
                   title="Open in Schedules"
                 >
-                  schedule {miss.scheduleId.slice(-8)}
+                  {miss.scheduleKind} of {miss.target}
                 </Link>
-                {hostName(miss.hostId) ? (
-                  <span className="text-slate-500"> on {hostName(miss.hostId)}</span>
-                ) : null}
+                {miss.hostName ? <span className="text-slate-500"> on {miss.hostName}</span> : null}
               </p>
               {miss.detail ? (
                 <p className="text-xs text-slate-500 dark:text-slate-400">{miss.detail}</p>

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "BackupSet" ADD COLUMN "lastDrillSuccessAt" DATETIME;
+
