@@ -2,6 +2,7 @@ import type { AlertService } from "./alerts/service.js";
 import type { RefusalLog } from "./audit/refusals.js";
 import type { AuthService } from "./auth/service.js";
 import type { LoginThrottle } from "./auth/throttle.js";
+import type { DeliveryWorker } from "./channels/worker.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db.js";
 import type { Downloads } from "./downloads/service.js";
@@ -25,6 +26,8 @@ export interface AppDeps {
   jobs: JobService;
   schedules: ScheduleService;
   alerts: AlertService;
+  /** Sends queued alert messages to their channels, outside any request. */
+  deliveries: DeliveryWorker;
   /** Questions to agents (snapshot lists, directories) awaiting their answers. */
   queries: AgentQueries;
   /** Download links and the agents' uploads they wait on, in memory only. */

@@ -3,6 +3,7 @@ import { alertsRouter } from "./alerts/router.js";
 import { auditRouter } from "./audit/router.js";
 import { authRouter } from "./auth/router.js";
 import { backupSetsRouter } from "./backupSets/router.js";
+import { channelsRouter } from "./channels/router.js";
 import { downloadsRouter } from "./downloads/router.js";
 import { agentRouter } from "./hosts/agentRouter.js";
 import { hostsRouter } from "./hosts/router.js";
@@ -29,6 +30,7 @@ export const appRouter = router({
   restores: restoresRouter,
   downloads: downloadsRouter,
   alerts: alertsRouter,
+  channels: channelsRouter,
   agent: agentRouter,
 });
 

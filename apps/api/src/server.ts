@@ -11,6 +11,7 @@ import { AGENT_UPGRADE_RATE, RateLimiter } from "./auth/rateLimit.js";
 import { AuthService } from "./auth/service.js";
 import { SessionTokens } from "./auth/sessionToken.js";
 import { CREDENTIAL_ADDRESS_RULE, LoginThrottle } from "./auth/throttle.js";
+import { DeliveryWorker } from "./channels/worker.js";
 import { clientAddress, type TrustProxy } from "./clientAddress.js";
 import type { Config } from "./config.js";
 import { lockDataDir } from "./dataDirLock.js";
@@ -105,9 +106,11 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   });
   const agents = new AgentRegistry();
   const jobEvents = new JobEventBus();
+  const deliveries = new DeliveryWorker({ db, keyring, logger, publicUrl: config.publicUrl });
   const alerts = new AlertService({
     db,
     logger,
+    onQueued: () => deliveries.wake(),
     reminderMs: config.alertReminderSeconds * 1000,
   });
   const jobs: JobService = new JobService({
@@ -148,6 +151,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     jobs,
     schedules,
     alerts,
+    deliveries,
     queries: new AgentQueries(agents),
     downloads: new Downloads(agents),
     refusals,
@@ -273,6 +277,9 @@ export async function startServer(
   const alertTimer = setInterval(() => void alertSweeper.sweep(), ALERT_SWEEP_INTERVAL_MS);
   alertTimer.unref();
 
+  // Queued alert messages, including those a previous process left half-sent.
+  await deps.deliveries.start();
+
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
   logger.info({ event: "server.listening", url, publicUrl: config.publicUrl }, "listening");
@@ -296,6 +303,7 @@ export async function startServer(
       await closed;
       clearTimeout(grace);
       for (const client of wss.clients) client.terminate();
+      await deps.deliveries.stop();
       await deps.refusals.close();
       await deps.db.$disconnect();
       lock.release();
