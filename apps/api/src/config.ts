@@ -117,6 +117,10 @@ const ZEnv = z.object({
     .enum(["true", "false"], { error: "must be true or false" })
     .transform((value) => value === "true")
     .default(false),
+  RM_METRICS_PUBLIC: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .transform((value) => value === "true")
+    .default(false),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -152,6 +156,8 @@ export interface Config {
   trustProxy: number | string[] | false;
   /** Whether the web app's source maps (*.map) are served; otherwise they answer 404. */
   serveSourceMaps: boolean;
+  /** Whether /metrics answers without an API token. */
+  metricsPublic: boolean;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +206,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     alertReminderSeconds: e.RM_ALERT_REMINDER,
     trustProxy: e.RM_TRUST_PROXY ?? false,
     serveSourceMaps: e.RM_SERVE_SOURCE_MAPS,
+    metricsPublic: e.RM_METRICS_PUBLIC,
   };
 }
 

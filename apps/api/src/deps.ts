@@ -10,6 +10,7 @@ import type { AgentRegistry } from "./hosts/registry.js";
 import type { JobEventBus } from "./jobs/eventBus.js";
 import type { JobService } from "./jobs/service.js";
 import type { Logger } from "./logger.js";
+import type { FleetMetrics } from "./metrics/service.js";
 import type { ScheduleService } from "./schedules/service.js";
 import type { Keyring } from "./secrets/keyring.js";
 import type { AgentQueries } from "./snapshots/queries.js";
@@ -36,4 +37,6 @@ export interface AppDeps {
   refusals: RefusalLog;
   /** Refused credentials per client address (agent sockets, enrollment, tokens, cookies). */
   credentialFailures: LoginThrottle;
+  /** What /metrics reports to Prometheus. */
+  metrics: FleetMetrics;
 }

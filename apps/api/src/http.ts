@@ -7,6 +7,7 @@ import type { AppDeps } from "./deps.js";
 import { DOWNLOAD_PATH, downloadRoutes } from "./downloads/http.js";
 import { linuxInstallScript } from "./hosts/installScript.js";
 import { windowsInstallScript } from "./hosts/windowsInstallScript.js";
+import { metricsEndpoint } from "./metrics/endpoint.js";
 import { appRouter } from "./router.js";
 import { createContextFactory } from "./trpc/context.js";
 
@@ -44,6 +45,8 @@ export function createHttpApp(deps: AppDeps): HttpApp {
       res.status(503).json({ status: "unavailable", reason: "database unreachable" });
     }
   });
+
+  app.get("/metrics", metricsEndpoint(deps));
 
   app.use(
     "/trpc",
@@ -90,7 +93,7 @@ export function createHttpApp(deps: AppDeps): HttpApp {
     }
     app.use(express.static(webDir, { index: false, maxAge: "1h" }));
     // Client-side routes all load the same page; the SPA decides what to draw.
-    app.get(/^\/(?!trpc\/|healthz$|agent\/).*/, (_req, res) => {
+    app.get(/^\/(?!trpc\/|healthz$|metrics$|agent\/).*/, (_req, res) => {
       res.set("Cache-Control", "no-cache");
       res.sendFile(path.join(webDir, "index.html"));
     });

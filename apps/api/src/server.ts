@@ -24,6 +24,7 @@ import { createHttpApp } from "./http.js";
 import { JobEventBus } from "./jobs/eventBus.js";
 import { JobService } from "./jobs/service.js";
 import { createLogger, type Logger } from "./logger.js";
+import { FleetMetrics } from "./metrics/service.js";
 import { refreshDisplayUrls } from "./repositories/access.js";
 import { refreshStaleHealth } from "./repositories/health.js";
 import { onRepositoryJobFinished } from "./repositories/reactions.js";
@@ -106,6 +107,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   });
   const agents = new AgentRegistry();
   const jobEvents = new JobEventBus();
+  const metrics = new FleetMetrics({ db, agents });
   const deliveries = new DeliveryWorker({ db, keyring, logger, publicUrl: config.publicUrl });
   const alerts = new AlertService({
     db,
@@ -123,6 +125,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     setupTimeoutSeconds: config.setupTimeoutSeconds,
     lockWaitSeconds: config.lockWaitSeconds,
     afterFinish: async (job, report) => {
+      metrics.jobFinished(job, report);
       await onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report);
       await onScheduledJobFinished({ db, jobs, logger }, job, report);
       await onJobFinishedForAlerts({ db, alerts, agents, logger }, job, report);
@@ -156,6 +159,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     downloads: new Downloads(agents),
     refusals,
     credentialFailures,
+    metrics,
   };
 }
 
