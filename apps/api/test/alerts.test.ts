@@ -167,7 +167,16 @@ describe("alerts", () => {
     const agent = connectAgent(world, credential);
     await runBackup(agent, "succeeded");
     expect((await admin.alerts.get.query({ id: stale?.id ?? "" })).state).toBe("resolved");
+    // Its agent stops: the server alone sees the set go stale again, past the threshold.
     await agent.close();
+    await waitFor(async () => !(await admin.hosts.get.query({ id: hostId })).online || undefined);
+    await sweeper(59 * MINUTE).sweep();
+    expect((await admin.alerts.list.query({ kind: "backup_stale", state: "open" })).items).toEqual(
+      [],
+    );
+    await sweeper(61 * MINUTE).sweep();
+    const [again] = (await admin.alerts.list.query({ kind: "backup_stale", state: "open" })).items;
+    expect(again?.summary).toMatch(/no successful backup of documents since/);
   });
 
   it("raises 'agent offline' past the threshold and resolves it when the agent returns", async () => {
