@@ -17,14 +17,38 @@ export interface HttpApp {
   endStreams(): void;
 }
 
+/** How long a request may take to arrive whole (an agent's upload excepted). */
+const BODY_TIMEOUT_MS = 60_000;
+
+/**
+ * The server has no overall request timeout, so an agent's upload can last as long as its
+ * download. Every other request must have arrived whole within the deadline, or its socket is
+ * closed: a client dripping a body cannot hold a connection for ever. Responses that last (event
+ * streams, downloads) are not affected: their requests arrived long before.
+ */
+function bodyDeadline(timeoutMs: number) {
+  return (req: express.Request, res: Response, next: () => void) => {
+    if (!req.complete && !req.path.startsWith("/agent/uploads/")) {
+      const timer = setTimeout(() => {
+        if (!req.complete) req.socket.destroy();
+      }, timeoutMs);
+      timer.unref();
+      req.once("end", () => clearTimeout(timer));
+      res.once("close", () => clearTimeout(timer));
+    }
+    next();
+  };
+}
+
 /** The HTTP surface: health, tRPC (with server-sent events for subscriptions), the SPA. */
-export function createHttpApp(deps: AppDeps): HttpApp {
+export function createHttpApp(deps: AppDeps, options: { bodyTimeoutMs?: number } = {}): HttpApp {
   const app = express();
   app.disable("x-powered-by");
   // Behind a reverse proxy, the client is whoever the trusted proxies say it is (req.ip).
   app.set("trust proxy", deps.config.trustProxy);
   app.use(securityHeaders(deps.config.publicUrl));
   app.use(requestLog(deps));
+  app.use(bodyDeadline(options.bodyTimeoutMs ?? BODY_TIMEOUT_MS));
 
   // Event streams never finish on their own, so shutdown has to end them itself.
   const streams = new Set<Response>();

@@ -166,7 +166,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
 export async function startServer(
   config: Config,
   logger = createLogger(config.logLevel),
-  tuning: { agentAuthTimeoutMs?: number } = {},
+  tuning: { agentAuthTimeoutMs?: number; bodyTimeoutMs?: number } = {},
 ): Promise<RunningServer> {
   // Whatever the server creates is the service user's alone, and so is the data directory,
   // also when `prisma migrate deploy` made it (with the default umask) before the first start.
@@ -179,14 +179,18 @@ export async function startServer(
     lock.release();
     throw error;
   });
-  const { app, endStreams } = createHttpApp(deps);
+  const { app, endStreams } = createHttpApp(
+    deps,
+    tuning.bodyTimeoutMs ? { bodyTimeoutMs: tuning.bodyTimeoutMs } : {},
+  );
   const server = app.listen(config.port, config.host);
   // Longer than clients' and proxies' idle timeouts, so the server never closes a kept-alive
   // connection just as a client reuses it (which the client sees as a reset).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   // An agent's upload of a download is one request body that lasts as long as the download;
-  // Node's default (5 min for a whole request) would cut large ones. Headers stay bounded.
+  // Node's default (5 min for a whole request) would cut large ones. Headers stay bounded, and
+  // every other request's body has its own deadline (see bodyDeadline in http.ts).
   server.requestTimeout = 0;
   const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import {
   chmodSync,
   copyFileSync,
@@ -7,6 +8,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -271,5 +273,29 @@ describe("files in the data directory", () => {
         mode: "600",
       });
     }
+  });
+});
+
+describe("request bodies that never finish", () => {
+  let world: World | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it("a body dripped past the deadline closes its socket; a complete one is answered", async () => {
+    world = await createWorld();
+    const { port } = world.server;
+    const socket = connect(port, "127.0.0.1");
+    await once(socket, "connect");
+    const closed = once(socket, "close");
+    const started = Date.now();
+    socket.write(
+      "POST /trpc/auth.login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+    );
+    await closed; // the test world's deadline is 2 s; without it, this waits for ever
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    const answered = await fetch(`${world.server.url}/healthz`);
+    expect(answered.status).toBe(200);
   });
 });

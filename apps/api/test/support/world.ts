@@ -14,7 +14,7 @@ import { createUser } from "../../src/users/service.js";
 export const PASSWORD = "correct horse battery staple";
 
 /** Shorter waits than production, so the tests that hit them stay quick. */
-const TUNING = { agentAuthTimeoutMs: 2000 };
+const TUNING = { agentAuthTimeoutMs: 2000, bodyTimeoutMs: 2000 };
 
 /** A server of its own: a copy of the migrated template database, its own data dir, port 0. */
 export interface World {
