@@ -9,7 +9,12 @@ function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 }
 
 const AccountPage = page(() => import("../pages/settings/AccountPage"), "AccountPage");
-const AlertsPage = page(() => import("../pages/AlertsPage"), "AlertsPage");
+const AlertPage = page(() => import("../pages/alerts/AlertPage"), "AlertPage");
+const AlertsPage = page(() => import("../pages/alerts/AlertsPage"), "AlertsPage");
+const AlertSettingsPage = page(
+  () => import("../pages/settings/alerts/AlertSettingsPage"),
+  "AlertSettingsPage",
+);
 const ApiTokensPage = page(() => import("../pages/settings/ApiTokensPage"), "ApiTokensPage");
 const AuditPage = page(() => import("../pages/audit/AuditPage"), "AuditPage");
 const DashboardPage = page(() => import("../pages/dashboard/DashboardPage"), "DashboardPage");
@@ -49,6 +54,7 @@ export function AppRoutes() {
         <Route path="schedules" element={<SchedulesPage />} />
         <Route path="restore" element={<RestorePage />} />
         <Route path="alerts" element={<AlertsPage />} />
+        <Route path="alerts/:id" element={<AlertPage />} />
         <Route path="settings" element={<SettingsLayout />}>
           <Route index element={<AccountPage />} />
           <Route
@@ -56,6 +62,14 @@ export function AppRoutes() {
             element={
               <RequireAdmin>
                 <UsersPage />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="alerts"
+            element={
+              <RequireAdmin>
+                <AlertSettingsPage />
               </RequireAdmin>
             }
           />

@@ -22,7 +22,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
             <p className="px-2 pb-1 text-[11px] font-medium tracking-wider text-slate-400 uppercase dark:text-slate-500">
               {section.title}
             </p>
-            {items.map(({ to, label, icon: Icon, testId }) => {
+            {items.map(({ to, label, icon: Icon, testId, badge: Figure }) => {
               const current = to === active;
               return (
                 <Link
@@ -39,6 +39,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
                 >
                   <Icon className="size-4 shrink-0" aria-hidden />
                   {label}
+                  {Figure ? <Figure /> : null}
                 </Link>
               );
             })}

@@ -11,6 +11,8 @@ import {
   Settings,
   Users,
 } from "lucide-react";
+import type { ComponentType } from "react";
+import { OpenAlertsBadge } from "../components/OpenAlertsBadge";
 
 export interface NavItem {
   to: string;
@@ -18,6 +20,8 @@ export interface NavItem {
   icon: LucideIcon;
   adminOnly?: boolean;
   testId: string;
+  /** A live figure beside the label (the open alerts). */
+  badge?: ComponentType;
 }
 
 export interface NavSection {
@@ -38,7 +42,13 @@ export const NAVIGATION: NavSection[] = [
       { to: "/repositories", label: "Repositories", icon: Database, testId: "nav-repositories" },
       { to: "/schedules", label: "Schedules", icon: CalendarClock, testId: "nav-schedules" },
       { to: "/restore", label: "Restore", icon: History, testId: "nav-restore" },
-      { to: "/alerts", label: "Alerts", icon: Bell, testId: "nav-alerts" },
+      {
+        to: "/alerts",
+        label: "Alerts",
+        icon: Bell,
+        testId: "nav-alerts",
+        badge: OpenAlertsBadge,
+      },
     ],
   },
   {

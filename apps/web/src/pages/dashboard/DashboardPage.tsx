@@ -9,6 +9,7 @@ import { useTRPC } from "../../lib/trpc";
 import { JobsTable } from "../jobs/JobsTable";
 import { AttentionList, needsAttention } from "./AttentionList";
 import { MissedRuns } from "./MissedRuns";
+import { OpenAlerts } from "./OpenAlerts";
 import { RepositoriesOverview } from "./RepositoriesOverview";
 import { RestoreDrills } from "./RestoreDrills";
 import { StatCard } from "./StatCard";
@@ -32,6 +33,7 @@ export function DashboardPage() {
     <div data-testid="page-dashboard" className="space-y-6">
       <PageHeader title="Dashboard" description="Fleet status at a glance." />
       {error ? <Alert tone="error">{describeError(error).message}</Alert> : null}
+      <OpenAlerts refetchInterval={REFRESH_MS} />
       {hosts.data && active.length === 0 ? (
         <EmptyState icon={LayoutDashboard} title="Nothing to summarise yet">
           Once hosts are enrolled and backing up, this page shows how many are online, the jobs

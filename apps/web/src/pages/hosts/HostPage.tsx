@@ -9,6 +9,7 @@ import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { HostBackupSets } from "../backupSets/HostBackupSets";
+import { HostAlertsCard } from "./HostAlertsCard";
 import { HostDangerZone } from "./HostDangerZone";
 import { HostRecentJobs } from "./HostRecentJobs";
 import { HostRestoreCard } from "./HostRestoreCard";
@@ -63,6 +64,7 @@ export function HostPage() {
       {canOperate && !revoked ? <RunOperationCard hostId={data.id} /> : null}
       <HostRestoreCard host={data} />
       <HostRecentJobs hostId={data.id} />
+      {isAdmin ? <HostAlertsCard hostId={data.id} timeZone={data.timeZone} /> : null}
       {isAdmin ? <HostDangerZone host={data} /> : null}
     </div>
   );

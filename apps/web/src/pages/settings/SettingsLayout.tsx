@@ -7,6 +7,7 @@ const TABS = [
   { to: "/settings", label: "Your account", adminOnly: false, testId: "tab-account" },
   { to: "/settings/users", label: "Users", adminOnly: true, testId: "tab-users" },
   { to: "/settings/tokens", label: "API tokens", adminOnly: true, testId: "tab-tokens" },
+  { to: "/settings/alerts", label: "Alerts", adminOnly: true, testId: "tab-alerts" },
 ];
 
 export function SettingsLayout() {
@@ -16,7 +17,7 @@ export function SettingsLayout() {
     <div>
       <PageHeader
         title="Settings"
-        description="Your account, and for admins who may sign in and how."
+        description="Your account, and for admins who may sign in and how, and where alerts go."
       />
       {tabs.length > 1 ? (
         <nav
