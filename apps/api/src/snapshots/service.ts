@@ -84,10 +84,22 @@ export async function listSnapshots(
     ...(input.backupSetId ? [setTag(input.backupSetId)] : []),
     ...(input.tag ? [input.tag] : []),
   ];
-  const { reader, answer } = await ask(deps, input, {
-    kind: "snapshots",
-    ...(tags.length > 0 ? { tags: [tags.join(",")] } : {}),
-  });
+  // The snapshots' own host reads them by default: the host asked for, or the set's.
+  const setHost = input.backupSetId
+    ? await deps.db.backupSet.findUnique({
+        where: { id: input.backupSetId },
+        select: { hostId: true },
+      })
+    : null;
+  const preferHostId = input.preferHostId ?? input.hostId ?? setHost?.hostId;
+  const { reader, answer } = await ask(
+    deps,
+    { ...input, preferHostId },
+    {
+      kind: "snapshots",
+      ...(tags.length > 0 ? { tags: [tags.join(",")] } : {}),
+    },
+  );
   const from = input.from?.getTime() ?? Number.NEGATIVE_INFINITY;
   const to = input.to?.getTime() ?? Number.POSITIVE_INFINITY;
   const inRange = answer.snapshots.filter((snapshot) => {
