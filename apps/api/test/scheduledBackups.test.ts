@@ -179,6 +179,21 @@ describe("schedules run on the agent, whether or not the server is up", () => {
         { timeoutMs: MINUTE, intervalMs: 500, what: "the last runs to end" },
       );
     }
+    // B's agent may still be waiting to reconnect (its back-off grew while the server was
+    // away) with the runs it made then: every run is recorded once it is back.
+    for (const [name, schedule] of [
+      ["a", scheduleA],
+      ["b", scheduleB],
+    ] as const) {
+      await waitFor(
+        async () => {
+          const jobs = await scheduledJobs(schedule.id);
+          const done = jobs.every((job) => job.state === "succeeded");
+          return (done && jobs.length >= (await snapshotIds(sets[name])).length) || undefined;
+        },
+        { timeoutMs: 3 * MINUTE, intervalMs: 1000, what: `${name}'s runs to be reported` },
+      );
+    }
 
     for (const [name, schedule] of [
       ["a", scheduleA],
