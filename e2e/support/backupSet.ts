@@ -17,11 +17,14 @@ export async function backupSetOnRealAgent(
   const enrollment = await mutation(url, "hosts.createEnrollment", {}, credentials);
   fleet.startAgent(await fleet.enrollAgent(url, enrollment.data?.token ?? ""));
   await expect
-    .poll(async () => (await query(url, "hosts.list", undefined, credentials)).data?.[0]?.online, {
-      timeout: 20_000,
-    })
+    .poll(
+      async () => (await query(url, "hosts.list", undefined, credentials)).data?.items[0]?.online,
+      {
+        timeout: 20_000,
+      },
+    )
     .toBe(true);
-  const host = (await query(url, "hosts.list", undefined, credentials)).data?.[0];
+  const host = (await query(url, "hosts.list", undefined, credentials)).data?.items[0];
   const hostId = host?.id ?? "";
   const repositoryUrl = `rest:${await fleet.startRestServer()}/office`;
   const created = await mutation(

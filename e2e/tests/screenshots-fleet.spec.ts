@@ -70,11 +70,11 @@ test("screens of the fleet pages", async ({ page, server, fleet }) => {
   await expect
     .poll(async () => {
       const hosts = await query(server.url, "hosts.list", undefined, { session });
-      return (hosts.data as { online: boolean }[])[0]?.online;
+      return hosts.data?.items[0]?.online;
     })
     .toBe(true);
   const hosts = await query(server.url, "hosts.list", undefined, { session });
-  const hostId = (hosts.data as { id: string }[])[0]?.id ?? "";
+  const hostId = hosts.data?.items[0]?.id ?? "";
   const { repository: repo } = (await call(
     server.url,
     "repositories.create",

@@ -78,10 +78,13 @@ describe("the one-line Linux install", () => {
       env: { ...process.env, PATH: `${path.join(root, ".tools/bin")}:${process.env.PATH}` },
       stdio: "ignore",
     });
-    const host = await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
-      timeoutMs: 30_000,
-      what: "the installed agent to connect",
-    });
+    const host = await waitFor(
+      async () => (await admin.hosts.list.query()).items.find((h) => h.online),
+      {
+        timeoutMs: 30_000,
+        what: "the installed agent to connect",
+      },
+    );
     expect(host).toMatchObject({ os: "linux", resticVersion: "0.18.0" });
     expect(host.agentVersion).toMatch(/^\d+\.\d+\.\d+$/);
   });

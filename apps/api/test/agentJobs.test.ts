@@ -47,10 +47,13 @@ describe("jobs through a real agent, restic and rest-server", () => {
     await generateTree(tree);
     const configFile = await enrollAgent(admin, world.server.url);
     agent = startAgent(configFile);
-    const host = await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
-      timeoutMs: 30_000,
-      what: "the agent to come online",
-    });
+    const host = await waitFor(
+      async () => (await admin.hosts.list.query()).items.find((h) => h.online),
+      {
+        timeoutMs: 30_000,
+        what: "the agent to come online",
+      },
+    );
     hostId = host.id;
   });
 

@@ -50,10 +50,13 @@ describe("a real agent with an oversized result and a broken log pipe", () => {
     admin = await world.signIn("admin");
     rest = await startRestServer(mkdtempSync(path.join(tmpdir(), "rm-rest-")));
     agent = startAgent(await enrollAgent(admin, world.server.url));
-    const host = await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
-      timeoutMs: 30_000,
-      what: "the agent to come online",
-    });
+    const host = await waitFor(
+      async () => (await admin.hosts.list.query()).items.find((h) => h.online),
+      {
+        timeoutMs: 30_000,
+        what: "the agent to come online",
+      },
+    );
     hostId = host.id;
     const { repository, setupJobId } = await admin.repositories.create.mutate({
       name: "main",

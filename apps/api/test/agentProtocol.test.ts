@@ -49,7 +49,7 @@ describe("the agent link refuses bad input without disturbing anyone else", () =
     expect(first.credential).toMatch(/^rma_/);
     const again = world.client().agent.enroll.mutate({ ...request, hostname: "intruder" });
     await expect(again).rejects.toThrow(/already used/);
-    expect((await admin.hosts.list.query()).map((h) => h.name)).toEqual(["web1"]);
+    expect((await admin.hosts.list.query()).items.map((h) => h.name)).toEqual(["web1"]);
     await expect(
       world.client().agent.enroll.mutate({ ...request, token: "rme_nonsense" }),
     ).rejects.toThrow(/malformed/);

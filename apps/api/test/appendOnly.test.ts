@@ -95,7 +95,7 @@ describe("append-only endpoints and a maintenance host", () => {
 
     endpointAgent = startAgent(await enrollAgent(admin, world.server.url));
     endpointId = (
-      await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
+      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
         timeoutMs: 30_000,
         what: "the endpoint agent",
       })
@@ -103,7 +103,8 @@ describe("append-only endpoints and a maintenance host", () => {
     maintenanceAgent = startAgent(await enrollAgent(admin, world.server.url));
     maintainerId = (
       await waitFor(
-        async () => (await admin.hosts.list.query()).find((h) => h.online && h.id !== endpointId),
+        async () =>
+          (await admin.hosts.list.query()).items.find((h) => h.online && h.id !== endpointId),
         { timeoutMs: 30_000, what: "the maintenance agent" },
       )
     ).id;

@@ -56,7 +56,7 @@ describe("a check schedule reading the data in parts", () => {
     target = { repository: rest.repository("checked"), password: PASSWORD };
     agent = startAgent(await enrollAgent(admin, world.server.url));
     hostId = (
-      await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
+      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
         timeoutMs: 30_000,
         what: "the agent",
       })

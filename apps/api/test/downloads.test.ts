@@ -66,7 +66,7 @@ describe("downloads from snapshots", () => {
     rest = await startRestServer(await mkdtemp(path.join(tmpdir(), "rm-rest-")));
     agent = startAgent(await enrollAgent(admin, world.server.url));
     hostId = (
-      await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
+      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
         timeoutMs: 30_000,
         what: "the agent",
       })

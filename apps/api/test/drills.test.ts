@@ -39,10 +39,10 @@ describe("restore drills", () => {
 
   /** Starts an agent and returns its host once it is online. */
   async function connectAgent(): Promise<string> {
-    const known = new Set((await admin.hosts.list.query()).map((h) => h.id));
+    const known = new Set((await admin.hosts.list.query()).items.map((h) => h.id));
     agents.push(startAgent(await enrollAgent(admin, world.server.url)));
     const host = await waitFor(
-      async () => (await admin.hosts.list.query()).find((h) => h.online && !known.has(h.id)),
+      async () => (await admin.hosts.list.query()).items.find((h) => h.online && !known.has(h.id)),
       { timeoutMs: 30_000, what: "the agent to connect" },
     );
     return host.id;

@@ -82,7 +82,8 @@ describe("exclusive jobs wait for the repository's lock", () => {
     for (let i = 0; i < 2; i++) {
       agents.push(startAgent(await enrollAgent(admin, world.server.url)));
       const host = await waitFor(
-        async () => (await admin.hosts.list.query()).find((h) => h.online && !ids.includes(h.id)),
+        async () =>
+          (await admin.hosts.list.query()).items.find((h) => h.online && !ids.includes(h.id)),
         { timeoutMs: 30_000, what: `agent ${i}` },
       );
       ids.push(host.id);

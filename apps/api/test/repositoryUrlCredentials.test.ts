@@ -76,7 +76,7 @@ describe("a rest-server password holding @ : / % # and a space, end to end", () 
 
   async function onlineHost(except?: string) {
     const host = await waitFor(
-      async () => (await admin.hosts.list.query()).find((h) => h.online && h.id !== except),
+      async () => (await admin.hosts.list.query()).items.find((h) => h.online && h.id !== except),
       { timeoutMs: 30_000, what: "an agent to come online" },
     );
     return host.id;

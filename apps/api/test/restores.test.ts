@@ -49,7 +49,8 @@ describe("browsing and restoring snapshots", () => {
       if (name === "a") configA = configFile;
       agents.push(startAgent(configFile));
       const host = await waitFor(
-        async () => (await admin.hosts.list.query()).find((h) => h.online && !ids.includes(h.id)),
+        async () =>
+          (await admin.hosts.list.query()).items.find((h) => h.online && !ids.includes(h.id)),
         { timeoutMs: 30_000, what: `agent ${name}` },
       );
       ids.push(host.id);
@@ -186,8 +187,9 @@ describe("browsing and restoring snapshots", () => {
     agents.push(startAgent(stranger));
     const strangerId = await waitFor(
       async () =>
-        (await admin.hosts.list.query()).find((h) => h.online && ![hostA, hostB].includes(h.id))
-          ?.id,
+        (await admin.hosts.list.query()).items.find(
+          (h) => h.online && ![hostA, hostB].includes(h.id),
+        )?.id,
     );
     expect(
       (

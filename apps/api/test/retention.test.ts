@@ -116,7 +116,7 @@ describe("a backup set's retention policy", () => {
 
     endpointAgent = startAgent(await enrollAgent(admin, world.server.url));
     endpointId = (
-      await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
+      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
         timeoutMs: 30_000,
         what: "the endpoint agent",
       })
@@ -124,7 +124,8 @@ describe("a backup set's retention policy", () => {
     maintenanceAgent = startAgent(await enrollAgent(admin, world.server.url));
     maintainerId = (
       await waitFor(
-        async () => (await admin.hosts.list.query()).find((h) => h.online && h.id !== endpointId),
+        async () =>
+          (await admin.hosts.list.query()).items.find((h) => h.online && h.id !== endpointId),
         { timeoutMs: 30_000, what: "the maintenance agent" },
       )
     ).id;
@@ -294,7 +295,8 @@ describe("a backup set's retention policy", () => {
     // The maintenance host is away: the forget waits for it, and restic is asked meanwhile.
     await maintenanceAgent.stop();
     await waitFor(
-      async () => (await admin.hosts.list.query()).find((h) => h.id === maintainerId && !h.online),
+      async () =>
+        (await admin.hosts.list.query()).items.find((h) => h.id === maintainerId && !h.online),
       { timeoutMs: 15_000, what: "the maintenance host to go offline" },
     );
 

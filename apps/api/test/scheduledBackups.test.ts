@@ -72,7 +72,8 @@ describe("schedules run on the agent, whether or not the server is up", () => {
       agents[name] = startAgent(configFiles[name]);
       const known = Object.values(hosts);
       const host = await waitFor(
-        async () => (await admin.hosts.list.query()).find((h) => h.online && !known.includes(h.id)),
+        async () =>
+          (await admin.hosts.list.query()).items.find((h) => h.online && !known.includes(h.id)),
         { timeoutMs: 30_000, what: `agent ${name} to connect` },
       );
       hosts[name] = host.id;

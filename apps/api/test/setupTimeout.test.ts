@@ -20,7 +20,7 @@ describe("setting up a repository whose backend does not answer", () => {
     admin = await world.signIn("admin");
     agent = startAgent(await enrollAgent(admin, world.server.url));
     hostId = (
-      await waitFor(async () => (await admin.hosts.list.query()).find((h) => h.online), {
+      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
         timeoutMs: 30_000,
         what: "the agent to come online",
       })

@@ -235,10 +235,23 @@ export const ZJobListInput = z.object({
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   limit: z.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(64).optional(),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().max(400).optional(),
 });
 export type TJobListInput = z.input<typeof ZJobListInput>;
 export type TJobListFilter = z.output<typeof ZJobListInput>;
+
+/** A page of hosts by name; `search` is a name prefix, `state` active (not revoked) or revoked. */
+export const ZHostListInput = z
+  .object({
+    limit: z.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(400).optional(),
+    search: z.string().trim().max(100).optional(),
+    state: z.enum(["active", "revoked"]).optional(),
+  })
+  .default({ limit: 50 });
+export type THostListInput = z.input<typeof ZHostListInput>;
+export type THostListFilter = z.output<typeof ZHostListInput>;
 
 export const ZJobCreateInput = z.object({
   hostId: ZId,

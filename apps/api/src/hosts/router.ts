@@ -1,4 +1,4 @@
-import { ZById, ZEnrollmentCreateInput } from "@restic-manager/contracts";
+import { ZById, ZEnrollmentCreateInput, ZHostListInput } from "@restic-manager/contracts";
 import { adminProcedure, router, viewerProcedure } from "../trpc/trpc.js";
 import {
   createEnrollmentToken,
@@ -9,7 +9,9 @@ import { enrollmentCommands } from "./installCommands.js";
 import { deleteHost, getHost, listHosts, revokeHost } from "./service.js";
 
 export const hostsRouter = router({
-  list: viewerProcedure.query(({ ctx }) => listHosts(ctx.deps.db, ctx.deps.agents)),
+  list: viewerProcedure
+    .input(ZHostListInput)
+    .query(({ ctx, input }) => listHosts(ctx.deps.db, ctx.deps.agents, input)),
 
   get: viewerProcedure
     .input(ZById)

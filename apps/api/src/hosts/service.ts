@@ -1,9 +1,10 @@
-import { JOB_STATES, narrow } from "@restic-manager/contracts";
+import { JOB_STATES, narrow, type THostListFilter } from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import { found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { afterKeyset, decodeCursorOf, keysetOrder, pageOf } from "../pagination.js";
 import type { AgentRegistry } from "./registry.js";
 
 const PUBLIC_FIELDS = {
@@ -38,9 +39,38 @@ function present(host: HostRow, agents: AgentRegistry) {
   };
 }
 
-export async function listHosts(db: Db, agents: AgentRegistry) {
-  const hosts = await db.host.findMany({ orderBy: { name: "asc" }, select: PUBLIC_FIELDS });
-  return hosts.map((host) => present(host, agents));
+/** A name prefix as an index range: `LIKE 'web%'` would not use the name index in SQLite. */
+function namePrefix(search: string | undefined): Prisma.HostWhereInput {
+  if (!search) return {};
+  return { name: { gte: search, lt: `${search}\u{10FFFF}` } };
+}
+
+/**
+ * One page of hosts. All hosts and active ones come by name (the unique name index, or
+ * (revokedAt, name) for active); revoked ones most recently revoked first, on (revokedAt, id).
+ */
+export async function listHosts(db: Db, agents: AgentRegistry, input: THostListFilter) {
+  const byRevocation = input.state === "revoked";
+  const after = byRevocation
+    ? decodeCursorOf(input.cursor, "date")
+    : decodeCursorOf(input.cursor, "string");
+  const rows = await db.host.findMany({
+    where: {
+      AND: [
+        namePrefix(input.search),
+        input.state === "active" ? { revokedAt: null } : {},
+        byRevocation ? { revokedAt: { not: null } } : {},
+        byRevocation ? afterKeyset("revokedAt", "desc", after) : afterKeyset("name", "asc", after),
+      ],
+    },
+    orderBy: byRevocation ? keysetOrder("revokedAt", "desc") : keysetOrder("name", "asc"),
+    take: input.limit + 1,
+    select: PUBLIC_FIELDS,
+  });
+  const { page, nextCursor } = pageOf(rows, input.limit, (row) =>
+    byRevocation ? (row.revokedAt ?? new Date(0)) : row.name,
+  );
+  return { items: page.map((host) => present(host, agents)), nextCursor };
 }
 
 export async function getHost(db: Db, agents: AgentRegistry, id: string) {

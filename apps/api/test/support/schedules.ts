@@ -152,7 +152,7 @@ export function waitForScheduledRuns(
 /** Waits for the host's agent to be online, and returns the host. */
 export function onlineHost(admin: Client, hostId: string) {
   return waitFor(
-    async () => (await admin.hosts.list.query()).find((h) => h.id === hostId && h.online),
+    async () => (await admin.hosts.list.query()).items.find((h) => h.id === hostId && h.online),
     { timeoutMs: 30_000, what: `host ${hostId} to come online` },
   );
 }

@@ -13,11 +13,11 @@ interface AlertFiltersProps {
 
 export function AlertFilters({ initial, onApply }: AlertFiltersProps) {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   const { values, bind, setValues } = useFormValues(initial);
   const hostOptions = [
     { value: "", label: "Any host" },
-    ...(hosts.data ?? []).map((host) => ({ value: host.id, label: host.name })),
+    ...(hosts.data?.items ?? []).map((host) => ({ value: host.id, label: host.name })),
   ];
 
   return (

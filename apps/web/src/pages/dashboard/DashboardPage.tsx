@@ -19,13 +19,13 @@ const REFRESH_MS = 10_000;
 export function DashboardPage() {
   const trpc = useTRPC();
   const refresh = { refetchInterval: REFRESH_MS };
-  const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, refresh));
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }, refresh));
   const summary = useQuery(trpc.jobs.summary.queryOptions(undefined, refresh));
   const latest = useQuery(trpc.jobs.list.queryOptions({ limit: 5 }, refresh));
   const repositories = useQuery(trpc.repositories.list.queryOptions(undefined, refresh));
   const error = hosts.error ?? summary.error ?? latest.error ?? repositories.error;
 
-  const active = (hosts.data ?? []).filter((host) => host.revokedAt === null);
+  const active = (hosts.data?.items ?? []).filter((host) => host.revokedAt === null);
   const online = active.filter((host) => host.online).length;
   const attention = active.filter((host) => needsAttention(host, Date.now()));
 

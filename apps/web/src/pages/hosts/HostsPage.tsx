@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { Plus, Server } from "lucide-react";
 import { useState } from "react";
 import { QueryStatus } from "../../components/QueryStatus";
@@ -17,7 +17,13 @@ const REFRESH_MS = 5000;
 export function HostsPage() {
   const trpc = useTRPC();
   const isAdmin = useRoleAtLeast("admin");
-  const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, { refetchInterval: REFRESH_MS }));
+  const hosts = useInfiniteQuery(
+    trpc.hosts.list.infiniteQueryOptions(
+      {},
+      { getNextPageParam: (page) => page.nextCursor, refetchInterval: REFRESH_MS },
+    ),
+  );
+  const items = hosts.data?.pages.flatMap((page) => page.items) ?? [];
   const [adding, setAdding] = useState(false);
 
   return (
@@ -35,14 +41,25 @@ export function HostsPage() {
         }
       />
       <QueryStatus query={hosts} loading="Loading hosts…" />
-      {hosts.data?.length === 0 ? (
+      {hosts.data && items.length === 0 ? (
         <EmptyState icon={Server} title="No hosts enrolled">
           {isAdmin
             ? "Choose “Add host” to get a one-line install command, then run it on the endpoint. The host appears here once its agent connects, with its status, OS, agent and restic versions and its last backup."
             : "An admin adds hosts by running a one-line install command on each endpoint. They appear here with their status, OS, agent and restic versions and their last backup."}
         </EmptyState>
       ) : null}
-      {hosts.data && hosts.data.length > 0 ? <HostsTable hosts={hosts.data} /> : null}
+      {items.length > 0 ? <HostsTable hosts={items} /> : null}
+      {hosts.hasNextPage ? (
+        <div className="flex justify-center">
+          <Button
+            data-testid="hosts-load-more"
+            disabled={hosts.isFetchingNextPage}
+            onClick={() => void hosts.fetchNextPage()}
+          >
+            {hosts.isFetchingNextPage ? "Loading…" : "Load more"}
+          </Button>
+        </div>
+      ) : null}
       {isAdmin ? <EnrollmentsCard /> : null}
       {isAdmin ? <AddHostDialog open={adding} onClose={() => setAdding(false)} /> : null}
     </div>

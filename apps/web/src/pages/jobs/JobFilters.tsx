@@ -22,11 +22,11 @@ interface JobFiltersProps {
 
 export function JobFilters({ initial, onApply }: JobFiltersProps) {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   const { values, bind, setValues } = useFormValues(initial);
   const hostOptions = [
     { value: "", label: "Any host" },
-    ...(hosts.data ?? []).map((host) => ({ value: host.id, label: host.name })),
+    ...(hosts.data?.items ?? []).map((host) => ({ value: host.id, label: host.name })),
   ];
 
   return (

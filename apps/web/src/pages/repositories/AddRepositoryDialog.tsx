@@ -25,7 +25,7 @@ interface Registration {
 export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, { enabled: open }));
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }, { enabled: open }));
   const { values, bind, reset, setValues } = useFormValues(EMPTY_REPOSITORY_FORM);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [registration, setRegistration] = useState<Registration>();
@@ -43,7 +43,7 @@ export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose:
       onError: (error) => setErrors(describeError(error).fieldErrors),
     }),
   );
-  const hostOptions = hostChoices(hosts.data, "Choose a host…");
+  const hostOptions = hostChoices(hosts.data?.items, "Choose a host…");
   const noHosts = hosts.data !== undefined && hostOptions.length === 1;
 
   function close() {
@@ -67,7 +67,7 @@ export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose:
     if (checked.ok) create.mutate(checked.data);
   };
 
-  const setupHost = hosts.data?.find((host) => host.id === registration?.hostId);
+  const setupHost = hosts.data?.items.find((host) => host.id === registration?.hostId);
   return (
     <Dialog
       open={open}

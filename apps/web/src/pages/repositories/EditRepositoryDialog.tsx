@@ -21,7 +21,7 @@ export function EditRepositoryDialog({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, { enabled: open }));
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }, { enabled: open }));
   const { values, bind, setValues } = useFormValues(editValues(repository));
   const [errors, setErrors] = useState<FieldErrors>({});
   const update = useMutation(
@@ -62,7 +62,7 @@ export function EditRepositoryDialog({
         errors={errors}
         bind={bind}
         setValues={setValues}
-        hostOptions={hostChoices(hosts.data, "Choose a host…")}
+        hostOptions={hostChoices(hosts.data?.items, "Choose a host…")}
         stored={repository}
         onSubmit={onSubmit}
         onCancel={close}

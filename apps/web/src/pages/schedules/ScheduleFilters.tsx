@@ -24,12 +24,12 @@ interface ScheduleFiltersProps {
 
 export function ScheduleFilters({ initial, onApply }: ScheduleFiltersProps) {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   const repositories = useQuery(trpc.repositories.list.queryOptions());
   const { values, bind, setValues } = useFormValues(initial);
   const hostOptions = [
     { value: "", label: "Any host" },
-    ...(hosts.data ?? []).map((host) => ({ value: host.id, label: host.name })),
+    ...(hosts.data?.items ?? []).map((host) => ({ value: host.id, label: host.name })),
   ];
   const repositoryOptions = [
     { value: "", label: "Any repository" },

@@ -13,12 +13,12 @@ interface SnapshotFiltersProps {
 
 export function SnapshotFilters({ repositoryId, initial, onApply }: SnapshotFiltersProps) {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   const sets = useQuery(trpc.backupSets.list.queryOptions({ repositoryId }));
   const { values, bind, setValues } = useFormValues(initial);
   const hostOptions = [
     { value: "", label: "Any host" },
-    ...(hosts.data ?? []).map((host) => ({ value: host.id, label: host.name })),
+    ...(hosts.data?.items ?? []).map((host) => ({ value: host.id, label: host.name })),
   ];
   const setOptions = [
     { value: "", label: "Any backup set" },

@@ -61,7 +61,7 @@ export function RoutingFields({
   onChange: (patch: Partial<Routing>) => void;
 }) {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   return (
     <div className="space-y-4">
       <Choices
@@ -78,10 +78,10 @@ export function RoutingFields({
         onChange={(kinds) => onChange({ kinds })}
         testId="channel-route-kinds"
       />
-      {hosts.data && hosts.data.length > 0 ? (
+      {hosts.data && hosts.data.items.length > 0 ? (
         <Choices
           legend="Hosts"
-          options={hosts.data.map((host) => ({ value: host.id, label: host.name }))}
+          options={hosts.data.items.map((host) => ({ value: host.id, label: host.name }))}
           chosen={values.hostIds}
           onChange={(hostIds) => onChange({ hostIds })}
           testId="channel-route-hosts"
