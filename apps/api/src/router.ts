@@ -5,6 +5,7 @@ import { authRouter } from "./auth/router.js";
 import { backupSetsRouter } from "./backupSets/router.js";
 import { channelsRouter } from "./channels/router.js";
 import { downloadsRouter } from "./downloads/router.js";
+import { eventsRouter } from "./events/router.js";
 import { agentRouter } from "./hosts/agentRouter.js";
 import { hostsRouter } from "./hosts/router.js";
 import { jobsRouter } from "./jobs/router.js";
@@ -31,6 +32,7 @@ export const appRouter = router({
   downloads: downloadsRouter,
   alerts: alertsRouter,
   channels: channelsRouter,
+  events: eventsRouter,
   agent: agentRouter,
 });
 

@@ -2,6 +2,7 @@ export * from "./agent.js";
 export * from "./alerts.js";
 export * from "./audit.js";
 export * from "./auth.js";
+export * from "./events.js";
 export * from "./ids.js";
 export * from "./job-results.js";
 export * from "./jobs.js";

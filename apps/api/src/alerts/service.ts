@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import {
   ALERT_KIND_DEFAULTS,
   ALERT_KINDS,
@@ -61,10 +62,13 @@ const OPEN = ["raised", "acknowledged"];
 export class AlertService {
   private readonly db: Db;
   private readonly now: () => number;
+  /** Emits when open alerts or their counts may have changed, for the fleet event stream. */
+  readonly changes = new EventEmitter<{ changed: [] }>();
 
   constructor(private readonly options: AlertServiceOptions) {
     this.db = options.db;
     this.now = options.now ?? Date.now;
+    this.changes.setMaxListeners(0);
   }
 
   // ── Rules ───────────────────────────────────────────────────────────────────────
@@ -185,6 +189,7 @@ export class AlertService {
     if (outcome.created) {
       this.options.logger.info({ event: "alert.raised", alertId: outcome.id, key });
     }
+    if (outcome.created || options.bump !== false) this.changes.emit("changed");
     if (outcome.queued > 0) this.options.onQueued?.();
     return { id: outcome.id, created: outcome.created };
   }
@@ -230,6 +235,7 @@ export class AlertService {
       return enqueueDeliveries(tx, alert, "resolved", now);
     });
     if (queued === null) return false;
+    this.changes.emit("changed");
     if (queued > 0) this.options.onQueued?.();
     return true;
   }
@@ -266,6 +272,7 @@ export class AlertService {
         return enqueueDeliveries(tx, alert, "acknowledged", now);
       });
     }
+    if (acknowledged > 0) this.changes.emit("changed");
     if (queued > 0) this.options.onQueued?.();
     return { acknowledged };
   }
@@ -309,6 +316,7 @@ export class AlertService {
         details: { until },
       });
     });
+    this.changes.emit("changed");
   }
 
   /** Unacknowledged, unsnoozed alerts not sent for a reminder interval are sent again. */

@@ -14,6 +14,8 @@ export type JobEvent =
   | { type: "progress"; progress: TResticProgress }
   | { type: "log"; lines: TLogLine[] };
 
+export type JobStateEvent = Extract<JobEvent, { type: "state" }>;
+
 export interface SequencedJobEvent {
   id: string;
   event: JobEvent;
@@ -36,9 +38,15 @@ interface JobChannel {
 export class JobEventBus {
   private readonly channels = new Map<string, JobChannel>();
   private readonly emitter = new EventEmitter();
+  /**
+   * Every job's state changes, for the fleet event stream: one listener per browser however
+   * many jobs run. Progress and log lines are not emitted here.
+   */
+  readonly states = new EventEmitter<{ state: [jobId: string, event: JobStateEvent] }>();
 
   constructor(private readonly now: () => number = Date.now) {
     this.emitter.setMaxListeners(0);
+    this.states.setMaxListeners(0);
   }
 
   publish(jobId: string, event: JobEvent): void {
@@ -48,7 +56,9 @@ export class JobEventBus {
     channel.buffer.push(sequenced);
     if (channel.buffer.length > BUFFER_EVENTS) channel.buffer.shift();
     this.emitter.emit(jobId, sequenced);
-    if (event.type === "state" && TERMINAL_STATES.includes(event.state)) {
+    if (event.type !== "state") return;
+    this.states.emit("state", jobId, event);
+    if (TERMINAL_STATES.includes(event.state)) {
       channel.endedAt = this.now();
       this.sweep();
     }
