@@ -4,6 +4,7 @@ import { auditRouter } from "./audit/router.js";
 import { authRouter } from "./auth/router.js";
 import { backupSetsRouter } from "./backupSets/router.js";
 import { channelsRouter } from "./channels/router.js";
+import { dashboardRouter } from "./dashboard/router.js";
 import { downloadsRouter } from "./downloads/router.js";
 import { eventsRouter } from "./events/router.js";
 import { agentRouter } from "./hosts/agentRouter.js";
@@ -33,6 +34,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   channels: channelsRouter,
   events: eventsRouter,
+  dashboard: dashboardRouter,
   agent: agentRouter,
 });
 

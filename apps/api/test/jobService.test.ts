@@ -320,7 +320,6 @@ describe("JobService with a fake clock and a fake agent connection", () => {
       queued: 1,
       running: 0,
       failedLastDay: 1,
-      byState: { dispatched: 1, failed: 1, succeeded: 1 },
     });
     expect((await summariseJobs(db, new Date(now + 2 * 86_400_000))).failedLastDay).toBe(0);
   });

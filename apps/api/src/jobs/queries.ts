@@ -2,6 +2,7 @@ import { JOB_KINDS, JOB_STATES, narrow } from "@restic-manager/contracts";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { afterKeyset, decodeCursorOf, keysetOrder, pageOf } from "../pagination.js";
 import { ENDPOINTS } from "./routing.js";
 
 export interface JobFilter {
@@ -50,21 +51,26 @@ const LIST_FIELDS = {
   repository: { select: { name: true } },
 } as const;
 
+/**
+ * A page of jobs, newest first. Each filter the web app offers has an index that starts with
+ * it and ends with (createdAt, id), so a page is one index range however deep it is.
+ */
 export async function listJobs(db: Db, filter: JobFilter) {
+  const after = decodeCursorOf(filter.cursor, "date");
   const where: Prisma.JobWhereInput = {
     hostId: filter.hostId,
     kind: filter.kind,
     state: filter.state,
     createdAt: filter.from || filter.to ? { gte: filter.from, lte: filter.to } : undefined,
+    ...afterKeyset("createdAt", "desc", after),
   };
   const rows = await db.job.findMany({
     where,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    orderBy: keysetOrder("createdAt", "desc"),
     take: filter.limit + 1,
-    ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
     select: LIST_FIELDS,
   });
-  const page = rows.slice(0, filter.limit);
+  const { page, nextCursor } = pageOf(rows, filter.limit, (row) => row.createdAt);
   return {
     items: page.map(({ host, repository, progress, ...job }) => ({
       ...job,
@@ -73,7 +79,7 @@ export async function listJobs(db: Db, filter: JobFilter) {
       repositoryName: repository?.name ?? null,
       progress: parseJson(progress),
     })),
-    nextCursor: rows.length > filter.limit ? page.at(-1)?.id : undefined,
+    nextCursor: nextCursor ?? undefined,
   };
 }
 
@@ -103,18 +109,17 @@ export async function getJob(db: Db, id: string) {
   };
 }
 
-/** Counts for an overview: jobs by state, and failures in the last day. */
+/**
+ * Counts for an overview, each a window on an index rather than a pass over every job: active
+ * jobs by state (bounded by what is running and waiting) and failures finished in the last day
+ * (a range of the (state, finishedAt) index).
+ */
 export async function summariseJobs(db: Db, now = new Date()) {
-  const byState = await db.job.groupBy({ by: ["state"], _count: { _all: true } });
   const dayAgo = new Date(now.getTime() - 86_400_000);
-  const failedLastDay = await db.job.count({
-    where: { state: { in: ["failed", "lost"] }, finishedAt: { gte: dayAgo } },
-  });
-  const counts = Object.fromEntries(byState.map((row) => [row.state, row._count._all]));
-  return {
-    queued: (counts.queued ?? 0) + (counts.dispatched ?? 0),
-    running: counts.running ?? 0,
-    failedLastDay,
-    byState: counts as Record<string, number>,
-  };
+  const [queued, running, failedLastDay] = await Promise.all([
+    db.job.count({ where: { state: { in: ["queued", "dispatched"] } } }),
+    db.job.count({ where: { state: "running" } }),
+    db.job.count({ where: { state: { in: ["failed", "lost"] }, finishedAt: { gte: dayAgo } } }),
+  ]);
+  return { queued, running, failedLastDay };
 }
