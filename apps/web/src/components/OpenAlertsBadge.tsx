@@ -2,19 +2,12 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../lib/trpc";
 
 /**
- * Alerts are raised by the server on its own (a job fails, an agent goes quiet) and no event
- * stream carries them to the browser yet, so the count is asked for again once a minute: a
- * single grouped count of open alerts, slower than any list page's refresh. Changes made in
- * this browser (acknowledge, resolve) invalidate it at once.
+ * The number of open alerts beside "Alerts" in the navigation; nothing when there are none.
+ * The fleet event stream has it read again whenever alerts change (see useFleetEvents).
  */
-const COUNT_REFRESH_MS = 60_000;
-
-/** The number of open alerts beside "Alerts" in the navigation; nothing when there are none. */
 export function OpenAlertsBadge() {
   const trpc = useTRPC();
-  const counts = useQuery(
-    trpc.alerts.counts.queryOptions(undefined, { refetchInterval: COUNT_REFRESH_MS }),
-  );
+  const counts = useQuery(trpc.alerts.counts.queryOptions());
   const total = counts.data?.total ?? 0;
   if (total === 0) return null;
   const critical = (counts.data?.critical ?? 0) > 0;

@@ -1,12 +1,14 @@
 import { X } from "lucide-react";
 import { Suspense, useEffect, useState } from "react";
 import { Outlet } from "react-router";
+import { useFleetEvents } from "../lib/useFleetEvents";
 import { Header } from "./Header";
 import { Sidebar } from "./Sidebar";
 
 /** The signed-in frame: navigation on the left (a drawer on small screens), page on the right. */
 export function Shell() {
   const [menuOpen, setMenuOpen] = useState(false);
+  useFleetEvents();
 
   useEffect(() => {
     if (!menuOpen) return;

@@ -14,15 +14,12 @@ import { RepositoriesOverview } from "./RepositoriesOverview";
 import { RestoreDrills } from "./RestoreDrills";
 import { StatCard } from "./StatCard";
 
-const REFRESH_MS = 10_000;
-
 export function DashboardPage() {
   const trpc = useTRPC();
-  const refresh = { refetchInterval: REFRESH_MS };
-  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }, refresh));
-  const summary = useQuery(trpc.jobs.summary.queryOptions(undefined, refresh));
-  const latest = useQuery(trpc.jobs.list.queryOptions({ limit: 5 }, refresh));
-  const repositories = useQuery(trpc.repositories.list.queryOptions(undefined, refresh));
+  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
+  const summary = useQuery(trpc.jobs.summary.queryOptions(undefined));
+  const latest = useQuery(trpc.jobs.list.queryOptions({ limit: 5 }));
+  const repositories = useQuery(trpc.repositories.list.queryOptions(undefined));
   const error = hosts.error ?? summary.error ?? latest.error ?? repositories.error;
 
   const active = (hosts.data?.items ?? []).filter((host) => host.revokedAt === null);
@@ -33,7 +30,7 @@ export function DashboardPage() {
     <div data-testid="page-dashboard" className="space-y-6">
       <PageHeader title="Dashboard" description="Fleet status at a glance." />
       {error ? <Alert tone="error">{describeError(error).message}</Alert> : null}
-      <OpenAlerts refetchInterval={REFRESH_MS} />
+      <OpenAlerts />
       {hosts.data && active.length === 0 ? (
         <EmptyState icon={LayoutDashboard} title="Nothing to summarise yet">
           Once hosts are enrolled and backing up, this page shows how many are online, the jobs

@@ -10,12 +10,10 @@ const SHOWN = 5;
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 
 /** The open alerts, newest first, at the top of the dashboard; hidden when there are none. */
-export function OpenAlerts({ refetchInterval }: { refetchInterval: number }) {
+export function OpenAlerts() {
   const trpc = useTRPC();
-  const alerts = useQuery(
-    trpc.alerts.list.queryOptions({ state: "open", limit: SHOWN }, { refetchInterval }),
-  );
-  const counts = useQuery(trpc.alerts.counts.queryOptions(undefined, { refetchInterval }));
+  const alerts = useQuery(trpc.alerts.list.queryOptions({ state: "open", limit: SHOWN }));
+  const counts = useQuery(trpc.alerts.counts.queryOptions());
   const items = alerts.data?.items ?? [];
   if (items.length === 0) return null;
   const total = counts.data?.total ?? items.length;

@@ -16,14 +16,12 @@ import { HostRestoreCard } from "./HostRestoreCard";
 import { HostSummary } from "./HostSummary";
 import { RunOperationCard } from "./operations/RunOperationCard";
 
-const REFRESH_MS = 5000;
-
 export function HostPage() {
   const { id = "" } = useParams();
   const trpc = useTRPC();
   const canOperate = useRoleAtLeast("operator");
   const isAdmin = useRoleAtLeast("admin");
-  const host = useQuery(trpc.hosts.get.queryOptions({ id }, { refetchInterval: REFRESH_MS }));
+  const host = useQuery(trpc.hosts.get.queryOptions({ id }));
 
   if (host.error) {
     return (

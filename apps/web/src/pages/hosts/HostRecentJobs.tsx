@@ -4,16 +4,10 @@ import { QueryStatus } from "../../components/QueryStatus";
 import { Card } from "../../components/ui/Card";
 import { useTRPC } from "../../lib/trpc";
 import { JobsTable } from "../jobs/JobsTable";
-import { pollWhileActive } from "../jobs/polling";
 
 export function HostRecentJobs({ hostId }: { hostId: string }) {
   const trpc = useTRPC();
-  const jobs = useQuery(
-    trpc.jobs.list.queryOptions(
-      { hostId, limit: 10 },
-      { refetchInterval: (query) => pollWhileActive(query.state.data?.items) },
-    ),
-  );
+  const jobs = useQuery(trpc.jobs.list.queryOptions({ hostId, limit: 10 }));
   const items = jobs.data?.items ?? [];
 
   return (

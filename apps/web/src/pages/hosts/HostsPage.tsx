@@ -1,6 +1,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { Plus, Server } from "lucide-react";
 import { useState } from "react";
+import { useSearchParams } from "react-router";
 import { QueryStatus } from "../../components/QueryStatus";
 import { Button } from "../../components/ui/Button";
 import { EmptyState } from "../../components/ui/EmptyState";
@@ -9,19 +10,28 @@ import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { AddHostDialog } from "./AddHostDialog";
 import { EnrollmentsCard } from "./EnrollmentsCard";
+import {
+  HostFilters,
+  hostFiltersFromSearch,
+  hostFiltersToSearch,
+  toHostsInput,
+} from "./HostFilters";
 import { HostsTable } from "./HostsTable";
 
-/** Online flags change as agents come and go; the list follows them at this pace. */
-const REFRESH_MS = 5000;
-
+/**
+ * One page of hosts at a time, filtered by the server. Online flags follow the fleet event
+ * stream (see useFleetEvents); nothing here refetches on a timer.
+ */
 export function HostsPage() {
   const trpc = useTRPC();
   const isAdmin = useRoleAtLeast("admin");
+  const [search, setSearch] = useSearchParams();
+  const filters = hostFiltersFromSearch(search);
+  const filtered = Object.keys(hostFiltersToSearch(filters)).length > 0;
   const hosts = useInfiniteQuery(
-    trpc.hosts.list.infiniteQueryOptions(
-      {},
-      { getNextPageParam: (page) => page.nextCursor, refetchInterval: REFRESH_MS },
-    ),
+    trpc.hosts.list.infiniteQueryOptions(toHostsInput(filters), {
+      getNextPageParam: (page) => page.nextCursor,
+    }),
   );
   const items = hosts.data?.pages.flatMap((page) => page.items) ?? [];
   const [adding, setAdding] = useState(false);
@@ -40,8 +50,20 @@ export function HostsPage() {
           ) : null
         }
       />
+      {filtered || (hosts.data && items.length > 0) ? (
+        <HostFilters
+          key={search.toString()}
+          initial={filters}
+          onApply={(values) => setSearch(hostFiltersToSearch(values))}
+        />
+      ) : null}
       <QueryStatus query={hosts} loading="Loading hosts…" />
-      {hosts.data && items.length === 0 ? (
+      {hosts.data && items.length === 0 && filtered ? (
+        <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="hosts-empty">
+          No hosts match these filters.
+        </p>
+      ) : null}
+      {hosts.data && items.length === 0 && !filtered ? (
         <EmptyState icon={Server} title="No hosts enrolled">
           {isAdmin
             ? "Choose “Add host” to get a one-line install command, then run it on the endpoint. The host appears here once its agent connects, with its status, OS, agent and restic versions and its last backup."

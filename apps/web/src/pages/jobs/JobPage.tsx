@@ -5,7 +5,7 @@ import { Alert } from "../../components/ui/Alert";
 import { Card } from "../../components/ui/Card";
 import { PageHeader } from "../../components/ui/PageHeader";
 import { describeError } from "../../lib/errors";
-import { isActiveState, parseProgress, parseResult } from "../../lib/jobs";
+import { parseProgress, parseResult } from "../../lib/jobs";
 import { useTRPC } from "../../lib/trpc";
 import { JobActions } from "./JobActions";
 import { JobFacts } from "./JobFacts";
@@ -22,8 +22,6 @@ const ENDINGS: Record<string, { title: string; reason: string }> = {
   cancelled: { title: "The job was cancelled", reason: "It was stopped on request." },
   lost: { title: "The job was lost", reason: "Its agent did not report how it ended." },
 };
-/** A fallback for browsers whose event stream is interrupted. */
-const ACTIVE_RELOAD_MS = 5000;
 
 export function JobPage() {
   const { id = "" } = useParams();
@@ -33,15 +31,8 @@ export function JobPage() {
 
 function JobView({ id }: { id: string }) {
   const trpc = useTRPC();
-  const job = useQuery(
-    trpc.jobs.get.queryOptions(
-      { id },
-      {
-        refetchInterval: (query) =>
-          query.state.data && isActiveState(query.state.data.state) ? ACTIVE_RELOAD_MS : false,
-      },
-    ),
-  );
+  // jobs.watch (useJobLive) and the fleet event stream have the job read again as it changes.
+  const job = useQuery(trpc.jobs.get.queryOptions({ id }));
   const live = useJobLive(id, job.data, parseProgress(job.data?.progress));
 
   if (job.error) {

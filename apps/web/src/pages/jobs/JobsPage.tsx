@@ -9,7 +9,6 @@ import { useTRPC } from "../../lib/trpc";
 import { filtersFromSearch, filtersToSearch, toJobsInput } from "./filters";
 import { JobFilters } from "./JobFilters";
 import { JobsTable } from "./JobsTable";
-import { pollWhileActive } from "./polling";
 
 export function JobsPage() {
   const trpc = useTRPC();
@@ -19,8 +18,6 @@ export function JobsPage() {
   const jobs = useInfiniteQuery(
     trpc.jobs.list.infiniteQueryOptions(toJobsInput(filters), {
       getNextPageParam: (page) => page.nextCursor,
-      refetchInterval: (query) =>
-        pollWhileActive(query.state.data?.pages.flatMap((page) => page.items)),
     }),
   );
   const items = jobs.data?.pages.flatMap((page) => page.items) ?? [];

@@ -8,7 +8,6 @@ import { useTRPC } from "../../lib/trpc";
 /** What asking for a health refresh gave: a job, no host to run one (null), or a refusal. */
 export type HealthRefresh = { jobId: string | null } | { error: string };
 
-const POLL_MS = 1500;
 const LINK = "font-medium underline";
 
 /** Follows a health refresh to its end, then has the repository read again. */
@@ -34,15 +33,8 @@ export function HealthRefreshStatus({ refresh }: { refresh: HealthRefresh }) {
 function RefreshJob({ jobId }: { jobId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const job = useQuery(
-    trpc.jobs.get.queryOptions(
-      { id: jobId },
-      {
-        refetchInterval: (query) =>
-          !query.state.data || isActiveState(query.state.data.state) ? POLL_MS : false,
-      },
-    ),
-  );
+  // Read again on each of the job's state changes (see useFleetEvents).
+  const job = useQuery(trpc.jobs.get.queryOptions({ id: jobId }));
   const state = job.data?.state;
   const done = state !== undefined && !isActiveState(state);
 

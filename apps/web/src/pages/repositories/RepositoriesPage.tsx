@@ -9,16 +9,11 @@ import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { AddRepositoryDialog } from "./AddRepositoryDialog";
 import { RepositoryHealthCard } from "./RepositoryHealthCard";
-import { repositoriesRefresh } from "./refresh";
 
 export function RepositoriesPage() {
   const trpc = useTRPC();
   const isAdmin = useRoleAtLeast("admin");
-  const repositories = useQuery(
-    trpc.repositories.list.queryOptions(undefined, {
-      refetchInterval: (query) => repositoriesRefresh(query.state.data),
-    }),
-  );
+  const repositories = useQuery(trpc.repositories.list.queryOptions());
   const [adding, setAdding] = useState(false);
 
   return (

@@ -15,7 +15,6 @@ import { RepositoryActions } from "./RepositoryActions";
 import { RepositoryChecksCard } from "./RepositoryChecksCard";
 import { RepositoryEndpoints } from "./RepositoryEndpoints";
 import { RepositoryHealthCard } from "./RepositoryHealthCard";
-import { repositoriesRefresh } from "./refresh";
 import { SizeHistoryCard } from "./SizeHistoryCard";
 
 export function RepositoryPage() {
@@ -27,15 +26,7 @@ export function RepositoryPage() {
 function RepositoryView({ id }: { id: string }) {
   const trpc = useTRPC();
   const [refresh, setRefresh] = useState<HealthRefresh>();
-  const repository = useQuery(
-    trpc.repositories.get.queryOptions(
-      { id },
-      {
-        refetchInterval: (query) =>
-          query.state.data ? repositoriesRefresh([query.state.data]) : false,
-      },
-    ),
-  );
+  const repository = useQuery(trpc.repositories.get.queryOptions({ id }));
   const sets = useQuery(trpc.backupSets.list.queryOptions({ repositoryId: id }));
 
   if (repository.error) {

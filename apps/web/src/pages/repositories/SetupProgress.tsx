@@ -13,7 +13,6 @@ import { useJobLive } from "../jobs/useJobLive";
 /** How a registration ends: ready, or withdrawn (the repository is gone again). */
 export type SetupOutcome = "pending" | "ready" | "withdrawn";
 
-const POLL_MS = 1500;
 const WITHDRAWN = /^Registration withdrawn:\s*/;
 
 interface SetupProgressProps {
@@ -33,27 +32,12 @@ interface SetupProgressProps {
 export function SetupProgress(props: SetupProgressProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const job = useQuery(
-    trpc.jobs.get.queryOptions(
-      { id: props.jobId },
-      {
-        refetchInterval: (query) =>
-          query.state.data && isActiveState(query.state.data.state) ? POLL_MS : false,
-      },
-    ),
-  );
+  // The job and the repository are read again as the job changes state (see useFleetEvents);
+  // a set-up's outcome is written to the repository before its job's end is announced.
+  const job = useQuery(trpc.jobs.get.queryOptions({ id: props.jobId }));
   const live = useJobLive(props.jobId, job.data);
   const repository = useQuery(
-    trpc.repositories.get.queryOptions(
-      { id: props.repositoryId },
-      {
-        retry: false,
-        refetchInterval: (query) =>
-          query.state.data?.status === "ready" || errorCode(query.state.error) === "NOT_FOUND"
-            ? false
-            : POLL_MS,
-      },
-    ),
+    trpc.repositories.get.queryOptions({ id: props.repositoryId }, { retry: false }),
   );
   const outcome: SetupOutcome =
     repository.data?.status === "ready"
