@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { appendOnlyOnly } from "../src/pages/dashboard/RepositoriesOverview";
 import { byteTicks } from "../src/pages/repositories/chartTicks";
 import {
   checkState,
@@ -33,19 +32,6 @@ describe("repository health figures", () => {
   it("names a pending repository as setting up", () => {
     expect(statusLabel("pending")).toEqual({ label: "setting up", tone: "warning" });
     expect(statusLabel("ready")).toEqual({ label: "ready", tone: "success" });
-  });
-});
-
-describe("hosts with append-only access only", () => {
-  const repository = (maintenanceHostId: string | null, appendOnly: string[]) =>
-    ({
-      maintenanceHostId,
-      appendOnlyHosts: appendOnly.map((id) => ({ id, name: `${id}-name` })),
-    }) as unknown as Parameters<typeof appendOnlyOnly>[0][number];
-
-  it("leaves out hosts that maintain some repository, and names each host once", () => {
-    const repositories = [repository("nas", ["laptop", "pc"]), repository("pc", ["laptop"])];
-    expect(appendOnlyOnly(repositories)).toEqual(["laptop-name"]);
   });
 });
 

@@ -11,6 +11,7 @@ export type RepositorySummary = RouterOutputs["repositories"]["list"][number];
 export type RepositoryDetail = RouterOutputs["repositories"]["get"];
 export type HostListItem = RouterOutputs["hosts"]["list"]["items"][number];
 export type HostDetail = RouterOutputs["hosts"]["get"];
+export type DashboardSummary = RouterOutputs["dashboard"]["summary"];
 export type CreatedEnrollment = RouterOutputs["hosts"]["createEnrollment"];
 export type UserListItem = RouterOutputs["users"]["list"][number];
 export type TokenListItem = RouterOutputs["apiTokens"]["list"][number];

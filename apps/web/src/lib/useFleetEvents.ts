@@ -31,8 +31,7 @@ export function useFleetEvents() {
     jobSummary: trpc.jobs.summary.pathKey(),
     repositories: trpc.repositories.pathKey(),
     alerts: trpc.alerts.pathKey(),
-    // dashboard.summary: every count on the dashboard.
-    dashboard: [["dashboard"]],
+    dashboard: trpc.dashboard.summary.pathKey(),
   };
 
   function apply(event: TFleetEvent) {

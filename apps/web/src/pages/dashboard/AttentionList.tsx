@@ -1,25 +1,13 @@
 import { CircleCheck } from "lucide-react";
 import { Link } from "react-router";
 import { Card } from "../../components/ui/Card";
-import type { HostListItem as Host } from "../../lib/api-types";
+import type { DashboardSummary } from "../../lib/api-types";
 import { LastBackup } from "../hosts/HostFacts";
 
-const STALE_AFTER_MS = 86_400_000;
-
-/** No backup yet, the last one did not succeed, or it is more than a day old. */
-export function needsAttention(host: Host, now: number): boolean {
-  return reason(host, now) !== undefined;
-}
-
-function reason(host: Host, now: number): string | undefined {
-  if (!host.lastBackupState || !host.lastBackupAt) return "no backup yet";
-  if (host.lastBackupState !== "succeeded") return `last backup ${host.lastBackupState}`;
-  if (now - host.lastBackupAt.getTime() > STALE_AFTER_MS) return "last backup over 24 h ago";
-  return undefined;
-}
-
-export function AttentionList({ hosts }: { hosts: Host[] }) {
-  const now = Date.now();
+/** The server picks them: no backup yet, a failed last backup, or one over a day old. */
+export function AttentionList({ attention }: { attention: DashboardSummary["attention"] }) {
+  const hosts = attention.items;
+  const more = attention.total - hosts.length;
   return (
     <Card
       title="Backups that need attention"
@@ -46,13 +34,18 @@ export function AttentionList({ hosts }: { hosts: Host[] }) {
                 >
                   {host.name}
                 </Link>
-                <p className="text-xs text-slate-500 dark:text-slate-400">{reason(host, now)}</p>
+                <p className="text-xs text-slate-500 dark:text-slate-400">{host.reason}</p>
               </div>
               <LastBackup host={host} />
             </li>
           ))}
         </ul>
       )}
+      {more > 0 ? (
+        <p className="mt-3 text-sm text-slate-500 dark:text-slate-400" data-testid="attention-more">
+          and {more} more
+        </p>
+      ) : null}
     </Card>
   );
 }

@@ -1,18 +1,13 @@
-import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { Badge } from "../../components/ui/Badge";
 import { Card } from "../../components/ui/Card";
+import type { DashboardSummary } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
-import { useTRPC } from "../../lib/trpc";
 
-const SHOWN = 10;
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 
 /** The latest slots schedules did not run in (the agent was away) or skipped; hidden when none. */
-export function MissedRuns() {
-  const trpc = useTRPC();
-  const misses = useQuery(trpc.schedules.misses.queryOptions({ limit: SHOWN }));
-  const items = misses.data?.items ?? [];
+export function MissedRuns({ items }: { items: DashboardSummary["missedRuns"] }) {
   if (items.length === 0) return null;
 
   return (

@@ -1,31 +1,22 @@
-import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { Card } from "../../components/ui/Card";
+import type { DashboardSummary } from "../../lib/api-types";
 import { formatRelative } from "../../lib/format";
-import { useTRPC } from "../../lib/trpc";
 import { SeverityBadge, StateBadge } from "../alerts/AlertBadges";
 import { kindLabel } from "../alerts/labels";
 
-const SHOWN = 5;
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 
 /** The open alerts, newest first, at the top of the dashboard; hidden when there are none. */
-export function OpenAlerts() {
-  const trpc = useTRPC();
-  const alerts = useQuery(trpc.alerts.list.queryOptions({ state: "open", limit: SHOWN }));
-  const counts = useQuery(trpc.alerts.counts.queryOptions());
-  const items = alerts.data?.items ?? [];
+export function OpenAlerts({ alerts }: { alerts: DashboardSummary["alerts"] }) {
+  const { items, counts } = alerts;
   if (items.length === 0) return null;
-  const total = counts.data?.total ?? items.length;
+  const total = counts.total;
 
   return (
     <Card
       title={`Open alerts (${total})`}
-      description={
-        counts.data
-          ? `${counts.data.critical} critical · ${counts.data.warning} warning · ${counts.data.info} info`
-          : undefined
-      }
+      description={`${counts.critical} critical · ${counts.warning} warning · ${counts.info} info`}
       actions={
         <Link to="/alerts" className={`text-sm ${LINK}`} data-testid="open-alerts-all">
           All alerts

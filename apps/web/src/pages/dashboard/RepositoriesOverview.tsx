@@ -2,25 +2,21 @@ import { ShieldCheck } from "lucide-react";
 import { Link } from "react-router";
 import { Badge } from "../../components/ui/Badge";
 import { Table, Td, Th } from "../../components/ui/Table";
-import type { RepositorySummary } from "../../lib/api-types";
+import type { DashboardSummary } from "../../lib/api-types";
 import { formatAge, formatBytes, formatCount, formatDateTime } from "../../lib/format";
 import { CHECK_TONES, checkState, repositoryDedup, statusLabel } from "../repositories/health";
 
-/** Hosts that back up somewhere with append-only access and maintain no repository at all. */
-export function appendOnlyOnly(repositories: readonly RepositorySummary[]): string[] {
-  const maintainers = new Set(repositories.map((r) => r.maintenanceHostId));
-  const names = new Map<string, string>();
-  for (const repository of repositories) {
-    for (const host of repository.appendOnlyHosts) {
-      if (!maintainers.has(host.id)) names.set(host.id, host.name);
-    }
-  }
-  return [...names.values()].sort((a, b) => a.localeCompare(b));
-}
+type Overview = DashboardSummary["repositories"];
+type RepositoryRow = Overview["items"][number];
 
-/** Every repository's health in one row each, and who can only add to them. */
-export function RepositoriesOverview({ repositories }: { repositories: RepositorySummary[] }) {
-  const appendOnly = appendOnlyOnly(repositories);
+/**
+ * The first repositories' health in one row each, and the hosts that back up with append-only
+ * access while maintaining no repository (both chosen by the server, the first few by name).
+ */
+export function RepositoriesOverview({ overview }: { overview: Overview }) {
+  const repositories = overview.items;
+  const appendOnly = overview.appendOnlyHosts.items.map((host) => host.name);
+  const moreAppendOnly = overview.appendOnlyHosts.more ? " and more" : "";
   return (
     <section className="space-y-3" data-testid="dashboard-repositories">
       <div className="flex items-baseline justify-between gap-4">
@@ -29,7 +25,9 @@ export function RepositoriesOverview({ repositories }: { repositories: Repositor
           to="/repositories"
           className="text-sm text-teal-700 hover:underline dark:text-teal-300"
         >
-          All repositories
+          {overview.total > repositories.length
+            ? `All ${overview.total} repositories`
+            : "All repositories"}
         </Link>
       </div>
       <Table data-testid="dashboard-repositories-table">
@@ -57,8 +55,8 @@ export function RepositoriesOverview({ repositories }: { repositories: Repositor
         {appendOnly.length > 0 ? (
           <span>
             Hosts with append-only access only:{" "}
-            <strong className="font-medium">{appendOnly.join(", ")}</strong>. They can add backups
-            but not delete them.
+            <strong className="font-medium">{appendOnly.join(", ")}</strong>
+            {moreAppendOnly}. They can add backups but not delete them.
           </span>
         ) : (
           <span>No host is limited to append-only access.</span>
@@ -68,7 +66,7 @@ export function RepositoriesOverview({ repositories }: { repositories: Repositor
   );
 }
 
-function Row({ repository }: { repository: RepositorySummary }) {
+function Row({ repository }: { repository: RepositoryRow }) {
   const status = statusLabel(repository.status);
   const check = checkState(repository);
   return (

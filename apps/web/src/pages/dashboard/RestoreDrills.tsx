@@ -1,22 +1,19 @@
-import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { JobStateBadge } from "../../components/JobStateBadge";
 import { Card } from "../../components/ui/Card";
+import type { DashboardSummary } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
-import { useTRPC } from "../../lib/trpc";
 
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
 
 /** Each drilled set's latest restore drill and the last one that passed; hidden when none. */
-export function RestoreDrills() {
-  const trpc = useTRPC();
-  const sets = useQuery(trpc.backupSets.list.queryOptions({}));
-  const drilled = (sets.data ?? []).filter((set) => set.lastDrill !== null);
+export function RestoreDrills({ drills }: { drills: DashboardSummary["drills"] }) {
+  const drilled = drills.items;
   if (drilled.length === 0) return null;
   return (
     <Card
       title="Restore drills"
-      description="Each backup set's latest drill: a sample of its newest snapshot restored and verified file by file."
+      description={`${drills.total > drilled.length ? `The ${drilled.length} most recently drilled of ${drills.total} sets` : "Each backup set"}'s latest drill: a sample of its newest snapshot restored and verified file by file.`}
       data-testid="restore-drills"
     >
       <ul className="divide-y divide-slate-200 dark:divide-slate-800">
