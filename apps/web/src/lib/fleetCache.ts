@@ -1,6 +1,6 @@
 import type { TFleetEvent } from "@restic-manager/contracts";
 import type { InfiniteData, QueryClient, QueryKey } from "@tanstack/react-query";
-import { isActiveState, laterState } from "./jobs";
+import { isActiveState, laterState } from "./jobStates";
 
 /** A list page as the API returns it; queries hold one page, or several for "Load more". */
 interface Page<T> {

@@ -8,7 +8,8 @@ import {
 } from "@restic-manager/contracts";
 import type { BadgeTone } from "../components/ui/Badge";
 
-const ACTIVE: readonly string[] = ["queued", "dispatched", "running"];
+export { isActiveState, laterState } from "./jobStates";
+
 const RETRYABLE: readonly string[] = ["failed", "cancelled", "lost"];
 
 const TONES: Record<TJobState, BadgeTone> = {
@@ -25,26 +26,12 @@ export function isJobState(state: string): state is TJobState {
   return ZJobState.safeParse(state).success;
 }
 
-/** Still waiting or running: its page listens for live events and lists poll while it lasts. */
-export function isActiveState(state: string): boolean {
-  return ACTIVE.includes(state);
-}
-
 export function isRetryableState(state: string): boolean {
   return RETRYABLE.includes(state);
 }
 
 export function stateTone(state: string): BadgeTone {
   return isJobState(state) ? TONES[state] : "neutral";
-}
-
-/**
- * Orders states so that an older answer never overwrites a newer one: a live event and a
- * reloaded job may arrive in either order.
- */
-export function laterState(a: string, b: string): string {
-  const rank = (state: string) => (isActiveState(state) ? ACTIVE.indexOf(state) : ACTIVE.length);
-  return rank(b) > rank(a) ? b : a;
 }
 
 /** Progress and results are stored as JSON; anything that does not match is not shown. */
