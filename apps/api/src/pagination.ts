@@ -107,5 +107,26 @@ export function pageOf<T extends { id: string }>(
   };
 }
 
-/** Input of a list page: `limit` (default 50, at most 200) and the cursor of the previous page. */
-export const PAGE_LIMIT = { default: 50, max: 200 } as const;
+/**
+ * The first `take` rows of several keyset queries merged in their common order. An `IN` list or
+ * an `OR` of filters would make SQLite sort every match (a temp B-tree); one index range per
+ * value, each cut at `take`, then merged, reads at most `take` rows from each.
+ */
+export function mergeKeyset<T extends { id: string }>(
+  parts: T[][],
+  take: number,
+  keyOf: (row: T) => SortKey,
+  direction: SortDirection,
+): T[] {
+  const sign = direction === "desc" ? -1 : 1;
+  const unique = new Map(parts.flat().map((row) => [row.id, row]));
+  return [...unique.values()]
+    .sort((a, b) => sign * (compareKeys(keyOf(a), keyOf(b)) || compareKeys(a.id, b.id)))
+    .slice(0, take);
+}
+
+function compareKeys(a: SortKey, b: SortKey): number {
+  const x = a instanceof Date ? a.getTime() : a;
+  const y = b instanceof Date ? b.getTime() : b;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

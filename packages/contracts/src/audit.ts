@@ -58,14 +58,16 @@ export type TAuditOutcome = z.infer<typeof ZAuditOutcome>;
 
 export const ZAuditListInput = z.object({
   action: ZAuditAction.optional(),
+  /** An actor's exact name. */
   actor: z.string().trim().max(100).optional(),
+  /** A target's exact name or id. */
   target: z.string().trim().max(200).optional(),
   outcome: ZAuditOutcome.optional(),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   limit: z.number().int().min(1).max(200).default(50),
-  /** The id of the last entry already shown: the next page starts after it. */
-  cursor: z.string().max(64).optional(),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().max(400).optional(),
 });
 export type TAuditListInput = z.input<typeof ZAuditListInput>;
 export type TAuditFilter = z.output<typeof ZAuditListInput>;

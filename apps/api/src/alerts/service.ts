@@ -15,6 +15,7 @@ import type { Db } from "../db.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
+import { afterKeyset, decodeCursorOf, keysetOrder, mergeKeyset, pageOf } from "../pagination.js";
 import { enqueueDeliveries } from "./deliveries.js";
 import { inQuietTime } from "./quiet.js";
 
@@ -362,33 +363,29 @@ export class AlertService {
     limit: number;
     cursor?: string | undefined;
   }) {
-    const after = decodeCursor(filter.cursor);
-    const rows = await this.db.alert.findMany({
-      where: {
-        state: filter.state === "open" ? { in: OPEN } : filter.state,
-        kind: filter.kind,
-        hostId: filter.hostId,
-        severity: filter.severity,
-        ...(after
-          ? {
-              OR: [
-                { lastSeenAt: { lt: after.at } },
-                { lastSeenAt: after.at, id: { lt: after.id } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ lastSeenAt: "desc" }, { id: "desc" }],
-      take: filter.limit + 1,
-    });
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
+    const after = decodeCursorOf(filter.cursor, "date");
+    const take = filter.limit + 1;
+    // "open" is two states: one index range each, merged, rather than a sort of every match.
+    const states = filter.state === "open" ? OPEN : [filter.state];
+    const parts = await Promise.all(
+      states.map((state) =>
+        this.db.alert.findMany({
+          where: {
+            state,
+            kind: filter.kind,
+            hostId: filter.hostId,
+            severity: filter.severity,
+            ...afterKeyset("lastSeenAt", "desc", after),
+          },
+          orderBy: keysetOrder("lastSeenAt", "desc"),
+          take,
+        }),
+      ),
+    );
+    const rows = mergeKeyset(parts, take, (row) => row.lastSeenAt, "desc");
+    const { page, nextCursor } = pageOf(rows, filter.limit, (row) => row.lastSeenAt);
     const hostNames = await this.hostNames(page.map((row) => row.hostId));
-    return {
-      items: page.map((row) => present(row, hostNames)),
-      nextCursor:
-        rows.length > filter.limit && last ? `${last.lastSeenAt.toISOString()}|${last.id}` : null,
-    };
+    return { items: page.map((row) => present(row, hostNames)), nextCursor };
   }
 
   async get(id: string) {
@@ -422,15 +419,15 @@ export class AlertService {
     };
   }
 
-  /** Open alerts by severity, for the navigation badge and the dashboard. */
+  /**
+   * Open alerts by severity, for the navigation badge and the dashboard: a count per severity
+   * on the (severity, state) index, bounded by the open alerts.
+   */
   async openCounts() {
-    const rows = await this.db.alert.groupBy({
-      by: ["severity"],
-      where: { state: { in: OPEN } },
-      _count: { _all: true },
-    });
     const counts = { info: 0, warning: 0, critical: 0 } as Record<TAlertSeverity, number>;
-    for (const row of rows) counts[narrow(ALERT_SEVERITIES, row.severity)] = row._count._all;
+    for (const severity of ALERT_SEVERITIES) {
+      counts[severity] = await this.db.alert.count({ where: { severity, state: { in: OPEN } } });
+    }
     return { ...counts, total: counts.info + counts.warning + counts.critical };
   }
 
@@ -455,12 +452,4 @@ function present(row: Prisma.AlertGetPayload<object>, hostNames: Map<string, str
     state: narrow(ALERT_STATES, row.state),
     hostName: row.hostId ? (hostNames.get(row.hostId) ?? null) : null,
   };
-}
-
-function decodeCursor(cursor: string | undefined): { at: Date; id: string } | null {
-  if (!cursor) return null;
-  const [at, id] = cursor.split("|");
-  const date = new Date(at ?? "");
-  if (!id || Number.isNaN(date.getTime())) throw new AppError("BAD_REQUEST", "Invalid cursor");
-  return { at: date, id };
 }

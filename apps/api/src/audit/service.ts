@@ -2,6 +2,7 @@ import type { TAuditAction, TAuditFilter, TAuditOutcome } from "@restic-manager/
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { afterKeyset, decodeCursorOf, keysetOrder, mergeKeyset, pageOf } from "../pagination.js";
 
 export interface AuditRecord {
   action: TAuditAction;
@@ -60,32 +61,40 @@ function actorName(actor: NonNullable<AuditRecord["actor"]>): string | null {
   }
 }
 
+/**
+ * A page of the audit log, newest first. Each filter matches exactly (an actor's name, a
+ * target's name or id) so that it is an index range in time order; a target is either of two
+ * ranges, merged.
+ */
 export async function listAudit(db: Db, filter: TAuditFilter) {
-  const where: Prisma.AuditEventWhereInput = {
+  const after = decodeCursorOf(filter.cursor, "date");
+  const take = filter.limit + 1;
+  const base: Prisma.AuditEventWhereInput = {
     action: filter.action,
     outcome: filter.outcome,
-    actorName: filter.actor ? { contains: filter.actor } : undefined,
+    actorName: filter.actor,
     at: filter.from || filter.to ? { gte: filter.from, lte: filter.to } : undefined,
-    OR: filter.target
-      ? [
-          { targetName: { contains: filter.target } },
-          { targetId: filter.target },
-          { targetType: filter.target },
-        ]
-      : undefined,
+    ...afterKeyset("at", "desc", after),
   };
-  const rows = await db.auditEvent.findMany({
-    where,
-    orderBy: [{ at: "desc" }, { id: "desc" }],
-    take: filter.limit + 1,
-    ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-  });
-  const page = rows.slice(0, filter.limit);
+  const targets: Prisma.AuditEventWhereInput[] = filter.target
+    ? [{ targetName: filter.target }, { targetId: filter.target }]
+    : [{}];
+  const parts = await Promise.all(
+    targets.map((target) =>
+      db.auditEvent.findMany({
+        where: { ...base, ...target },
+        orderBy: keysetOrder("at", "desc"),
+        take,
+      }),
+    ),
+  );
+  const rows = mergeKeyset(parts, take, (row) => row.at, "desc");
+  const { page, nextCursor } = pageOf(rows, filter.limit, (row) => row.at);
   return {
     items: page.map((row) => ({
       ...row,
       details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
     })),
-    nextCursor: rows.length > filter.limit ? page.at(-1)?.id : undefined,
+    nextCursor: nextCursor ?? undefined,
   };
 }

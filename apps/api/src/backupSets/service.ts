@@ -12,6 +12,7 @@ import { presentLastDrill } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { JobService } from "../jobs/service.js";
+import { keysetOrder } from "../pagination.js";
 import { forgetParams, parseRetention } from "../schedules/service.js";
 
 const INCLUDE = {
@@ -47,10 +48,18 @@ function present(row: Prisma.BackupSetGetPayload<{ include: typeof INCLUDE }>) {
   };
 }
 
+/**
+ * A host's sets come in name order from the (hostId, name) key; a repository's, or all of them,
+ * from (repositoryId, name, id) or (name, id), up to a hard cap: this list is read whole by
+ * pickers and host pages, where a host has a handful of sets.
+ */
+export const BACKUP_SET_LIST_CAP = 500;
+
 export async function listBackupSets(db: Db, filter: { hostId?: string; repositoryId?: string }) {
   const rows = await db.backupSet.findMany({
     where: filter,
-    orderBy: [{ hostId: "asc" }, { name: "asc" }],
+    orderBy: filter.hostId ? [{ name: "asc" }] : keysetOrder("name", "asc"),
+    take: BACKUP_SET_LIST_CAP,
     include: INCLUDE,
   });
   return rows.map(present);

@@ -109,8 +109,11 @@ async function lastDeliveryOf(db: Db, channelId: string): Promise<LastDelivery |
   );
 }
 
+/** Channels are a handful of destinations: one page with a hard cap, not paged. */
+export const CHANNEL_LIST_CAP = 100;
+
 export async function listChannels(deps: ChannelDeps) {
-  const rows = await deps.db.channel.findMany({ orderBy: { name: "asc" } });
+  const rows = await deps.db.channel.findMany({ orderBy: { name: "asc" }, take: CHANNEL_LIST_CAP });
   return Promise.all(
     rows.map(async (row) => present(deps.keyring, row, await lastDeliveryOf(deps.db, row.id))),
   );

@@ -7,6 +7,7 @@ import type { LoginThrottle } from "../auth/throttle.js";
 import type { Db } from "../db.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { keysetOrder } from "../pagination.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -39,8 +40,14 @@ export async function createEnrollmentToken(
   return { id: issued.id, token: issued.token, expiresAt };
 }
 
+/** The newest enrollment tokens, up to a hard cap, on the (createdAt, id) index. */
+export const ENROLLMENT_LIST_CAP = 200;
+
 export async function listEnrollmentTokens(db: Db) {
-  const tokens = await db.enrollmentToken.findMany({ orderBy: { createdAt: "desc" }, take: 200 });
+  const tokens = await db.enrollmentToken.findMany({
+    orderBy: keysetOrder("createdAt", "desc"),
+    take: ENROLLMENT_LIST_CAP,
+  });
   const now = Date.now();
   return tokens.map(({ secretHash: _hash, ...token }) => ({
     ...token,

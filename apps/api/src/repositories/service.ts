@@ -6,6 +6,7 @@ import { type Db, rethrowUnique } from "../db.js";
 import { presentLastDrill } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { keysetOrder } from "../pagination.js";
 import { displayUrl, seal, sealEnv } from "./access.js";
 import type { RepositoryDeps } from "./health.js";
 
@@ -103,9 +104,33 @@ function present(row: SummaryRow) {
   };
 }
 
+/**
+ * Repositories are shared by many hosts and stay few; the list is one page with a hard cap, and
+ * each repository brings at most its first backup sets by name (a repository's page has them
+ * all through backupSets.list).
+ */
+export const REPOSITORY_LIST_CAP = 200;
+export const LISTED_SETS_PER_REPOSITORY = 100;
+
 export async function listRepositories(db: Db) {
-  const rows = await db.repository.findMany({ orderBy: { name: "asc" }, select: SUMMARY });
-  return rows.map(present);
+  const { backupSets: setFields, ...fields } = SUMMARY;
+  const rows = await db.repository.findMany({
+    orderBy: keysetOrder("name", "asc"),
+    take: REPOSITORY_LIST_CAP,
+    select: fields,
+  });
+  // One index range per repository: a nested `take` would be one query over all their sets.
+  return Promise.all(
+    rows.map(async (row) => {
+      const backupSets = await db.backupSet.findMany({
+        where: { repositoryId: row.id },
+        orderBy: keysetOrder("name", "asc"),
+        take: LISTED_SETS_PER_REPOSITORY,
+        select: setFields.select,
+      });
+      return present({ ...row, backupSets });
+    }),
+  );
 }
 
 export async function getRepository(db: Db, id: string) {

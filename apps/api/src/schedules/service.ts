@@ -30,6 +30,7 @@ import { chooseEndpoint } from "../jobs/routing.js";
 import type { JobService } from "../jobs/service.js";
 import { parseJobParams } from "../jobs/spec.js";
 import type { Logger } from "../logger.js";
+import { afterKeyset, decodeCursorOf, keysetOrder, pageOf } from "../pagination.js";
 import { repositoryAccess } from "../repositories/access.js";
 import type { Keyring } from "../secrets/keyring.js";
 import { catchUpMs, hostScheduleOf, parsedRow, validateTiming } from "./timing.js";
@@ -105,7 +106,7 @@ export class ScheduleService {
     limit: number;
     cursor?: string | undefined;
   }) {
-    const after = decodeCursor(filter.cursor);
+    const after = decodeCursorOf(filter.cursor, "date");
     const rows = await this.db.schedule.findMany({
       where: {
         hostId: filter.hostId,
@@ -113,25 +114,14 @@ export class ScheduleService {
         backupSetId: filter.backupSetId,
         kind: filter.kind,
         paused: filter.paused,
-        ...(after
-          ? {
-              OR: [
-                { createdAt: { lt: after.createdAt } },
-                { createdAt: after.createdAt, id: { lt: after.id } },
-              ],
-            }
-          : {}),
+        ...afterKeyset("createdAt", "desc", after),
       },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      orderBy: keysetOrder("createdAt", "desc"),
       take: filter.limit + 1,
       include: INCLUDE,
     });
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
-    return {
-      items: await Promise.all(page.map((row) => this.present(row))),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null,
-    };
+    const { page, nextCursor } = pageOf(rows, filter.limit, (row) => row.createdAt);
+    return { items: await Promise.all(page.map((row) => this.present(row))), nextCursor };
   }
 
   async get(id: string) {
@@ -831,21 +821,14 @@ export class ScheduleService {
     limit: number;
     cursor?: string | undefined;
   }) {
-    const after = decodeCursor(filter.cursor);
+    const after = decodeCursorOf(filter.cursor, "date");
     const rows = await this.db.scheduleMiss.findMany({
       where: {
         scheduleId: filter.scheduleId,
         hostId: filter.hostId,
-        ...(after
-          ? {
-              OR: [
-                { recordedAt: { lt: after.createdAt } },
-                { recordedAt: after.createdAt, id: { lt: after.id } },
-              ],
-            }
-          : {}),
+        ...afterKeyset("recordedAt", "desc", after),
       },
-      orderBy: [{ recordedAt: "desc" }, { id: "desc" }],
+      orderBy: keysetOrder("recordedAt", "desc"),
       take: filter.limit + 1,
       include: {
         schedule: {
@@ -858,8 +841,7 @@ export class ScheduleService {
         },
       },
     });
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
+    const { page, nextCursor } = pageOf(rows, filter.limit, (row) => row.recordedAt);
     return {
       // What was missed, in words: the schedule's kind, its target and its host.
       items: page.map(({ schedule, ...miss }) => ({
@@ -868,10 +850,7 @@ export class ScheduleService {
         target: schedule.backupSet?.name ?? schedule.repository.name,
         hostName: schedule.host?.name ?? null,
       })),
-      nextCursor:
-        rows.length > filter.limit && last
-          ? encodeCursor({ createdAt: last.recordedAt, id: last.id })
-          : null,
+      nextCursor,
     };
   }
 }
@@ -894,16 +873,4 @@ function checkOptions(kind: TScheduleKind, options: TScheduleOptions) {
 function scheduleName(row: Row): string {
   const target = row.backupSet ? `${row.backupSet.name}` : row.repository.name;
   return `${row.kind} of ${target}`;
-}
-
-function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return `${row.createdAt.toISOString()}|${row.id}`;
-}
-
-function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string } | null {
-  if (!cursor) return null;
-  const [at, id] = cursor.split("|");
-  const createdAt = new Date(at ?? "");
-  if (!id || Number.isNaN(createdAt.getTime())) throw new AppError("BAD_REQUEST", "Invalid cursor");
-  return { createdAt, id };
 }

@@ -4,12 +4,17 @@ import type { Actor, RequestMeta } from "../auth/actor.js";
 import { issueToken } from "../auth/opaqueToken.js";
 import type { Db } from "../db.js";
 import { found } from "../errors.js";
+import { keysetOrder } from "../pagination.js";
 
 const DAY_MS = 86_400_000;
 
+/** Tokens are made by hand for scripts: the newest ones, up to a hard cap, not paged. */
+export const API_TOKEN_LIST_CAP = 500;
+
 export async function listApiTokens(db: Db) {
   const tokens = await db.apiToken.findMany({
-    orderBy: { createdAt: "desc" },
+    orderBy: keysetOrder("createdAt", "desc"),
+    take: API_TOKEN_LIST_CAP,
     include: { user: { select: { username: true, role: true, disabled: true } } },
   });
   // The secret hash stays in the database.

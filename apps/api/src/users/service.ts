@@ -20,10 +20,14 @@ const PUBLIC_FIELDS = {
   updatedAt: true,
 } as const;
 
+/** Users are people, not endpoints: the list is one page with a hard cap, not paged. */
+export const USER_LIST_CAP = 500;
+
 export async function listUsers(db: Db) {
   const now = new Date();
   const users = await db.user.findMany({
     orderBy: { username: "asc" },
+    take: USER_LIST_CAP,
     select: {
       ...PUBLIC_FIELDS,
       sessions: {
