@@ -3,22 +3,39 @@ import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { AppError } from "./errors.js";
 import { Prisma, PrismaClient } from "./generated/prisma/client.js";
+import { CachingSQLiteAdapterFactory } from "./sqliteStatements.js";
 
 export type Db = PrismaClient;
+
+const adapters = new WeakMap<Db, CachingSQLiteAdapterFactory>();
 
 /**
  * Opens the SQLite database through the better-sqlite3 adapter (no native Prisma engine).
  * WAL lets readers go on while a writer commits; a busy timeout rides out short write locks.
+ * Statements stay prepared between calls (see sqliteStatements.ts).
  */
 export async function openDatabase(databasePath: string): Promise<Db> {
   mkdirSync(path.dirname(databasePath), { recursive: true, mode: 0o700 });
   restrictToOwner(databasePath);
-  const adapter = new PrismaBetterSQLite3({ url: `file:${databasePath}`, timeout: 5000 });
+  const adapter = new CachingSQLiteAdapterFactory(
+    new PrismaBetterSQLite3({ url: `file:${databasePath}`, timeout: 5000 }),
+  );
   const db = new PrismaClient({ adapter });
+  adapters.set(db, adapter);
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   return db;
+}
+
+/**
+ * Calls `listener` with the SQL of each statement the database runs (BEGIN and COMMIT
+ * included) until the returned function is called: how tests count a hot path's statements.
+ */
+export function onStatement(db: Db, listener: (sql: string) => void): () => void {
+  const adapter = adapters.get(db);
+  if (!adapter) throw new Error("not a database opened by openDatabase");
+  return adapter.onStatement(listener);
 }
 
 /**
