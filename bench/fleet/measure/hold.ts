@@ -1,0 +1,30 @@
+import { rssMb, sleep } from "../proc.js";
+import type { Workers } from "../workers.js";
+
+export interface HoldFigures {
+  connected: number;
+  /** From the first client started to the last one up. */
+  seconds: number;
+  rssMb: number;
+  rssMbBefore: number;
+}
+
+/**
+ * Brings the whole fleet up (the workers ramp their clients in) and reads the server's
+ * resident memory once every client is connected and a few seconds have passed to settle.
+ */
+export async function holdFleet(options: {
+  workers: Workers;
+  serverPid: number;
+  count: number;
+  start: () => void;
+}): Promise<HoldFigures> {
+  const { workers, serverPid, count } = options;
+  const rssMbBefore = rssMb(serverPid);
+  const started = Date.now();
+  options.start();
+  await workers.waitForConnected(count, Math.max(120_000, count * 30));
+  const seconds = (Date.now() - started) / 1000;
+  await sleep(5000);
+  return { connected: workers.connected(), seconds, rssMb: rssMb(serverPid), rssMbBefore };
+}
