@@ -1,6 +1,21 @@
 import type { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import type Database from "better-sqlite3";
-import type { Statement } from "better-sqlite3";
+
+/*
+ * What this file uses of better-sqlite3, declared here rather than imported: the module's own
+ * declaration (src/types) is not in the programs of the packages that import the API's
+ * router type, and this file is reachable from it.
+ */
+interface Statement {
+  readonly reader: boolean;
+  run(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  raw(toggle?: boolean): Statement;
+  columns(): unknown[];
+}
+
+interface Database {
+  prepare(source: string): Statement;
+}
 
 /**
  * Prepared statements kept per SQL text. The Prisma adapter prepares every statement again on
