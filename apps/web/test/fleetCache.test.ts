@@ -1,7 +1,13 @@
 import type { TFleetEvent } from "@restic-manager/contracts";
 import { QueryClient } from "@tanstack/react-query";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { changesJobLists, patchHost, patchJob, ThrottledInvalidation } from "../src/lib/fleetCache";
+import {
+  changesJobLists,
+  endsBackup,
+  patchHost,
+  patchJob,
+  ThrottledInvalidation,
+} from "../src/lib/fleetCache";
 
 const HOSTS = [["hosts", "list"]];
 const host = (id: string, online: boolean) => ({ id, online, lastSeenAt: null, name: id });
@@ -55,11 +61,14 @@ describe("applying fleet events to the query cache", () => {
     const client = new QueryClient();
     const key = [["jobs", "list"], { input: { limit: 5 }, type: "query" }];
     client.setQueryData(key, { items: [job("j1", "running"), job("j2", "succeeded")] });
-    expect(patchJob(client, [["jobs", "list"]], jobEvent("j1", "succeeded"))).toBe(true);
-    expect(patchJob(client, [["jobs", "list"]], jobEvent("j2", "running"))).toBe(true);
+    const finished = patchJob(client, [["jobs", "list"]], jobEvent("j1", "succeeded"));
+    expect(finished).toMatchObject({ id: "j1", kind: "backup" });
+    expect(endsBackup(jobEvent("j1", "succeeded"), finished)).toBe(true);
+    expect(endsBackup(jobEvent("j1", "running"), finished)).toBe(false);
+    expect(patchJob(client, [["jobs", "list"]], jobEvent("j2", "running"))).toBeDefined();
     const items = client.getQueryData<{ items: { state: string }[] }>(key)?.items;
     expect(items?.map((item) => item.state)).toEqual(["succeeded", "succeeded"]);
-    expect(patchJob(client, [["jobs", "list"]], jobEvent("j3", "running"))).toBe(false);
+    expect(patchJob(client, [["jobs", "list"]], jobEvent("j3", "running"))).toBeUndefined();
   });
 
   it("refetches lists for new, finished and unlisted jobs, not for a listed job moving on", () => {

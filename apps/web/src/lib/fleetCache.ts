@@ -37,6 +37,8 @@ interface HostRow {
 interface JobRow {
   id: string;
   state: string;
+  hostId?: string;
+  kind?: string;
 }
 
 type HostEvent = Extract<TFleetEvent, { type: "host" }>;
@@ -72,14 +74,18 @@ export function patchHost(
 }
 
 /**
- * Moves a job's row to its new state in every jobs list. Returns whether any list held it: a
- * job nobody lists yet is new to this page.
+ * Moves a job's row to its new state in every jobs list. Returns the row as a list held it
+ * (its host and kind), or undefined: a job nobody lists yet is new to this page.
  */
-export function patchJob(queryClient: QueryClient, listKey: QueryKey, event: JobEvent): boolean {
-  let found = false;
+export function patchJob(
+  queryClient: QueryClient,
+  listKey: QueryKey,
+  event: JobEvent,
+): JobRow | undefined {
+  let found: JobRow | undefined;
   const update = <T extends JobRow>(job: T): T => {
     if (job.id !== event.jobId) return job;
-    found = true;
+    found = job;
     const state = laterState(job.state, event.state);
     return state === job.state ? job : { ...job, state };
   };
@@ -92,6 +98,11 @@ export function patchJob(queryClient: QueryClient, listKey: QueryKey, event: Job
 /** A job event that changes what lists and counts hold, not only a row's badge. */
 export function changesJobLists(event: JobEvent, listed: boolean): boolean {
   return event.created || !isActiveState(event.state) || !listed;
+}
+
+/** A finished backup changes its host's last backup, shown in hosts lists and on its page. */
+export function endsBackup(event: JobEvent, row: JobRow | undefined): boolean {
+  return !isActiveState(event.state) && row?.kind === "backup";
 }
 
 /**

@@ -2,7 +2,13 @@ import type { TFleetBatch, TFleetEvent } from "@restic-manager/contracts";
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useEffect, useRef, useState } from "react";
-import { changesJobLists, patchHost, patchJob, ThrottledInvalidation } from "./fleetCache";
+import {
+  changesJobLists,
+  endsBackup,
+  patchHost,
+  patchJob,
+  ThrottledInvalidation,
+} from "./fleetCache";
 import { useTRPC } from "./trpc";
 
 /** Lists and counts that changes make stale are fetched again at most this often. */
@@ -50,13 +56,16 @@ export function useFleetEvents() {
         return;
       }
       case "job": {
-        const listed = patchJob(queryClient, keys.jobs, event);
+        const row = patchJob(queryClient, keys.jobs, event);
         void queryClient.invalidateQueries({
           queryKey: trpc.jobs.get.queryKey({ id: event.jobId }),
         });
-        if (changesJobLists(event, listed)) {
+        if (changesJobLists(event, row !== undefined)) {
           // Repositories' status and health change when their jobs end.
           throttled.add(keys.jobs, keys.jobSummary, keys.dashboard, keys.repositories);
+        }
+        if (row?.hostId && endsBackup(event, row)) {
+          throttled.add(keys.hosts, trpc.hosts.get.queryKey({ id: row.hostId }));
         }
         return;
       }
