@@ -1,8 +1,7 @@
-import { useQuery } from "@tanstack/react-query";
 import { FilterBar } from "../../components/FilterBar";
+import { HostSelectField } from "../../components/HostSelectField";
 import { SelectField } from "../../components/ui/Field";
 import { useFormValues } from "../../lib/forms";
-import { useTRPC } from "../../lib/trpc";
 import { type AlertFilterValues, EMPTY_ALERT_FILTERS } from "./filters";
 import { KIND_OPTIONS, SEVERITY_OPTIONS } from "./labels";
 
@@ -12,13 +11,7 @@ interface AlertFiltersProps {
 }
 
 export function AlertFilters({ initial, onApply }: AlertFiltersProps) {
-  const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   const { values, bind, setValues } = useFormValues(initial);
-  const hostOptions = [
-    { value: "", label: "Any host" },
-    ...(hosts.data?.items ?? []).map((host) => ({ value: host.id, label: host.name })),
-  ];
 
   return (
     <FilterBar
@@ -42,7 +35,12 @@ export function AlertFilters({ initial, onApply }: AlertFiltersProps) {
         data-testid="filter-severity"
         {...bind("severity")}
       />
-      <SelectField label="Host" options={hostOptions} data-testid="filter-host" {...bind("host")} />
+      <HostSelectField
+        label="Host"
+        emptyLabel="Any host"
+        data-testid="filter-host"
+        {...bind("host")}
+      />
     </FilterBar>
   );
 }

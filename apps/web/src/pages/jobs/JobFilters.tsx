@@ -1,9 +1,8 @@
 import { JOB_KINDS, JOB_STATES } from "@restic-manager/contracts";
-import { useQuery } from "@tanstack/react-query";
 import { DateRangeFields, FilterBar } from "../../components/FilterBar";
+import { HostSelectField } from "../../components/HostSelectField";
 import { SelectField } from "../../components/ui/Field";
 import { useFormValues } from "../../lib/forms";
-import { useTRPC } from "../../lib/trpc";
 import { EMPTY_FILTERS, type JobFilterValues } from "./filters";
 
 const KIND_OPTIONS = [
@@ -21,13 +20,7 @@ interface JobFiltersProps {
 }
 
 export function JobFilters({ initial, onApply }: JobFiltersProps) {
-  const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   const { values, bind, setValues } = useFormValues(initial);
-  const hostOptions = [
-    { value: "", label: "Any host" },
-    ...(hosts.data?.items ?? []).map((host) => ({ value: host.id, label: host.name })),
-  ];
 
   return (
     <FilterBar
@@ -40,9 +33,9 @@ export function JobFilters({ initial, onApply }: JobFiltersProps) {
       }}
     >
       <div className="col-span-2 lg:col-span-1">
-        <SelectField
+        <HostSelectField
           label="Host"
-          options={hostOptions}
+          emptyLabel="Any host"
           data-testid="filter-host"
           {...bind("host")}
         />

@@ -1,6 +1,7 @@
 import { SCHEDULE_KINDS } from "@restic-manager/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { FilterBar } from "../../components/FilterBar";
+import { HostSelectField } from "../../components/HostSelectField";
 import { SelectField } from "../../components/ui/Field";
 import { useFormValues } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
@@ -24,13 +25,8 @@ interface ScheduleFiltersProps {
 
 export function ScheduleFilters({ initial, onApply }: ScheduleFiltersProps) {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   const repositories = useQuery(trpc.repositories.list.queryOptions());
   const { values, bind, setValues } = useFormValues(initial);
-  const hostOptions = [
-    { value: "", label: "Any host" },
-    ...(hosts.data?.items ?? []).map((host) => ({ value: host.id, label: host.name })),
-  ];
   const repositoryOptions = [
     { value: "", label: "Any repository" },
     ...(repositories.data ?? []).map((r) => ({ value: r.id, label: r.name })),
@@ -46,7 +42,12 @@ export function ScheduleFilters({ initial, onApply }: ScheduleFiltersProps) {
         onApply(EMPTY_SCHEDULE_FILTERS);
       }}
     >
-      <SelectField label="Host" options={hostOptions} data-testid="filter-host" {...bind("host")} />
+      <HostSelectField
+        label="Host"
+        emptyLabel="Any host"
+        data-testid="filter-host"
+        {...bind("host")}
+      />
       <SelectField
         label="Repository"
         options={repositoryOptions}

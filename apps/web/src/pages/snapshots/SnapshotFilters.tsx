@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { DateRangeFields, FilterBar } from "../../components/FilterBar";
+import { HostSelectField } from "../../components/HostSelectField";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { useFormValues } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
@@ -13,13 +14,8 @@ interface SnapshotFiltersProps {
 
 export function SnapshotFilters({ repositoryId, initial, onApply }: SnapshotFiltersProps) {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   const sets = useQuery(trpc.backupSets.list.queryOptions({ repositoryId }));
   const { values, bind, setValues } = useFormValues(initial);
-  const hostOptions = [
-    { value: "", label: "Any host" },
-    ...(hosts.data?.items ?? []).map((host) => ({ value: host.id, label: host.name })),
-  ];
   const setOptions = [
     { value: "", label: "Any backup set" },
     ...(sets.data ?? []).map((set) => ({ value: set.id, label: `${set.name} on ${set.hostName}` })),
@@ -35,7 +31,12 @@ export function SnapshotFilters({ repositoryId, initial, onApply }: SnapshotFilt
         onApply(EMPTY_SNAPSHOT_FILTERS);
       }}
     >
-      <SelectField label="Host" options={hostOptions} data-testid="filter-host" {...bind("host")} />
+      <HostSelectField
+        label="Host"
+        emptyLabel="Any host"
+        data-testid="filter-host"
+        {...bind("host")}
+      />
       <SelectField
         label="Backup set"
         options={setOptions}
