@@ -6,6 +6,7 @@ import type { DeliveryWorker } from "./channels/worker.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db.js";
 import type { Downloads } from "./downloads/service.js";
+import type { AgentPresence } from "./hosts/presence.js";
 import type { AgentRegistry } from "./hosts/registry.js";
 import type { JobEventBus } from "./jobs/eventBus.js";
 import type { JobService } from "./jobs/service.js";
@@ -23,6 +24,8 @@ export interface AppDeps {
   keyring: Keyring;
   auth: AuthService;
   agents: AgentRegistry;
+  /** Hosts met since start and when agents were last seen (written in batches). */
+  presence: AgentPresence;
   jobEvents: JobEventBus;
   jobs: JobService;
   schedules: ScheduleService;

@@ -19,6 +19,7 @@ import { assertMigrated, openDatabase } from "./db.js";
 import type { AppDeps } from "./deps.js";
 import { Downloads } from "./downloads/service.js";
 import { onDrillFinished } from "./drills/reactions.js";
+import { AgentPresence } from "./hosts/presence.js";
 import { AgentRegistry } from "./hosts/registry.js";
 import { createHttpApp } from "./http.js";
 import { JobEventBus } from "./jobs/eventBus.js";
@@ -106,6 +107,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
   const agents = new AgentRegistry();
+  const presence = new AgentPresence({ db, logger });
   const jobEvents = new JobEventBus();
   const metrics = new FleetMetrics({ db, agents });
   const deliveries = new DeliveryWorker({ db, keyring, logger, publicUrl: config.publicUrl });
@@ -150,6 +152,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     keyring,
     auth,
     agents,
+    presence,
     jobEvents,
     jobs,
     schedules,
@@ -313,6 +316,7 @@ export async function startServer(
       for (const client of wss.clients) client.terminate();
       await deps.deliveries.stop();
       await deps.refusals.close();
+      await deps.presence.stop();
       await deps.db.$disconnect();
       lock.release();
       logger.info({ event: "server.stopped" }, "stopped");

@@ -13,7 +13,6 @@ import {
 import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
 import { enrollHost } from "./enrollment.js";
 import type { AgentConnection } from "./registry.js";
-import { markHostSeen } from "./service.js";
 
 /** The agent's side of the link. Every message names a job; only the job's own host may. */
 export const agentRouter = router({
@@ -23,7 +22,7 @@ export const agentRouter = router({
 
   /** Commands for this agent: jobs to run and jobs to cancel, for as long as it is connected. */
   commands: agentProcedure.subscription(async function* ({ ctx, signal }) {
-    const { agents, jobs, schedules, logger, db } = ctx.deps;
+    const { agents, jobs, schedules, logger, presence } = ctx.deps;
     const outbox = new EventEmitter<{ command: [TAgentCommand] }>();
     const commands = on(outbox, "command", { signal });
     const connection: AgentConnection = {
@@ -51,7 +50,7 @@ export const agentRouter = router({
         hostId: ctx.agent.hostId,
         host: ctx.agent.hostName,
       });
-      await markHostSeen(db, ctx.agent.hostId);
+      presence.markSeen(ctx.agent.hostId);
     }
   }),
 

@@ -10,6 +10,8 @@ import { parseToken, secretMatches } from "../auth/opaqueToken.js";
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Db } from "../db.js";
 import { AppError } from "../errors.js";
+import { type AgentPresence, factsOf, helloFacts, type KnownHost } from "./presence.js";
+import type { AgentRegistry } from "./registry.js";
 
 export interface AgentIdentity {
   hostId: string;
@@ -25,13 +27,26 @@ const ZConnectionParams = z.object({
 /**
  * Checks an agent's WebSocket connection params: its credential, and that it speaks a
  * protocol version this server supports. Refusals say why, and are audited.
+ *
+ * A host is read once per process: a reconnect checks its credential (a SHA-256) against the
+ * hash kept from then, and a host revoked or deleted since is refused at once through the
+ * registry (whose `end` every revocation and deletion calls), after a read that says why.
+ * Its facts are written when they change; when it was seen, with the next batch.
  */
 export async function authenticateAgent(
   {
     db,
     refusals,
     credentialFailures,
-  }: { db: Db; refusals: RefusalLog; credentialFailures: LoginThrottle },
+    agents,
+    presence,
+  }: {
+    db: Db;
+    refusals: RefusalLog;
+    credentialFailures: LoginThrottle;
+    agents: AgentRegistry;
+    presence: AgentPresence;
+  },
   connectionParams: unknown,
   meta: RequestMeta,
 ): Promise<AgentIdentity> {
@@ -51,11 +66,24 @@ export async function authenticateAgent(
     throw await refuse("the connection params must carry a credential and a hello");
   const parsed = parseToken("rma", params.data.credential);
   if (!parsed) throw await refuse("the credential is malformed");
-  const host = await db.host.findUnique({ where: { id: parsed.id } });
-  if (!host || !secretMatches(parsed.secret, host.credentialHash)) {
-    throw await refuse("the credential is unknown", parsed.id);
+  const cached = agents.isEnded(parsed.id) ? undefined : presence.known(parsed.id);
+  let host: KnownHost;
+  if (cached && secretMatches(parsed.secret, cached.credentialHash)) {
+    host = cached;
+  } else {
+    const row = await db.host.findUnique({ where: { id: parsed.id } });
+    if (!row || !secretMatches(parsed.secret, row.credentialHash)) {
+      throw await refuse("the credential is unknown", parsed.id);
+    }
+    if (row.revokedAt) throw await refuse("this host was revoked; enroll it again", row.id);
+    host = {
+      id: row.id,
+      name: row.name,
+      credentialHash: row.credentialHash,
+      facts: factsOf(row),
+      timeZone: row.timeZone,
+    };
   }
-  if (host.revokedAt) throw await refuse("this host was revoked; enroll it again", host.id);
 
   let hello: TAgentHello;
   try {
@@ -72,19 +100,19 @@ export async function authenticateAgent(
     );
   }
 
-  await db.host.update({
-    where: { id: host.id },
-    data: {
-      hostname: hello.hostname,
-      os: hello.os,
-      arch: hello.arch,
-      agentVersion: hello.agentVersion,
-      protocolVersion: hello.protocolVersion,
-      resticVersion: hello.restic.version,
-      resticProblem: hello.restic.problem,
-      ...(hello.timeZone ? { timeZone: hello.timeZone } : {}),
-      lastSeenAt: new Date(),
-    },
+  const facts = helloFacts(hello, host.timeZone);
+  const written = factsOf(facts);
+  if (written !== host.facts) {
+    await db.host.update({ where: { id: host.id }, data: { ...facts, lastSeenAt: new Date() } });
+  } else {
+    presence.markSeen(host.id);
+  }
+  presence.remember({
+    id: host.id,
+    name: host.name,
+    credentialHash: host.credentialHash,
+    facts: written,
+    timeZone: facts.timeZone,
   });
   return { hostId: host.id, hostName: host.name, hello };
 }

@@ -121,10 +121,3 @@ export async function deleteHost(
   });
   deps.agents.end(id, "host deleted");
 }
-
-/** When the agent was last heard from; a host deleted meanwhile is no error. */
-export async function markHostSeen(db: Db, hostId: string): Promise<void> {
-  await db.host
-    .update({ where: { id: hostId }, data: { lastSeenAt: new Date() } })
-    .catch(() => undefined);
-}

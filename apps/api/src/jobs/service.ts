@@ -1,10 +1,12 @@
 import {
+  isMaintenanceKind,
   JOB_KIND_TRAITS,
   LOCKING_KINDS,
   type TAgentCommand,
   type TAgentReconcile,
   type TJobFinished,
   type TJobKind,
+  type TJobParams,
   type TLogLine,
   type TResticProgress,
 } from "@restic-manager/contracts";
@@ -16,8 +18,9 @@ import type { AgentRegistry } from "../hosts/registry.js";
 import type { Logger } from "../logger.js";
 import { repositoryAccess } from "../repositories/access.js";
 import type { Keyring } from "../secrets/keyring.js";
+import { ACTIVE_JOB_FIELDS, ACTIVE_STATES, type ActiveJob, ActiveJobs } from "./activeJobs.js";
 import { type JobEventBus, type JobState, TERMINAL_STATES } from "./eventBus.js";
-import { chooseEndpoint, type Endpoint } from "./routing.js";
+import { chooseEndpoint, type Endpoint, type RoutableRepository } from "./routing.js";
 import { needsRepository, parseJobParams } from "./spec.js";
 
 /** Who asked for a job: a person or token, a schedule, or a retry of an earlier job. */
@@ -58,16 +61,58 @@ export interface JobServiceOptions {
   ) => Promise<void>;
 }
 
+/** A repository row as a job's command needs it. */
+/** A job row as its command needs it. */
+interface StoredJob {
+  id: string;
+  hostId: string;
+  endpoint: string;
+  scheduleId: string | null;
+  repositoryId: string | null;
+  params: string;
+}
+
+type CommandRepository = RoutableRepository & {
+  id: string;
+  status: string;
+  urlSealed: string;
+  passwordSealed: string;
+  envSealed: string | null;
+  maintenanceEnvSealed: string | null;
+};
+
 export class JobService {
   private readonly db: Db;
   private readonly now: () => number;
-  private readonly progressStoredAt = new Map<string, number>();
+  /** Jobs between creation and end: hot paths read them here, not from the database. */
+  private readonly active = new ActiveJobs();
+  private loaded: Promise<void> | undefined;
   /** Exclusive jobs held back for a running job on their repository (told once in their log). */
   private readonly heldBack = new Set<string>();
 
   constructor(private readonly options: JobServiceOptions) {
     this.db = options.db;
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The jobs that had not ended when this process started are loaded once, on first use, so a
+   * connect knows without a query whether its host has anything waiting. Jobs made elsewhere
+   * (runs an agent reports from its own schedule) are tracked when first heard of.
+   */
+  private ready(): Promise<void> {
+    this.loaded ??= this.db.job
+      .findMany({ where: { state: { in: [...ACTIVE_STATES] } }, select: ACTIVE_JOB_FIELDS })
+      .then((rows) => {
+        for (const row of rows) {
+          if (!this.active.get(row.id)) this.active.track({ ...row, state: row.state as JobState });
+        }
+      })
+      .catch((error: unknown) => {
+        this.loaded = undefined;
+        throw error;
+      });
+    return this.loaded;
   }
 
   // ── Creating, cancelling, retrying ────────────────────────────────────────────────
@@ -83,36 +128,45 @@ export class JobService {
       setsUpRepository?: boolean;
     } = {},
   ) {
+    await this.ready();
     const spec = parseJobParams(input.params);
-    const host = await this.db.host.findUnique({ where: { id: input.hostId } });
+    const host = await this.db.host.findUnique({
+      where: { id: input.hostId },
+      select: { id: true, name: true, revokedAt: true },
+    });
     if (!host || host.revokedAt) throw new AppError("NOT_FOUND", "No such host");
     let endpoint: Endpoint = "backup";
+    let repository: CommandRepository | null = null;
     if (needsRepository(spec.kind)) {
       if (!input.repositoryId) {
         throw new AppError("BAD_REQUEST", `A ${spec.kind} job needs a repository`);
       }
-      const repository = await this.db.repository.findUnique({
-        where: { id: input.repositoryId },
-        include: { maintenanceHost: { select: { name: true } } },
-      });
+      repository = await this.routableRepository(input.repositoryId, host.id, spec.kind);
       if (!repository) throw new AppError("NOT_FOUND", "No such repository");
       if (repository.status === "pending" && !options.setsUpRepository) {
         throw new AppError("BAD_REQUEST", `"${repository.name}" is still being set up`);
       }
       endpoint = chooseEndpoint(repository, host.id, spec.kind);
     }
+    // Sent in the same breath as it is made when its agent is here, nothing older of the host
+    // waits, and it takes no exclusive lock (that needs the holders looked up: dispatchQueued).
+    const sendNow =
+      this.options.registry.isOnline(host.id) &&
+      !this.active.hasQueued(host.id) &&
+      JOB_KIND_TRAITS[spec.kind].lock !== "exclusive";
     const retryOfId = options.retryOfId;
     const job = await this.db.$transaction(async (tx) => {
       const created = await tx.job.create({
         data: {
           hostId: host.id,
-          repositoryId: needsRepository(spec.kind) ? (input.repositoryId ?? null) : null,
+          repositoryId: repository?.id ?? null,
           kind: spec.kind,
           endpoint,
           backupSetId: options.backupSetId ?? null,
           scheduleId: options.scheduleId ?? null,
           params: JSON.stringify(spec),
-          state: "queued",
+          state: sendNow ? "dispatched" : "queued",
+          dispatchedAt: sendNow ? new Date(this.now()) : null,
           createdByType: retryOfId ? "retry" : creator.type,
           createdById: "userId" in creator ? creator.userId : null,
           createdByName: "username" in creator ? creator.username : creator.name,
@@ -131,8 +185,22 @@ export class JobService {
       }
       return created;
     });
+    this.active.track({ ...job, state: job.state as JobState });
     this.publishState(job.id, "queued", null, null);
-    await this.dispatchQueued(host.id);
+    if (!sendNow) {
+      await this.dispatchQueued(host.id);
+      return job;
+    }
+    this.publishState(job.id, "dispatched", null, null);
+    let command: TAgentCommand;
+    try {
+      command = this.commandFor(job, spec, repository);
+    } catch (error) {
+      await this.fail(job.id, `could not prepare the job: ${(error as Error).message}`);
+      return job;
+    }
+    // Gone meanwhile: sent when it connects again (a dispatched job is re-sent until started).
+    this.options.registry.get(host.id)?.send(command);
     return job;
   }
 
@@ -157,6 +225,7 @@ export class JobService {
   }
 
   async cancel(jobId: string, actor: Actor, meta: RequestMeta) {
+    await this.ready();
     const job = found(await this.db.job.findUnique({ where: { id: jobId } }), "No such job");
     if (TERMINAL_STATES.includes(job.state as JobState)) {
       throw new AppError("BAD_REQUEST", `The job already ended (${job.state})`);
@@ -179,11 +248,17 @@ export class JobService {
         },
       });
       if (count === 1) {
+        this.active.drop(job.id);
         this.publishState(job.id, "cancelled", null, "cancelled before it started");
         return;
       }
     }
     await this.db.job.update({ where: { id: job.id }, data: { cancelRequested: true } });
+    const tracked = this.active.get(job.id);
+    if (tracked) {
+      tracked.cancelRequested = true;
+      this.active.update(tracked); // told again on every connect until it ends
+    }
     this.options.registry.get(job.hostId)?.send({ type: "cancel", jobId: job.id });
   }
 
@@ -191,17 +266,20 @@ export class JobService {
 
   /** Sends every queued job of a connected host, and re-sends ones not yet acknowledged. */
   async dispatchQueued(hostId: string): Promise<void> {
+    await this.ready();
     const connection = this.options.registry.get(hostId);
-    if (!connection) return;
+    // Most connects: nothing waits for this host, and no query is made.
+    if (!connection || !this.active.hasPending(hostId)) return;
     const jobs = await this.db.job.findMany({
       where: { hostId, state: { in: ["queued", "dispatched"] } },
       orderBy: { createdAt: "asc" },
     });
+    const repositories = new Map<string, CommandRepository | null>();
     for (const job of jobs) {
       if (job.state === "queued" && (await this.holdBack(job))) continue;
       let command: TAgentCommand;
       try {
-        command = await this.commandFor(job);
+        command = await this.commandForStored(job, repositories);
       } catch (error) {
         await this.fail(job.id, `could not prepare the job: ${(error as Error).message}`);
         continue;
@@ -213,17 +291,20 @@ export class JobService {
         });
         if (count === 0) continue; // cancelled or sent meanwhile
         this.heldBack.delete(job.id);
+        const tracked = this.active.get(job.id);
+        if (tracked) {
+          tracked.state = "dispatched";
+          this.active.update(tracked);
+        }
         this.publishState(job.id, "dispatched", null, null);
       }
       connection.send(command);
       if (job.cancelRequested) connection.send({ type: "cancel", jobId: job.id });
     }
     // A cancel asked for while the agent was away.
-    const cancelling = await this.db.job.findMany({
-      where: { hostId, state: "running", cancelRequested: true },
-      select: { id: true },
-    });
-    for (const job of cancelling) connection.send({ type: "cancel", jobId: job.id });
+    for (const job of this.active.pendingOf(hostId)) {
+      if (job.state === "running") connection.send({ type: "cancel", jobId: job.id });
+    }
   }
 
   /**
@@ -263,39 +344,58 @@ export class JobService {
   }
 
   /** A job that locked its repository ended: exclusive jobs waiting for it may go now. */
-  private async releaseLock(jobId: string): Promise<void> {
-    const ended = await this.db.job.findUnique({
-      where: { id: jobId },
-      select: { kind: true, repositoryId: true },
-    });
-    if (!ended?.repositoryId || JOB_KIND_TRAITS[ended.kind as TJobKind]?.lock === "none") return;
-    const waiting = await this.db.job.findMany({
-      where: { repositoryId: ended.repositoryId, state: "queued" },
-      select: { hostId: true },
-      distinct: ["hostId"],
-    });
-    for (const { hostId } of waiting) await this.dispatchQueued(hostId);
+  private async releaseLock(ended: { kind: string; repositoryId: string | null }): Promise<void> {
+    if (!ended.repositoryId || JOB_KIND_TRAITS[ended.kind as TJobKind]?.lock === "none") return;
+    for (const hostId of this.active.hostsQueuedOn(ended.repositoryId)) {
+      await this.dispatchQueued(hostId);
+    }
   }
 
-  private async commandFor(job: {
-    id: string;
-    hostId: string;
-    kind: string;
-    endpoint: string;
-    params: string;
-    repositoryId: string | null;
-    scheduleId: string | null;
-  }): Promise<TAgentCommand> {
+  /**
+   * A repository as chooseEndpoint needs it; its maintenance host's name (for the refusal)
+   * is read only when the job would be refused for running elsewhere.
+   */
+  private async routableRepository(
+    id: string,
+    hostId: string,
+    kind: TJobKind,
+  ): Promise<CommandRepository | null> {
+    const row = await this.db.repository.findUnique({ where: { id } });
+    if (!row?.maintenanceHostId || row.maintenanceHostId === hostId || !isMaintenanceKind(kind)) {
+      return row;
+    }
+    const maintenanceHost = await this.db.host.findUnique({
+      where: { id: row.maintenanceHostId },
+      select: { name: true },
+    });
+    return { ...row, maintenanceHost };
+  }
+
+  /** The command for a stored job; its repository is read once per dispatch pass. */
+  private async commandForStored(
+    job: StoredJob,
+    repositories: Map<string, CommandRepository | null>,
+  ): Promise<TAgentCommand> {
     const params = parseJobParams(JSON.parse(job.params));
+    if (!job.repositoryId) return this.commandFor(job, params, null);
+    let row = repositories.get(job.repositoryId);
+    if (row === undefined) {
+      row = await this.routableRepository(job.repositoryId, job.hostId, params.kind);
+      repositories.set(job.repositoryId, row);
+    }
+    if (!row) throw new Error("its repository was deleted");
+    return this.commandFor(job, params, row);
+  }
+
+  private commandFor(
+    job: StoredJob,
+    params: TJobParams,
+    row: CommandRepository | null,
+  ): TAgentCommand {
     const scheduleId = job.scheduleId ? { scheduleId: job.scheduleId } : {};
-    if (!job.repositoryId) {
+    if (!row) {
       return { type: "job", job: { id: job.id, params, repository: null, ...scheduleId } };
     }
-    const row = await this.db.repository.findUnique({
-      where: { id: job.repositoryId },
-      include: { maintenanceHost: { select: { name: true } } },
-    });
-    if (!row) throw new Error("its repository was deleted");
     // Checked again at dispatch: the maintenance host may have changed since the job was made.
     const endpoint = chooseEndpoint(row, job.hostId, params.kind);
     if (endpoint !== job.endpoint) throw new Error(`it was made for the ${job.endpoint} endpoint`);
@@ -320,8 +420,23 @@ export class JobService {
 
   // ── What agents report ──────────────────────────────────────────────────────────
 
-  private async ownedJob(hostId: string, jobId: string) {
-    const job = await this.db.job.findUnique({ where: { id: jobId } });
+  /**
+   * The job an agent reports on, from memory; a job this process has not met yet (it started
+   * before a restart, or an agent's own schedule made it) is read once and kept until it ends.
+   * Only the job's own host may report on it.
+   */
+  private async ownedJob(hostId: string, jobId: string): Promise<ActiveJob> {
+    await this.ready();
+    let job = this.active.get(jobId);
+    if (!job) {
+      const row = await this.db.job.findUnique({ where: { id: jobId }, select: ACTIVE_JOB_FIELDS });
+      if (row) {
+        const loaded = { ...row, state: row.state as JobState };
+        job = ACTIVE_STATES.includes(loaded.state)
+          ? this.active.track(loaded)
+          : { ...loaded, progressStoredAt: 0 };
+      }
+    }
     if (!job || job.hostId !== hostId) {
       throw new AppError("FORBIDDEN", `Job ${jobId} does not belong to this host`);
     }
@@ -330,27 +445,33 @@ export class JobService {
 
   async started(hostId: string, input: { jobId: string; startedAt: Date }) {
     const job = await this.ownedJob(hostId, input.jobId);
+    if (job.state !== "queued" && job.state !== "dispatched") return { accepted: false };
+    // The server's clock, so start times compare with connection times whatever the agent's says.
+    const startedAt = new Date(this.now());
     const { count } = await this.db.job.updateMany({
       where: { id: job.id, state: { in: ["queued", "dispatched"] } },
-      // The server's clock, so start times compare with connection times whatever the agent's says.
-      data: { state: "running", startedAt: new Date(this.now()) },
+      data: { state: "running", startedAt },
     });
-    if (count === 1) this.publishState(job.id, "running", null, null);
+    if (count === 1) {
+      job.state = "running";
+      job.startedAt = startedAt;
+      this.active.update(job);
+      this.publishState(job.id, "running", null, null);
+    }
     return { accepted: count === 1 };
   }
 
   async progress(hostId: string, input: { jobId: string; progress: TResticProgress }) {
     const job = await this.ownedJob(hostId, input.jobId);
-    if (TERMINAL_STATES.includes(job.state as JobState)) return { accepted: false };
+    if (TERMINAL_STATES.includes(job.state)) return { accepted: false };
     this.options.bus.publish(job.id, { type: "progress", progress: input.progress });
     // Browsers get every sample live; the database keeps the latest, at most once a second.
     const now = this.now();
-    if (now - (this.progressStoredAt.get(job.id) ?? 0) >= PROGRESS_STORE_INTERVAL_MS) {
-      this.progressStoredAt.set(job.id, now);
-      await this.db.job.update({
-        where: { id: job.id },
-        data: { progress: JSON.stringify(input.progress) },
-      });
+    if (now - job.progressStoredAt >= PROGRESS_STORE_INTERVAL_MS) {
+      job.progressStoredAt = now;
+      // One statement: Prisma's update and updateMany wrap theirs in BEGIN and COMMIT.
+      await this.db
+        .$executeRaw`UPDATE "Job" SET "progress" = ${JSON.stringify(input.progress)} WHERE "id" = ${job.id}`;
     }
     return { accepted: true };
   }
@@ -358,7 +479,7 @@ export class JobService {
   async log(hostId: string, input: { jobId: string; lines: TLogLine[] }) {
     const job = await this.ownedJob(hostId, input.jobId);
     // A finished job's log is closed; a lost one may still hear from its agent.
-    if (job.state !== "lost" && TERMINAL_STATES.includes(job.state as JobState)) {
+    if (job.state !== "lost" && TERMINAL_STATES.includes(job.state)) {
       return { accepted: false };
     }
     await this.appendLog(job.id, input.lines);
@@ -371,12 +492,13 @@ export class JobService {
       await tx.jobLog.createMany({
         data: lines.map((l) => ({ jobId, at: l.at, stream: l.stream, line: l.line })),
       });
-      const job = await tx.job.update({
+      const { logLines } = await tx.job.update({
         where: { id: jobId },
         data: { logLines: { increment: lines.length } },
         select: { logLines: true },
       });
-      const kept = await tx.jobLog.count({ where: { jobId } });
+      // Lines are only ever removed here, down to LOG_MAX: the count kept follows from the total.
+      const kept = Math.min(logLines - lines.length, LOG_MAX) + lines.length;
       if (kept > LOG_MAX) {
         // Keep the head (how it started) and the tail (how it ended); drop the middle.
         const middle = await tx.jobLog.findMany({
@@ -388,7 +510,6 @@ export class JobService {
         });
         await tx.jobLog.deleteMany({ where: { id: { in: middle.map((m) => m.id) } } });
       }
-      return job;
     });
   }
 
@@ -396,13 +517,14 @@ export class JobService {
     const job = await this.ownedJob(hostId, input.jobId);
     // Delivered twice (at-least-once): the first one counted. A job marked lost while its
     // agent was away still takes the real result when the agent brings it back.
-    if (job.state !== "lost" && TERMINAL_STATES.includes(job.state as JobState)) {
+    if (job.state !== "lost" && TERMINAL_STATES.includes(job.state)) {
       return { accepted: false };
     }
     const finishedAt = input.finishedAt;
-    await this.db.$transaction(async (tx) => {
-      await tx.job.update({
-        where: { id: job.id },
+    const recorded = await this.db.$transaction(async (tx) => {
+      const { count } = await tx.job.updateMany({
+        // A second delivery racing this one finds the job ended.
+        where: { id: job.id, state: { in: [...ACTIVE_STATES, "lost"] } },
         data: {
           state: input.outcome,
           exitCode: input.exitCode,
@@ -412,7 +534,7 @@ export class JobService {
           startedAt: job.startedAt ?? finishedAt,
         },
       });
-      if (job.kind === "backup") {
+      if (count === 1 && job.kind === "backup") {
         await tx.host.update({
           where: { id: hostId },
           data: {
@@ -422,8 +544,11 @@ export class JobService {
           },
         });
       }
+      return count === 1;
     });
-    this.progressStoredAt.delete(job.id);
+    if (!recorded) return { accepted: false };
+    job.state = input.outcome;
+    this.active.drop(job.id);
     try {
       await this.options.afterFinish?.(job, input);
     } catch (error) {
@@ -431,7 +556,7 @@ export class JobService {
     }
     // Published last, so a watcher that reloads the job sees what finishing it wrote too.
     this.publishState(job.id, input.outcome, input.exitCode, input.error);
-    await this.releaseLock(job.id);
+    await this.releaseLock(job);
     return { accepted: true };
   }
 
@@ -442,9 +567,13 @@ export class JobService {
   async reconcile(hostId: string, report: TAgentReconcile) {
     let recorded = 0;
     for (const result of report.finished) {
-      const job = await this.db.job.findUnique({ where: { id: result.jobId } });
-      if (!job || job.hostId !== hostId) continue; // not ours: ignore, never disturb others
-      if ((await this.finished(hostId, result)).accepted) recorded += 1;
+      try {
+        if ((await this.finished(hostId, result)).accepted) recorded += 1;
+      } catch (error) {
+        // Not ours: ignore, never disturb others.
+        if (error instanceof AppError && error.code === "FORBIDDEN") continue;
+        throw error;
+      }
     }
     const known = new Set([...report.running, ...report.finished.map((f) => f.jobId)]);
     // Only jobs started before this connection: one started since is known for certain,
@@ -452,6 +581,7 @@ export class JobService {
     const connectedAt = this.options.registry.get(hostId)?.connectedAt ?? new Date(this.now());
     const running = await this.db.job.findMany({
       where: { hostId, state: "running", startedAt: { lt: connectedAt } },
+      select: { id: true },
     });
     let lost = 0;
     for (const job of running) {
@@ -467,6 +597,7 @@ export class JobService {
 
   /** Marks jobs lost whose host has been away longer than lostAfterMs. */
   async sweepLost(): Promise<number> {
+    await this.ready();
     const active = await this.db.job.findMany({
       where: { state: { in: ["dispatched", "running"] } },
       select: { id: true, hostId: true },
@@ -488,8 +619,7 @@ export class JobService {
     });
     if (count === 1) {
       this.options.logger.warn({ event: "job.lost", jobId, reason }, "job lost");
-      this.publishState(jobId, "lost", null, reason);
-      await this.releaseLock(jobId);
+      await this.ended(jobId, "lost", reason);
     }
   }
 
@@ -498,10 +628,20 @@ export class JobService {
       where: { id: jobId, state: { in: ["queued", "dispatched"] } },
       data: { state: "failed", error: reason, finishedAt: new Date(this.now()) },
     });
-    if (count === 1) {
-      this.publishState(jobId, "failed", null, reason);
-      await this.releaseLock(jobId);
-    }
+    if (count === 1) await this.ended(jobId, "failed", reason);
+  }
+
+  /** Marked lost or failed by the server: forgotten, told, and its lock released. */
+  private async ended(jobId: string, state: JobState, reason: string) {
+    const job =
+      this.active.get(jobId) ??
+      (await this.db.job.findUnique({
+        where: { id: jobId },
+        select: { kind: true, repositoryId: true },
+      }));
+    this.active.drop(jobId);
+    this.publishState(jobId, state, null, reason);
+    if (job) await this.releaseLock(job);
   }
 
   private publishState(
