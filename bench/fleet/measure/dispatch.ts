@@ -3,6 +3,8 @@ import { cpuMs, sleep } from "../proc.js";
 import { percentile } from "../stats.js";
 import type { Workers } from "../workers.js";
 
+const MAX_IN_FLIGHT = 256;
+
 export interface DispatchFigures {
   created: number;
   failed: number;
@@ -21,7 +23,9 @@ export interface DispatchFigures {
  * Creates backup jobs through the API (`jobs.create` over HTTP with the API token) at a fixed
  * rate, each for a random connected host, and times each from the create call to its agent
  * receiving the command (same machine, same clock). Calls are not waited for before the next
- * is sent: a slow server gets the same rate, as a busy fleet's schedules would give it.
+ * is sent: a slow server gets the same rate, as a busy fleet's schedules would give it. At most
+ * MAX_IN_FLIGHT calls are open at once (each is a connection, and the server's file descriptors
+ * also hold 10,000 agents); a call that waits for a slot is still timed from when it was due.
  */
 export async function dispatchJobs(options: {
   url: string;
@@ -40,9 +44,11 @@ export async function dispatchJobs(options: {
   const errors: Record<string, number> = {};
   let failed = 0;
   const calls: Array<Promise<void>> = [];
+  let inFlight = 0;
   const total = Math.round(options.perSecond * options.seconds);
   const cpuBefore = cpuMs(options.serverPid);
   const started = performance.now();
+  const startedEpoch = Date.now();
   for (let i = 0; i < total; i++) {
     // Open loop: the i-th call goes out at i / rate, whatever happened to the others.
     const due = started + (i * 1000) / options.perSecond;
@@ -50,7 +56,9 @@ export async function dispatchJobs(options: {
     if (wait > 0) await sleep(wait);
     const hostId = hostIds[Math.floor(Math.random() * hostIds.length)] ?? "";
     const repositoryId = repositoryIds[i % repositoryIds.length] ?? "";
-    const at = Date.now();
+    const at = Math.round(startedEpoch + (i * 1000) / options.perSecond);
+    while (inFlight >= MAX_IN_FLIGHT) await sleep(5);
+    inFlight++;
     calls.push(
       call<{ id: string }>(
         url,
@@ -59,7 +67,8 @@ export async function dispatchJobs(options: {
         { hostId, repositoryId, params: { kind: "backup", paths: ["/srv/data"] } },
         "mutation",
       ).then((answer) => {
-        createMs.push(answer.ms);
+        inFlight--;
+        createMs.push(Date.now() - at);
         if (answer.ok && answer.data) {
           calledAt.set(answer.data.id, at);
         } else {
