@@ -20,6 +20,7 @@ import { listHosts } from "../src/hosts/service.js";
 import { listJobs, summariseJobs } from "../src/jobs/queries.js";
 import { encodeCursor } from "../src/pagination.js";
 import { listRepositories } from "../src/repositories/service.js";
+import { ScheduleService } from "../src/schedules/service.js";
 import { listApiTokens } from "../src/tokens/service.js";
 import { listUsers } from "../src/users/service.js";
 import {
@@ -270,6 +271,41 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
     );
     expect(summary.result.alerts.counts.total).toBe(FLEET.alerts / 10);
     expect(summary.result.drills.total).toBe(FLEET.hosts / 100);
+  });
+
+  it("judging missed slots visits only the schedules whose next slot has come", async () => {
+    // Every schedule was judged and looks again in an hour, but for three whose slot is due.
+    const later = new Date(Math.max(NOW, Date.now()) + 3_600_000).toISOString();
+    raw.prepare("UPDATE Schedule SET nextJudgeAt = ?").run(later);
+    const due = [scheduleId(11), scheduleId(12), scheduleId(13)];
+    const dueSince = new Date(NOW - 2 * 86_400_000).toISOString();
+    const markDue = raw.prepare(
+      "UPDATE Schedule SET nextJudgeAt = ?, judgedThrough = ?, paused = 0 WHERE id = ?",
+    );
+    for (const id of due) markDue.run(dueSince, dueSince, id);
+    raw.exec("ANALYZE Schedule");
+    let clock = NOW;
+    const schedules = new ScheduleService({
+      db: deps.db,
+      keyring: deps.keyring,
+      registry: deps.agents,
+      jobs: deps.jobs,
+      bus: deps.jobEvents,
+      logger: deps.logger,
+      lockWaitSeconds: 60,
+      graceMs: 60_000,
+      now: () => clock,
+    });
+    clock += 120_000;
+    const { result: marked } = await planned(() => schedules.judgeMissed());
+    // Daily at 02:00 UTC, two days unjudged: two missed slots each.
+    expect(marked).toBe(6);
+    const judged = raw
+      .prepare("SELECT id, nextJudgeAt FROM Schedule WHERE id IN (?, ?, ?) ORDER BY id")
+      .all(...due) as Array<{ id: string; nextJudgeAt: string }>;
+    for (const row of judged) expect(Date.parse(row.nextJudgeAt)).toBeGreaterThan(NOW);
+    // A second pass finds nothing due and reads no schedule's slots.
+    expect(await schedules.judgeMissed()).toBe(0);
   });
 
   it("the check fails when an index a list needs is dropped", async () => {

@@ -213,16 +213,12 @@ export class AlertSweeper {
 
   private async staleBackups() {
     const now = this.now();
+    const fresh = await this.freshSets(now);
     const sets = await this.deps.db.backupSet.findMany({
-      select: {
-        id: true,
-        name: true,
-        hostId: true,
-        createdAt: true,
-        host: { select: { name: true } },
-      },
+      select: { id: true, name: true, hostId: true, createdAt: true },
     });
     for (const set of sets) {
+      if (fresh.has(set.id)) continue;
       const rule = await this.deps.alerts.ruleFor("backup_stale", set.hostId);
       if (!rule.enabled) continue;
       const thresholdMs = (rule.threshold ?? 26 * 60) * 60_000;
@@ -233,13 +229,17 @@ export class AlertSweeper {
       });
       const since = last?.finishedAt ?? set.createdAt;
       if (now - since.getTime() < thresholdMs) continue;
+      const host = await this.deps.db.host.findUnique({
+        where: { id: set.hostId },
+        select: { name: true },
+      });
       await this.deps.alerts.raise(
         {
           kind: "backup_stale",
           hostId: set.hostId,
           backupSetId: set.id,
           target: set.id,
-          subject: `${set.name} on ${set.host.name}`,
+          subject: `${set.name} on ${host?.name ?? set.hostId}`,
           summary: last
             ? `no successful backup of ${set.name} since ${since.toISOString()}`
             : `${set.name} has never been backed up successfully`,
@@ -247,6 +247,28 @@ export class AlertSweeper {
         { bump: false },
       );
     }
+  }
+
+  /**
+   * Sets with a successful backup within the shortest stale threshold of any host: not stale
+   * whatever their own rule. One range of the (state, finishedAt) index instead of a rule and a
+   * job lookup per set of the fleet; only the others are looked at one by one.
+   */
+  private async freshSets(now: number): Promise<Set<string>> {
+    const [fleetRule, overrides] = await Promise.all([
+      this.deps.alerts.ruleFor("backup_stale"),
+      this.deps.db.alertOverride.findMany({
+        where: { kind: "backup_stale", threshold: { not: null } },
+        select: { threshold: true },
+      }),
+    ]);
+    const minutes = [fleetRule.threshold ?? 26 * 60, ...overrides.map((o) => o.threshold ?? 0)];
+    const since = new Date(now - Math.min(...minutes) * 60_000);
+    const recent = await this.deps.db.job.findMany({
+      where: { state: "succeeded", finishedAt: { gt: since }, kind: "backup" },
+      select: { backupSetId: true },
+    });
+    return new Set(recent.flatMap((job) => (job.backupSetId ? [job.backupSetId] : [])));
   }
 
   private async missedSlots() {

@@ -48,6 +48,9 @@ export interface ScheduleServiceOptions {
   now?: () => number;
 }
 
+/** A schedule is judged at least this often, whatever its timing. */
+const JUDGE_AT_LEAST_EVERY_MS = 3_600_000;
+
 const INCLUDE = {
   host: { select: { id: true, name: true, timeZone: true, protocolVersion: true } },
   backupSet: { select: { id: true, name: true, hostId: true, options: true, retention: true } },
@@ -360,6 +363,7 @@ export class ScheduleService {
           revision: { increment: 1 },
           // Slots of the old timing are not judged against the new one.
           judgedThrough: now,
+          nextJudgeAt: null,
         },
         include: INCLUDE,
       });
@@ -386,6 +390,7 @@ export class ScheduleService {
           revision: { increment: 1 },
           // Slots while paused are neither run nor missed.
           judgedThrough: existing.paused ? new Date(this.now()) : existing.judgedThrough,
+          nextJudgeAt: null,
         },
         include: INCLUDE,
       });
@@ -502,6 +507,9 @@ export class ScheduleService {
 
   /** Every schedule of a host, as its agent keeps them; ones that cannot run are left out. */
   async definitionsFor(hostId: string): Promise<TScheduleDefinition[]> {
+    // Most hosts have none: one query instead of one per relation (Prisma reads those anyway).
+    const any = await this.db.schedule.findFirst({ where: { hostId }, select: { id: true } });
+    if (!any) return [];
     const rows = await this.db.schedule.findMany({
       where: { hostId },
       include: { ...INCLUDE, repository: true },
@@ -599,6 +607,7 @@ export class ScheduleService {
             hostId: repository?.maintenanceHostId ?? null,
             revision: { increment: 1 },
             judgedThrough: new Date(this.now()),
+            nextJudgeAt: null,
           },
         });
         for (const { hostId } of moved) await this.pushTo(hostId);
@@ -752,8 +761,15 @@ export class ScheduleService {
     // Agents reconnecting after a restart report what they ran meanwhile: give them time.
     if (now - this.startedAt < this.options.graceMs) return 0;
     const judgeUntil = new Date(now - this.options.graceMs);
+    // Only schedules whose next slot may have come: a range of the nextJudgeAt index, not a
+    // pass over every schedule of the fleet.
     const rows = await this.db.schedule.findMany({
-      where: { paused: false, hostId: { not: null }, judgedThrough: { lt: judgeUntil } },
+      where: {
+        OR: [{ nextJudgeAt: null }, { nextJudgeAt: { lte: judgeUntil } }],
+        paused: false,
+        hostId: { not: null },
+        judgedThrough: { lt: judgeUntil },
+      },
       include: INCLUDE,
     });
     let marked = 0;
@@ -775,16 +791,27 @@ export class ScheduleService {
     const schedule = hostScheduleOf(row, row.host);
     const slots: Date[] = [];
     let cursor = row.judgedThrough;
+    let upcoming: Date | undefined;
     // Bounded: a schedule every minute on a host away for a month reports the latest slots.
     for (;;) {
       const [next] = nextRuns(schedule, cursor, 1);
-      if (!next || next > until) break;
+      if (!next || next > until) {
+        upcoming = next;
+        break;
+      }
       slots.push(next);
       if (slots.length > 500) slots.shift();
       cursor = next;
     }
-    // Nothing came due since the last pass: no write (this runs for every schedule, often).
-    if (slots.length === 0) return 0;
+    // Looked at again at its next slot, or within the hour: the slot moves if the host's time
+    // zone changes. No next slot at all: within the hour too.
+    const nextJudgeAt = new Date(
+      Math.min(upcoming?.getTime() ?? Infinity, until.getTime() + JUDGE_AT_LEAST_EVERY_MS),
+    );
+    if (slots.length === 0) {
+      await this.db.schedule.update({ where: { id: row.id }, data: { nextJudgeAt } });
+      return 0;
+    }
     let marked = 0;
     const ran = await this.db.job.findMany({
       where: { scheduleId: row.id, scheduledFor: { gte: slots[0], lte: slots.at(-1) } },
@@ -811,7 +838,10 @@ export class ScheduleService {
         .catch(() => ({ count: 0 })); // already marked (by the agent's own report)
       marked += count;
     }
-    await this.db.schedule.update({ where: { id: row.id }, data: { judgedThrough: until } });
+    await this.db.schedule.update({
+      where: { id: row.id },
+      data: { judgedThrough: until, nextJudgeAt },
+    });
     return marked;
   }
 
