@@ -11,6 +11,12 @@ interface HostSelectFieldProps extends SelectHTMLAttributes<HTMLSelectElement> {
   /** The first option, for "any host" or "choose a host". */
   emptyLabel: string;
   value: string;
+  error?: string | undefined;
+  hint?: string;
+  /** Leaves revoked hosts out (for a host that is to run something). */
+  activeOnly?: boolean;
+  /** Says each host's connection beside its name. */
+  showOnline?: boolean;
 }
 
 /**
@@ -18,12 +24,23 @@ interface HostSelectFieldProps extends SelectHTMLAttributes<HTMLSelectElement> {
  * whose name starts with what is typed in its search box (shown once there are more hosts than
  * one page). The chosen host stays offered whatever the search.
  */
-export function HostSelectField({ label, emptyLabel, value, ...select }: HostSelectFieldProps) {
+export function HostSelectField({
+  label,
+  emptyLabel,
+  value,
+  activeOnly = false,
+  showOnline = false,
+  ...select
+}: HostSelectFieldProps) {
   const trpc = useTRPC();
   const [search, setSearch] = useState("");
   const page = useQuery(
     trpc.hosts.list.queryOptions(
-      { limit: CHOICES, search: search.trim() || undefined },
+      {
+        limit: CHOICES,
+        search: search.trim() || undefined,
+        state: activeOnly ? "active" : undefined,
+      },
       { placeholderData: keepPreviousData },
     ),
   );
@@ -34,7 +51,10 @@ export function HostSelectField({ label, emptyLabel, value, ...select }: HostSel
   const searchable = search !== "" || Boolean(page.data?.nextCursor);
   const options = [
     { value: "", label: emptyLabel },
-    ...hosts.map((host) => ({ value: host.id, label: host.name })),
+    ...hosts.map((host) => ({
+      value: host.id,
+      label: showOnline ? `${host.name} (${host.online ? "online" : "offline"})` : host.name,
+    })),
   ];
 
   return (

@@ -6,7 +6,6 @@ import { Dialog } from "../../components/ui/Dialog";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
-import { hostChoices } from "./hostChoices";
 import { RepositoryDialogForm } from "./RepositoryDialogForm";
 import { EMPTY_REPOSITORY_FORM, toCreateInput } from "./repositoryForm";
 import { SetupProgress } from "./SetupProgress";
@@ -25,7 +24,10 @@ interface Registration {
 export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }, { enabled: open }));
+  // Whether any host could set it up: one active host is enough to know.
+  const anyHost = useQuery(
+    trpc.hosts.list.queryOptions({ limit: 1, state: "active" }, { enabled: open }),
+  );
   const { values, bind, reset, setValues } = useFormValues(EMPTY_REPOSITORY_FORM);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [registration, setRegistration] = useState<Registration>();
@@ -43,8 +45,7 @@ export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose:
       onError: (error) => setErrors(describeError(error).fieldErrors),
     }),
   );
-  const hostOptions = hostChoices(hosts.data?.items, "Choose a host…");
-  const noHosts = hosts.data !== undefined && hostOptions.length === 1;
+  const noHosts = anyHost.data !== undefined && anyHost.data.items.length === 0;
 
   function close() {
     reset();
@@ -67,7 +68,10 @@ export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose:
     if (checked.ok) create.mutate(checked.data);
   };
 
-  const setupHost = hosts.data?.items.find((host) => host.id === registration?.hostId);
+  // Its online flag follows the fleet event stream.
+  const setupHost = useQuery(
+    trpc.hosts.get.queryOptions({ id: registration?.hostId ?? "" }, { enabled: !!registration }),
+  );
   return (
     <Dialog
       open={open}
@@ -81,7 +85,7 @@ export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose:
           repositoryId={registration.repositoryId}
           name={registration.name}
           jobId={registration.jobId}
-          hostOnline={setupHost?.online ?? false}
+          hostOnline={setupHost.data?.online ?? false}
           onDone={close}
           onEdit={edit}
         />
@@ -92,7 +96,6 @@ export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose:
           errors={errors}
           bind={bind}
           setValues={setValues}
-          hostOptions={hostOptions}
           onSubmit={onSubmit}
           onCancel={close}
           error={create.error}

@@ -1,11 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Dialog } from "../../components/ui/Dialog";
 import type { RepositoryDetail } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import { type FieldErrors, useFormValues } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
-import { hostChoices } from "./hostChoices";
 import { RepositoryDialogForm } from "./RepositoryDialogForm";
 import { editValues, toUpdateInput } from "./repositoryForm";
 
@@ -21,7 +20,6 @@ export function EditRepositoryDialog({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }, { enabled: open }));
   const { values, bind, setValues } = useFormValues(editValues(repository));
   const [errors, setErrors] = useState<FieldErrors>({});
   const update = useMutation(
@@ -62,7 +60,6 @@ export function EditRepositoryDialog({
         errors={errors}
         bind={bind}
         setValues={setValues}
-        hostOptions={hostChoices(hosts.data?.items, "Choose a host…")}
         stored={repository}
         onSubmit={onSubmit}
         onCancel={close}

@@ -11,7 +11,6 @@ interface RepositoryDialogFormProps {
   errors: FieldErrors;
   bind: (name: keyof RepositoryFormValues & string) => FieldBinding;
   setValues: Dispatch<SetStateAction<RepositoryFormValues>>;
-  hostOptions: { value: string; label: string }[];
   /** Set when editing: secrets left empty keep their stored value. */
   stored?: StoredSecrets | undefined;
   onSubmit: (event: FormEvent) => void;
@@ -30,7 +29,6 @@ export function RepositoryDialogForm({
   errors,
   bind,
   setValues,
-  hostOptions,
   stored,
   onSubmit,
   onCancel,
@@ -49,7 +47,6 @@ export function RepositoryDialogForm({
         errors={errors}
         bind={bind}
         set={(name, value) => setValues((current) => ({ ...current, [name]: value }))}
-        hostOptions={hostOptions}
         stored={stored}
       />
       <div className="flex justify-end gap-2">

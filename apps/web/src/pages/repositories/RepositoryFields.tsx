@@ -1,11 +1,6 @@
 import type { ChangeEvent } from "react";
-import {
-  CheckboxField,
-  ChoiceField,
-  SelectField,
-  TextAreaField,
-  TextField,
-} from "../../components/ui/Field";
+import { HostSelectField } from "../../components/HostSelectField";
+import { CheckboxField, ChoiceField, TextAreaField, TextField } from "../../components/ui/Field";
 import type { FieldBinding, FieldErrors } from "../../lib/forms";
 import type { RepositoryFormValues } from "./repositoryForm";
 
@@ -24,7 +19,6 @@ interface RepositoryFieldsProps {
   errors: FieldErrors;
   bind: (name: Name) => FieldBinding;
   set: (name: Name, value: string) => void;
-  hostOptions: { value: string; label: string }[];
   /** Set when editing: secrets left empty keep their stored value. */
   stored?: StoredSecrets | undefined;
 }
@@ -49,14 +43,7 @@ const SETUP_CHOICES = [
 ];
 
 /** The fields of the add and edit forms: endpoints, secrets, set-up and maintenance. */
-export function RepositoryFields({
-  values,
-  errors,
-  bind,
-  set,
-  hostOptions,
-  stored,
-}: RepositoryFieldsProps) {
+export function RepositoryFields({ values, errors, bind, set, stored }: RepositoryFieldsProps) {
   const checkbox = (name: Name) => ({
     checked: values[name] === "on",
     onChange: (event: ChangeEvent<HTMLInputElement>) => set(name, event.target.checked ? "on" : ""),
@@ -127,10 +114,12 @@ export function RepositoryFields({
             onChange={(value) => set("mode", value)}
             error={errors.mode}
           />
-          <SelectField
+          <HostSelectField
             label="Host that sets it up"
-            options={hostOptions}
-            hint="Its agent reaches the backup endpoint with these credentials. Online hosts are listed first."
+            emptyLabel="Choose a host…"
+            activeOnly
+            showOnline
+            hint="Its agent reaches the backup endpoint with these credentials."
             data-testid="repo-setup-host"
             error={errors.setupHostId}
             {...bind("setupHostId")}
@@ -182,9 +171,11 @@ export function RepositoryFields({
             error={errors.maintenanceEnv}
             {...bind("maintenanceEnv")}
           />
-          <SelectField
+          <HostSelectField
             label="Maintenance host"
-            options={hostOptions}
+            emptyLabel="Choose a host…"
+            activeOnly
+            showOnline
             data-testid="repo-maintenance-host"
             error={errors.maintenanceHostId}
             {...bind("maintenanceHostId")}
