@@ -17,7 +17,7 @@ import { dashboardSummary } from "../src/dashboard/service.js";
 import type { AppDeps } from "../src/deps.js";
 import { listEnrollmentTokens } from "../src/hosts/enrollment.js";
 import { listHosts } from "../src/hosts/service.js";
-import { listJobs, summariseJobs } from "../src/jobs/queries.js";
+import { getJob, listJobs, summariseJobs } from "../src/jobs/queries.js";
 import { encodeCursor } from "../src/pagination.js";
 import { listRepositories } from "../src/repositories/service.js";
 import { ScheduleService } from "../src/schedules/service.js";
@@ -227,7 +227,7 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
     }
   });
 
-  it("the capped lists: backup sets, repositories, enrollments, users, tokens, channels", async () => {
+  it("the capped lists and the detail pages' lists read indexes too", async () => {
     for (const filter of [{}, { hostId: hostId(3) }, { repositoryId: repositoryId(1) }]) {
       await planned(() => listBackupSets(deps.db, filter));
     }
@@ -238,7 +238,10 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
     await world.addUser("admin", "admin");
     await planned(() => listUsers(deps.db));
     await planned(() => listApiTokens(deps.db));
-    await capture(() => listChannels(deps));
+    await planned(() => listChannels(deps));
+    // The detail pages' own lists: an alert's history and deliveries, a job's log.
+    await planned(() => deps.alerts.get("alert000040"));
+    await planned(() => getJob(deps.db, "job0100000"));
   });
 
   it("dashboard.summary and jobs.summary: counts on index windows, one answer under 100 KB", async () => {
