@@ -299,8 +299,8 @@ describe("an agent connect through the real server", () => {
       return seen;
     };
 
-    // What this test is about; the rest of a connect (the host's schedules, to push them, and
-    // whether an alert about it being away is open) belongs to those services.
+    // What this test is about; the rest of a connect (whether an alert about the host being
+    // away is open) belongs to the alerts.
     const credentialReads = (sqls: string[]) =>
       sqls.filter((sql) => isRead(sql) && touches("Host")(sql) && sql.includes("credentialHash"));
     const writes = (sqls: string[]) => sqls.filter((sql) => /^(UPDATE|INSERT|DELETE)/i.test(sql));
@@ -319,6 +319,12 @@ describe("an agent connect through the real server", () => {
     expect(credentialReads(second), second.join("\n")).toEqual([]);
     expect(writes(second), second.join("\n")).toEqual([]);
     expect(jobReads(second), second.join("\n")).toEqual([]);
+    // Its schedules (none) cost one query, not one per relation of a schedule.
+    expect(second.filter(touches("Schedule")), second.join("\n")).toHaveLength(1);
+    expect(
+      second.filter((sql) => sql.includes("IN (NULL)")),
+      second.join("\n"),
+    ).toEqual([]);
 
     // lastSeenAt is written in a batch, not per connect.
     await world.server.deps.presence.flush();
