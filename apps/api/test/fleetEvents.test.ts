@@ -1,8 +1,11 @@
+import { EventEmitter } from "node:events";
 import type { TFleetBatch, TFleetEvent, TResticProgress } from "@restic-manager/contracts";
 import { waitFor } from "@restic-manager/test-support";
 import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fleetEventStream } from "../src/events/router.js";
+import { FleetEventStream } from "../src/events/stream.js";
+import type { JobStateEvent } from "../src/jobs/eventBus.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
 import { type Client, createWorld, jarOf, type World } from "./support/world.js";
 
@@ -199,5 +202,31 @@ describe("the fleet event stream", () => {
     const text = await response.text();
     expect(text).toContain("UNAUTHORIZED");
     expect(fleetEventStream(world.server.deps).subscriberCount).toBe(0);
+  });
+});
+
+describe("FleetEventStream without HTTP", () => {
+  function sources() {
+    return {
+      agents: new EventEmitter<{ online: [string]; offline: [string] }>(),
+      jobs: new EventEmitter<{ state: [jobId: string, event: JobStateEvent] }>(),
+      alerts: new EventEmitter<{ changed: [] }>(),
+    };
+  }
+
+  it("sends an empty message to a quiet subscriber, and forgets it once it leaves", async () => {
+    const emitters = sources();
+    const stream = new FleetEventStream(emitters, { keepAliveMs: 50 });
+    const abort = new AbortController();
+    const batches = stream.subscribe(abort.signal);
+    const first = await batches.next();
+    expect(first.value).toEqual({ events: [] });
+    expect(stream.subscriberCount).toBe(1);
+    emitters.alerts.emit("changed");
+    const second = await batches.next();
+    expect(second.value).toMatchObject({ events: [{ type: "alerts" }] });
+    abort.abort();
+    await batches.return(undefined);
+    expect(stream.subscriberCount).toBe(0);
   });
 });

@@ -36,5 +36,13 @@ export type TFleetEvent = z.infer<typeof ZFleetEvent>;
 export const ZFleetBatch = z.object({ events: z.array(ZFleetEvent) });
 export type TFleetBatch = z.infer<typeof ZFleetBatch>;
 
-/** How often a subscriber gets a message at most, and how many changes one message holds. */
-export const FLEET_EVENT_LIMITS = { intervalMs: 250, maxPending: 2000 } as const;
+/**
+ * How often a subscriber gets a message at most, how many changes may wait for it, and after
+ * how long without changes it gets an empty message: proxies close streams that stay silent
+ * (nginx after 60 s), and every reconnect costs the browser a reload of what it shows.
+ */
+export const FLEET_EVENT_LIMITS = {
+  intervalMs: 250,
+  maxPending: 2000,
+  keepAliveMs: 25_000,
+} as const;

@@ -18,6 +18,8 @@ export interface FleetStreamOptions {
   intervalMs?: number;
   /** Distinct changes one subscriber may have waiting; beyond it they become one "resync". */
   maxPending?: number;
+  /** An empty message after this long without changes keeps the stream open through proxies. */
+  keepAliveMs?: number;
   now?: () => number;
 }
 
@@ -89,15 +91,17 @@ export class PendingFleetEvents {
     return events;
   }
 
-  /** Resolves once something is waiting, or the signal aborts. */
-  async next(signal: AbortSignal): Promise<void> {
+  /** Resolves once something is waiting, the signal aborts, or `timeoutMs` passed. */
+  async next(signal: AbortSignal, timeoutMs: number): Promise<void> {
     if (this.size > 0 || signal.aborted) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.waiter = undefined;
+        clearTimeout(timer);
         signal.removeEventListener("abort", done);
         resolve();
       };
+      const timer = setTimeout(done, timeoutMs);
       this.waiter = done;
       signal.addEventListener("abort", done);
     });
@@ -113,11 +117,13 @@ export class FleetEventStream {
   private readonly subscribers = new Set<(event: TFleetEvent) => void>();
   private readonly intervalMs: number;
   private readonly maxPending: number;
+  private readonly keepAliveMs: number;
   private readonly now: () => number;
 
   constructor(sources: FleetEventSources, options: FleetStreamOptions = {}) {
     this.intervalMs = options.intervalMs ?? FLEET_EVENT_LIMITS.intervalMs;
     this.maxPending = options.maxPending ?? FLEET_EVENT_LIMITS.maxPending;
+    this.keepAliveMs = options.keepAliveMs ?? FLEET_EVENT_LIMITS.keepAliveMs;
     this.now = options.now ?? Date.now;
     const at = () => new Date(this.now());
     sources.agents.on("online", (hostId) =>
@@ -146,7 +152,8 @@ export class FleetEventStream {
 
   /**
    * Batches of changes until `signal` aborts. The first change after a quiet spell goes out at
-   * once; later ones wait until `intervalMs` passed since the previous message.
+   * once; later ones wait until `intervalMs` passed since the previous message. A quiet spell
+   * of `keepAliveMs` sends an empty batch.
    */
   async *subscribe(signal: AbortSignal): AsyncGenerator<TFleetBatch> {
     const pending = new PendingFleetEvents(this.maxPending);
@@ -154,7 +161,7 @@ export class FleetEventStream {
     this.subscribers.add(add);
     try {
       while (!signal.aborted) {
-        await pending.next(signal);
+        await pending.next(signal, this.keepAliveMs);
         if (signal.aborted) return;
         yield { events: pending.take() };
         await sleep(this.intervalMs, undefined, { signal }).catch(() => undefined);
