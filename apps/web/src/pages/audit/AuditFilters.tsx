@@ -35,13 +35,13 @@ export function AuditFilters({ onApply }: { onApply: (values: AuditFilterValues)
       />
       <TextField
         label="Actor"
-        placeholder="username"
+        placeholder="exact username"
         data-testid="filter-actor"
         {...bind("actor")}
       />
       <TextField
         label="Target"
-        placeholder="name, id or type"
+        placeholder="exact name or id"
         data-testid="filter-target"
         {...bind("target")}
       />
