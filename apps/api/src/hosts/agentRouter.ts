@@ -1,6 +1,4 @@
-import { EventEmitter, on } from "node:events";
 import {
-  type TAgentCommand,
   ZAgentReconcile,
   ZEnrollRequest,
   ZJobFinished,
@@ -11,6 +9,7 @@ import {
   ZScheduleReport,
 } from "@restic-manager/contracts";
 import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
+import { CommandQueue } from "./commandQueue.js";
 import { enrollHost } from "./enrollment.js";
 import type { AgentConnection } from "./registry.js";
 
@@ -23,13 +22,12 @@ export const agentRouter = router({
   /** Commands for this agent: jobs to run and jobs to cancel, for as long as it is connected. */
   commands: agentProcedure.subscription(async function* ({ ctx, signal }) {
     const { agents, jobs, schedules, logger, presence } = ctx.deps;
-    const outbox = new EventEmitter<{ command: [TAgentCommand] }>();
-    const commands = on(outbox, "command", { signal });
+    const outbox = new CommandQueue();
     const connection: AgentConnection = {
       hostId: ctx.agent.hostId,
       connectedAt: new Date(),
       protocolVersion: ctx.agent.hello.protocolVersion,
-      send: (command) => outbox.emit("command", command),
+      send: (command) => outbox.push(command),
       close: (code, reason) => ctx.agent.close(code, reason),
     };
     agents.register(connection);
@@ -40,10 +38,9 @@ export const agentRouter = router({
       jobs.dispatchQueued(ctx.agent.hostId).catch((error: unknown) => {
         logger.error({ event: "agent.dispatch_failed", hostId: ctx.agent.hostId, err: error });
       });
-      for await (const [command] of commands) yield command as TAgentCommand;
-    } catch (error) {
-      if (!signal?.aborted) throw error;
+      yield* outbox.commands(signal);
     } finally {
+      outbox.close();
       agents.unregister(connection);
       logger.info({
         event: "agent.disconnected",
