@@ -227,7 +227,7 @@ async function measureApi(mainJs: string, work: string) {
           await until(
             () => ids.every((id) => workers.received.has(id)),
             "jobs at their agents",
-            120_000,
+            300_000,
           );
           // Their start reports reach the server before progress begins.
           await sleep(2000);

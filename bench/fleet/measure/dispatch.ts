@@ -4,6 +4,10 @@ import { percentile } from "../stats.js";
 import type { Workers } from "../workers.js";
 
 const MAX_IN_FLIGHT = 256;
+/** How long after the last call a command may still arrive and count as delivered. */
+const DRAIN_MS = 60_000;
+/** How long the backlog of a server that fell behind may take to clear before the next step. */
+const SETTLE_MS = 300_000;
 
 export interface DispatchFigures {
   created: number;
@@ -82,10 +86,9 @@ export async function dispatchJobs(options: {
   await Promise.all(calls);
   const cpuAfter = cpuMs(options.serverPid);
   // Let the last commands arrive and be reported.
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && [...calledAt.keys()].some((id) => !workers.received.has(id))) {
-    await sleep(250);
-  }
+  const allArrived = () => [...calledAt.keys()].every((id) => workers.received.has(id));
+  const deadline = Date.now() + DRAIN_MS;
+  while (Date.now() < deadline && !allArrived()) await sleep(250);
   await sleep(500);
   const latencies: number[] = [];
   let undelivered = 0;
@@ -94,6 +97,10 @@ export async function dispatchJobs(options: {
     if (receivedAt === undefined) undelivered++;
     else latencies.push(receivedAt - at);
   }
+  // A server that fell behind is still sending the rest: the next measurement starts after.
+  const settleDeadline = Date.now() + SETTLE_MS;
+  while (Date.now() < settleDeadline && !allArrived()) await sleep(1000);
+  await sleep(3000);
   return {
     created: calledAt.size,
     failed,
