@@ -104,6 +104,7 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
     ).id;
     registry.register({
       hostId,
+      hostName: "web1",
       connectedAt: new Date(now),
       send: (command) => sent.push(command),
       close: () => undefined,
@@ -123,7 +124,7 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
     return job;
   }
 
-  it("creates and dispatches a backup to its connected agent in one transaction of six statements", async () => {
+  it("creates and dispatches a backup to its connected agent in one transaction of five statements", async () => {
     let id = "";
     const statements = await statementsOf(db, async () => {
       id = (
@@ -134,14 +135,25 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
         )
       ).id;
     });
-    // The host, the repository; BEGIN, the job (already dispatched), its audit row, COMMIT.
-    expect(statements, statements.join("\n")).toHaveLength(6);
-    expect(statements.filter(isRead), statements.join("\n")).toHaveLength(2);
+    // The repository; BEGIN, the job (already dispatched), its audit row, COMMIT. The host is
+    // known from its connection.
+    expect(statements, statements.join("\n")).toHaveLength(5);
+    expect(statements.filter(isRead), statements.join("\n")).toHaveLength(1);
     expect(statements.filter((sql) => /^BEGIN|^COMMIT/i.test(sql))).toHaveLength(2);
     expect(sent).toMatchObject([{ type: "job", job: { id, params: { kind: "backup" } } }]);
     const row = await db.job.findUniqueOrThrow({ where: { id } });
     expect(row.state).toBe("dispatched");
     expect(row.dispatchedAt).not.toBeNull();
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { targetId: id } });
+    expect(audit.targetName).toBe("backup on web1");
+  });
+
+  it("refuses a job for a revoked host even while its socket is still registered", async () => {
+    registry.end(hostId, "host revoked");
+    await db.host.update({ where: { id: hostId }, data: { revokedAt: new Date(now) } });
+    await expect(
+      jobs.create({ hostId, repositoryId, params: { kind: "snapshots" } }, ADMIN, META),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("publishes a progress event without reading the database, and stores it once a second", async () => {

@@ -25,6 +25,7 @@ export const agentRouter = router({
     const outbox = new CommandQueue();
     const connection: AgentConnection = {
       hostId: ctx.agent.hostId,
+      hostName: ctx.agent.hostName,
       connectedAt: new Date(),
       protocolVersion: ctx.agent.hello.protocolVersion,
       send: (command) => outbox.push(command),

@@ -4,6 +4,8 @@ import type { TAgentCommand } from "@restic-manager/contracts";
 /** What the server can do to one connected agent. */
 export interface AgentConnection {
   hostId: string;
+  /** The host's name, as read when it connected (names do not change). */
+  hostName?: string;
   connectedAt: Date;
   /** The agent protocol it speaks: schedules need 2. */
   protocolVersion?: number;

@@ -130,11 +130,8 @@ export class JobService {
   ) {
     await this.ready();
     const spec = parseJobParams(input.params);
-    const host = await this.db.host.findUnique({
-      where: { id: input.hostId },
-      select: { id: true, name: true, revokedAt: true },
-    });
-    if (!host || host.revokedAt) throw new AppError("NOT_FOUND", "No such host");
+    const host = await this.liveHost(input.hostId);
+    if (!host) throw new AppError("NOT_FOUND", "No such host");
     let endpoint: Endpoint = "backup";
     let repository: CommandRepository | null = null;
     if (needsRepository(spec.kind)) {
@@ -202,6 +199,22 @@ export class JobService {
     // Gone meanwhile: sent when it connects again (a dispatched job is re-sent until started).
     this.options.registry.get(host.id)?.send(command);
     return job;
+  }
+
+  /**
+   * The host a job is for, if it exists and is not revoked. A connected agent's host is known
+   * without a read: it authenticated, and a revocation or deletion ends it in the registry.
+   */
+  private async liveHost(hostId: string): Promise<{ id: string; name: string } | undefined> {
+    const connection = this.options.registry.get(hostId);
+    if (connection?.hostName && !this.options.registry.isEnded(hostId)) {
+      return { id: hostId, name: connection.hostName };
+    }
+    const row = await this.db.host.findUnique({
+      where: { id: hostId },
+      select: { id: true, name: true, revokedAt: true },
+    });
+    return row && !row.revokedAt ? row : undefined;
   }
 
   async retry(jobId: string, actor: Actor, meta: RequestMeta) {
