@@ -158,7 +158,7 @@ test("a wrong set-up is withdrawn with its reason; forget, prune and unlock are 
   await expect(page.getByTestId("repo-setup-withdrawn")).toContainText("Registration withdrawn");
   await expect(page.getByTestId("repo-setup-reason")).toContainText("does not exist");
   const list = await query(server.url, "repositories.list", undefined, { session });
-  expect(list.data).toEqual([]);
+  expect(list.data?.items).toEqual([]);
 
   // Corrected in the same form: create it instead, maintained by the agent's host.
   await page.getByTestId("repo-setup-edit").click();
@@ -174,7 +174,7 @@ test("a wrong set-up is withdrawn with its reason; forget, prune and unlock are 
 
   // The laptop backs up here too, through the backup endpoint.
   const repositories = await query(server.url, "repositories.list", undefined, { session });
-  const repositoryId = repositories.data?.[0]?.id ?? "";
+  const repositoryId = repositories.data?.items[0]?.id ?? "";
   const docs = { paths: ["C:\\Users\\ann\\Documents"], useFsSnapshot: true };
   await mutation(
     server.url,

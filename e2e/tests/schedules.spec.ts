@@ -145,7 +145,10 @@ test("a set's retention is previewed as a dry run before it is saved; a check re
     "keeps last 1, after each backup",
   );
   const sets = await query(server.url, "backupSets.list", { hostId }, { session });
-  expect(sets.data?.[0]).toMatchObject({ retention: { keepLast: 1 }, forgetAfterBackup: true });
+  expect(sets.data?.items[0]).toMatchObject({
+    retention: { keepLast: 1 },
+    forgetAfterBackup: true,
+  });
 
   // A check reading the data in three parts, run once: one part read, two to go.
   await page.goto("/schedules");
@@ -168,7 +171,7 @@ test("a set's retention is previewed as a dry run before it is saved; a check re
   await expectJobState(page, "succeeded");
 
   const repositories = await query(server.url, "repositories.list", undefined, { session });
-  await page.goto(`/repositories/${repositories.data?.[0]?.id}`);
+  await page.goto(`/repositories/${repositories.data?.items[0]?.id}`);
   const checks = page.getByTestId("repo-checks-card");
   await expect(checks.getByTestId("check-coverage-text")).toHaveText(
     "Parts 2, 3 of 3 still unread.",

@@ -84,6 +84,18 @@ export function afterKeyset<F extends string>(
   };
 }
 
+/**
+ * A prefix of `field` as an index range: SQLite does not serve `LIKE 'web%'` (case-insensitive
+ * by default) from an index, but `field >= 'web' AND field < 'web\u{10FFFF}'` is one range.
+ */
+export function prefixRange<F extends string>(field: F, prefix: string | undefined) {
+  if (!prefix) return {};
+  return { [field]: { gte: prefix, lt: `${prefix}\u{10FFFF}` } } as Record<
+    F,
+    { gte: string; lt: string }
+  >;
+}
+
 /** The Prisma `orderBy` matching `afterKeyset`. */
 export function keysetOrder<F extends string>(field: F, direction: SortDirection) {
   return [{ [field]: direction }, { id: direction }] as Array<Record<F | "id", SortDirection>>;

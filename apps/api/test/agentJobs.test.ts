@@ -200,7 +200,7 @@ describe("jobs through a real agent, restic and rest-server", () => {
       true,
     );
     expect(JSON.stringify(setup)).not.toContain("not the password");
-    expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["main"]);
+    expect((await admin.repositories.list.query()).items.map((r) => r.name)).toEqual(["main"]);
     expect((await runJob({ kind: "snapshots" })).state).toBe("succeeded");
   });
 
@@ -213,7 +213,7 @@ describe("jobs through a real agent, restic and rest-server", () => {
         setup: { mode: "init", hostId },
       }),
     ).rejects.toThrow(/Unknown kind of repository: use rest:, sftp:/);
-    expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["main"]);
+    expect((await admin.repositories.list.query()).items.map((r) => r.name)).toEqual(["main"]);
   });
 
   it("refuses to register the same restic repository twice", async () => {
@@ -226,7 +226,7 @@ describe("jobs through a real agent, restic and rest-server", () => {
     expect(setup.error).toBe(
       'Registration withdrawn: this restic repository is already registered as "main"',
     );
-    expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["main"]);
+    expect((await admin.repositories.list.query()).items.map((r) => r.name)).toEqual(["main"]);
   });
 
   it("reconnects after a server restart during a backup, and the result is still recorded", async () => {

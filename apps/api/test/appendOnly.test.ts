@@ -287,6 +287,6 @@ describe("append-only endpoints and a maintenance host", () => {
     await expect(refused).rejects.toThrow(
       /used by backup sets "home" on .*: remove or move them first/,
     );
-    expect((await admin.repositories.list.query()).map((r) => r.name)).toEqual(["fleet"]);
+    expect((await admin.repositories.list.query()).items.map((r) => r.name)).toEqual(["fleet"]);
   });
 });

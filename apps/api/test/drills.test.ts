@@ -63,7 +63,7 @@ describe("restore drills", () => {
 
   async function setOf(id: string) {
     const sets = await admin.backupSets.list.query({ repositoryId });
-    return sets.find((set) => set.id === id);
+    return sets.items.find((set) => set.id === id);
   }
 
   beforeAll(async () => {

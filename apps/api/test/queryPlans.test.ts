@@ -4,9 +4,11 @@ import path from "node:path";
 import {
   ZAlertListInput,
   ZAuditListInput,
+  ZBackupSetListInput,
   ZHostListInput,
   ZJobListInput,
   ZMissListInput,
+  ZRepositoryListInput,
   ZScheduleListInput,
 } from "@restic-manager/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +21,11 @@ import { listEnrollmentTokens } from "../src/hosts/enrollment.js";
 import { listHosts } from "../src/hosts/service.js";
 import { getJob, listJobs, summariseJobs } from "../src/jobs/queries.js";
 import { encodeCursor } from "../src/pagination.js";
-import { listRepositories } from "../src/repositories/service.js";
+import {
+  LISTED_APPEND_ONLY_HOSTS,
+  LISTED_SETS_PER_REPOSITORY,
+  listRepositories,
+} from "../src/repositories/service.js";
 import { ScheduleService } from "../src/schedules/service.js";
 import { listApiTokens } from "../src/tokens/service.js";
 import { listUsers } from "../src/users/service.js";
@@ -31,6 +37,9 @@ import {
   scheduleId,
   seedFleet,
   setId,
+  soloRepositoryId,
+  soloRepositoryName,
+  soloSetId,
 } from "./support/fleetSeed.js";
 import {
   type CapturedQuery,
@@ -227,12 +236,107 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
     }
   });
 
-  it("the capped lists and the detail pages' lists read indexes too", async () => {
-    for (const filter of [{}, { hostId: hostId(3) }, { repositoryId: repositoryId(1) }]) {
-      await planned(() => listBackupSets(deps.db, filter));
+  it("backupSets.list: by host, by repository, a name prefix, and a page deep in a shared repository", async () => {
+    for (const input of [
+      {},
+      { hostId: hostId(3) },
+      { repositoryId: repositoryId(1) },
+      { search: "sol" },
+      { hostId: hostId(3), search: "doc" },
+      { repositoryId: repositoryId(1), search: "documents" },
+      { hostId: hostId(6), repositoryId: repositoryId(1) },
+    ]) {
+      const { result } = await planned(() =>
+        listBackupSets(deps.db, ZBackupSetListInput.parse(input)),
+      );
+      expect(result.items.length).toBeGreaterThan(0);
     }
-    const repositories = await planned(() => listRepositories(deps.db));
-    expect(repositories.result).toHaveLength(FLEET.repositories);
+    const solo = await listBackupSets(deps.db, ZBackupSetListInput.parse({ search: "so" }));
+    expect(solo.items.every((set) => set.name === "solo")).toBe(true);
+
+    // Repository 1 is shared by every fifth host: 2,000 sets all named "documents".
+    const shared = FLEET.hosts / FLEET.repositories;
+    const cursor = encodeCursor({ key: "documents", id: setId(FLEET.hosts - 4 - 5 * 30) });
+    const deep = await planned(() =>
+      listBackupSets(
+        deps.db,
+        ZBackupSetListInput.parse({ repositoryId: repositoryId(1), cursor, limit: 200 }),
+      ),
+    );
+    expect(deep.result.items.map((set) => set.id)).toEqual(
+      Array.from({ length: 30 }, (_, i) => setId(FLEET.hosts - 4 - 5 * (29 - i))),
+    );
+    expect(deep.result.nextCursor).toBeNull();
+
+    // Paging through it gives every set once.
+    const seen = new Set<string>();
+    let next: string | null | undefined;
+    let pages = 0;
+    do {
+      const page = await listBackupSets(
+        deps.db,
+        ZBackupSetListInput.parse({ repositoryId: repositoryId(1), cursor: next, limit: 200 }),
+      );
+      for (const set of page.items) seen.add(set.id);
+      next = page.nextCursor;
+      pages++;
+    } while (next);
+    expect(seen.size).toBe(shared);
+    expect(pages).toBe(shared / 200);
+  });
+
+  it("repositories.list: pages by name with a prefix, each with a bounded summary of its sets", async () => {
+    for (const input of [{}, { search: "repo-" }, { search: "solo-0012" }, { limit: 200 }]) {
+      const { result } = await planned(() =>
+        listRepositories(deps.db, ZRepositoryListInput.parse(input)),
+      );
+      expect(result.items.length).toBeGreaterThan(0);
+    }
+    const prefix = await listRepositories(
+      deps.db,
+      ZRepositoryListInput.parse({ search: "solo-0012" }),
+    );
+    expect(prefix.items.map((repository) => repository.name)).toEqual(
+      Array.from({ length: 100 }, (_, i) => soloRepositoryName(1_200 + i)).slice(0, 50),
+    );
+    expect(prefix.nextCursor).toBeTruthy();
+
+    // The shared repositories come first by name ("repo-…" < "solo-…"): each says how many sets
+    // and append-only hosts it has and lists only the first few.
+    const first = await planned(() =>
+      listRepositories(deps.db, ZRepositoryListInput.parse({ limit: 5 })),
+    );
+    const shared = FLEET.hosts / FLEET.repositories;
+    const [maintained, , unmaintained] = first.result.items;
+    expect(maintained?.name).toBe("repo-0");
+    expect(maintained?.setCount).toBe(shared);
+    expect(maintained?.backupSets).toHaveLength(LISTED_SETS_PER_REPOSITORY);
+    // Host 0 maintains repo-0 and backs up into it: it is not append-only there.
+    expect(maintained?.appendOnlyHostCount).toBe(shared - 1);
+    expect(maintained?.appendOnlyHosts.map((host) => host.id)).not.toContain(hostId(0));
+    expect(maintained?.appendOnlyHosts).toHaveLength(LISTED_APPEND_ONLY_HOSTS);
+    expect(unmaintained?.appendOnlyHostCount).toBe(shared);
+    expect(first.result.nextCursor).toBeTruthy();
+
+    // A page deep in the 2,005 repositories, and the last.
+    const cursor = encodeCursor({
+      key: soloRepositoryName(FLEET.soloRepositories - 31),
+      id: soloRepositoryId(FLEET.soloRepositories - 31),
+    });
+    const last = await planned(() =>
+      listRepositories(deps.db, ZRepositoryListInput.parse({ cursor, limit: 100 })),
+    );
+    expect(last.result.items).toHaveLength(30);
+    expect(last.result.items[0]).toMatchObject({
+      name: soloRepositoryName(FLEET.soloRepositories - 30),
+      setCount: 1,
+      appendOnlyHostCount: 1,
+      backupSets: [{ id: soloSetId(FLEET.soloRepositories - 30) }],
+    });
+    expect(last.result.nextCursor).toBeNull();
+  });
+
+  it("the detail pages' lists read indexes too", async () => {
     const enrollments = await planned(() => listEnrollmentTokens(deps.db));
     expect(enrollments.result).toHaveLength(200);
     await world.addUser("admin", "admin");

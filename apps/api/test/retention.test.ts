@@ -165,7 +165,7 @@ describe("a backup set's retention policy", () => {
     retention: TRetentionPolicy | null,
     forgetAfterBackup = false,
   ) {
-    const set = (await admin.backupSets.list.query({})).find((s) => s.id === setId);
+    const set = (await admin.backupSets.list.query({})).items.find((s) => s.id === setId);
     if (!set) throw new Error(`no backup set ${setId}`);
     return admin.backupSets.update.mutate({
       id: set.id,
@@ -185,7 +185,7 @@ describe("a backup set's retention policy", () => {
     await expect(
       admin.backupSets.previewRetention.mutate({ backupSetId: documentsId, policy: {} }),
     ).rejects.toThrow(/keeps nothing/);
-    const set = (await admin.backupSets.list.query({})).find((s) => s.id === documentsId);
+    const set = (await admin.backupSets.list.query({})).items.find((s) => s.id === documentsId);
     expect(set?.retention).toBeNull();
     expect((await admin.jobs.list.query({ kind: "forget" })).items).toEqual([]);
   });
@@ -219,7 +219,7 @@ describe("a backup set's retention policy", () => {
       /"no-maintenance" has no maintenance host, so retention cannot run after backups/,
     );
     expect((await admin.schedules.list.query({ backupSetId: set.id })).items).toEqual([]);
-    const saved = (await admin.backupSets.list.query({})).find((s) => s.id === set.id);
+    const saved = (await admin.backupSets.list.query({})).items.find((s) => s.id === set.id);
     expect(saved?.forgetAfterBackup).toBe(false);
     await admin.backupSets.remove.mutate({ id: set.id });
   });
@@ -248,7 +248,7 @@ describe("a backup set's retention policy", () => {
     expect((await listSnapshots(target)).map((s) => s.id).sort()).toEqual(
       before.map((s) => s.id).sort(),
     );
-    const set = (await admin.backupSets.list.query({})).find((s) => s.id === documentsId);
+    const set = (await admin.backupSets.list.query({})).items.find((s) => s.id === documentsId);
     expect(set?.retention).toBeNull();
   });
 

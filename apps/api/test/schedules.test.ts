@@ -82,7 +82,7 @@ describe("schedules on the server", () => {
     );
     expect(empty.message).toMatch(/keeps nothing/);
     expect(await world.server.deps.db.schedule.count()).toBe(0);
-    expect((await admin.backupSets.list.query({ hostId }))[0]?.retention).toBeNull();
+    expect((await admin.backupSets.list.query({ hostId })).items[0]?.retention).toBeNull();
   });
 
   it("previews a timing in words with its next runs in the zone, or says why not", async () => {

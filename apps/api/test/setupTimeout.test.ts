@@ -44,6 +44,6 @@ describe("setting up a repository whose backend does not answer", () => {
     expect(setup.error).toBe(
       "Registration withdrawn: gave up after 2 s: the repository did not answer in time (is the backend reachable?)",
     );
-    expect(await admin.repositories.list.query()).toEqual([]);
+    expect(await admin.repositories.list.query()).toEqual({ items: [], nextCursor: null });
   });
 });

@@ -361,9 +361,33 @@ export const ZRetentionPreviewInput = z.object({
     message: "This retention policy keeps nothing: give at least one keep rule",
   }),
 });
+/**
+ * A page of backup sets by name, of a host, of a repository, or all; `search` is a name prefix.
+ * The input may be left out (the first 50 of all sets).
+ */
 export const ZBackupSetListInput = z
-  .object({ hostId: ZId.optional(), repositoryId: ZId.optional() })
-  .default({});
+  .object({
+    hostId: ZId.optional(),
+    repositoryId: ZId.optional(),
+    limit: z.number().int().min(1).max(200).default(50),
+    /** The `nextCursor` of the previous page. */
+    cursor: z.string().max(400).optional(),
+    search: z.string().trim().max(100).optional(),
+  })
+  .default({ limit: 50 });
+export type TBackupSetListInput = z.input<typeof ZBackupSetListInput>;
+export type TBackupSetListFilter = z.output<typeof ZBackupSetListInput>;
+
+/** A page of repositories by name; `search` is a name prefix. The input may be left out. */
+export const ZRepositoryListInput = z
+  .object({
+    limit: z.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(400).optional(),
+    search: z.string().trim().max(100).optional(),
+  })
+  .default({ limit: 50 });
+export type TRepositoryListInput = z.input<typeof ZRepositoryListInput>;
+export type TRepositoryListFilter = z.output<typeof ZRepositoryListInput>;
 
 /** The tags every snapshot of a backup set carries, so forget can be scoped to it. */
 export function backupSetTags(hostId: string, setId: string): string[] {

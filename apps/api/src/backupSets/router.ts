@@ -8,6 +8,7 @@ import {
 import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
 import {
   deleteBackupSet,
+  getBackupSet,
   listBackupSets,
   previewRetention,
   runBackupSet,
@@ -15,12 +16,12 @@ import {
 } from "./service.js";
 
 export const backupSetsRouter = router({
-  list: viewerProcedure.input(ZBackupSetListInput).query(({ ctx, input }) =>
-    listBackupSets(ctx.deps.db, {
-      ...(input.hostId ? { hostId: input.hostId } : {}),
-      ...(input.repositoryId ? { repositoryId: input.repositoryId } : {}),
-    }),
-  ),
+  list: viewerProcedure
+    .input(ZBackupSetListInput)
+    .query(({ ctx, input }) => listBackupSets(ctx.deps.db, input)),
+
+  /** One set by id: a picker's chosen set when it is not on the page it shows. */
+  get: viewerProcedure.input(ZById).query(({ ctx, input }) => getBackupSet(ctx.deps.db, input.id)),
 
   create: adminProcedure
     .input(ZBackupSetInput)

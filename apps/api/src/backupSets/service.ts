@@ -1,6 +1,7 @@
 import {
   backupSetTags,
   type TBackupSet,
+  type TBackupSetListFilter,
   type TBackupSetOptions,
   type TRetentionPolicy,
   ZBackupSetOptions,
@@ -12,7 +13,7 @@ import { presentLastDrill } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { JobService } from "../jobs/service.js";
-import { keysetOrder } from "../pagination.js";
+import { afterKeyset, decodeCursorOf, keysetOrder, pageOf, prefixRange } from "../pagination.js";
 import { forgetParams, parseRetention } from "../schedules/service.js";
 
 const INCLUDE = {
@@ -49,20 +50,33 @@ function present(row: Prisma.BackupSetGetPayload<{ include: typeof INCLUDE }>) {
 }
 
 /**
- * A host's sets come in name order from the (hostId, name) key; a repository's, or all of them,
- * from (repositoryId, name, id) or (name, id), up to a hard cap: this list is read whole by
- * pickers and host pages, where a host has a handful of sets.
+ * One page of backup sets by (name, id): a host's from its (hostId, name) key, a repository's
+ * from (repositoryId, name, id), all of them from (name, id). A name prefix narrows the same
+ * range. A shared repository holds a set per host, so its sets are paged like hosts.
  */
-export const BACKUP_SET_LIST_CAP = 500;
-
-export async function listBackupSets(db: Db, filter: { hostId?: string; repositoryId?: string }) {
+export async function listBackupSets(db: Db, input: TBackupSetListFilter) {
+  const after = decodeCursorOf(input.cursor, "string");
   const rows = await db.backupSet.findMany({
-    where: filter,
-    orderBy: filter.hostId ? [{ name: "asc" }] : keysetOrder("name", "asc"),
-    take: BACKUP_SET_LIST_CAP,
+    where: {
+      AND: [
+        input.hostId ? { hostId: input.hostId } : {},
+        input.repositoryId ? { repositoryId: input.repositoryId } : {},
+        prefixRange("name", input.search),
+        afterKeyset("name", "asc", after),
+      ],
+    },
+    orderBy: keysetOrder("name", "asc"),
+    take: input.limit + 1,
     include: INCLUDE,
   });
-  return rows.map(present);
+  const { page, nextCursor } = pageOf(rows, input.limit, (row) => row.name);
+  return { items: page.map(present), nextCursor };
+}
+
+export async function getBackupSet(db: Db, id: string) {
+  return present(
+    found(await db.backupSet.findUnique({ where: { id }, include: INCLUDE }), "No such backup set"),
+  );
 }
 
 async function assertTargets(db: Db, input: { hostId: string; repositoryId: string }) {

@@ -1,4 +1,9 @@
-import { ZById, ZRepositoryCreateInput, ZRepositoryUpdateInput } from "@restic-manager/contracts";
+import {
+  ZById,
+  ZRepositoryCreateInput,
+  ZRepositoryListInput,
+  ZRepositoryUpdateInput,
+} from "@restic-manager/contracts";
 import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../trpc/trpc.js";
 import { refreshHealth } from "./health.js";
 import {
@@ -10,7 +15,9 @@ import {
 } from "./service.js";
 
 export const repositoriesRouter = router({
-  list: viewerProcedure.query(({ ctx }) => listRepositories(ctx.deps.db)),
+  list: viewerProcedure
+    .input(ZRepositoryListInput)
+    .query(({ ctx, input }) => listRepositories(ctx.deps.db, input)),
 
   get: viewerProcedure.input(ZById).query(({ ctx, input }) => getRepository(ctx.deps.db, input.id)),
 

@@ -1,4 +1,8 @@
-import type { TRepositoryCreate, TRepositoryUpdate } from "@restic-manager/contracts";
+import type {
+  TRepositoryCreate,
+  TRepositoryListFilter,
+  TRepositoryUpdate,
+} from "@restic-manager/contracts";
 import { narrow, REPOSITORY_STATUSES, ZHealthResult } from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
@@ -6,7 +10,7 @@ import { type Db, rethrowUnique } from "../db.js";
 import { presentLastDrill } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import { keysetOrder } from "../pagination.js";
+import { afterKeyset, decodeCursorOf, keysetOrder, pageOf, prefixRange } from "../pagination.js";
 import { displayUrl, seal, sealEnv } from "./access.js";
 import type { RepositoryDeps } from "./health.js";
 
@@ -46,35 +50,79 @@ const SUMMARY = {
   lastCheckOk: true,
   lastCheckJobId: true,
   lastCheckSuccessAt: true,
-  backupSets: {
-    select: {
-      id: true,
-      name: true,
-      hostId: true,
-      host: { select: { name: true } },
-      lastDrillAt: true,
-      lastDrillJobId: true,
-      lastDrillState: true,
-      lastDrillSuccessAt: true,
-    },
-  },
+} as const;
+
+const LISTED_SET = {
+  id: true,
+  name: true,
+  hostId: true,
+  host: { select: { name: true } },
+  lastDrillAt: true,
+  lastDrillJobId: true,
+  lastDrillState: true,
+  lastDrillSuccessAt: true,
 } as const;
 
 type SummaryRow = Prisma.RepositoryGetPayload<{ select: typeof SUMMARY }>;
+type SetsSummary = Awaited<ReturnType<typeof summariseSets>>;
 
 const HealthHosts = ZHealthResult.shape.hosts;
 const HealthLocks = ZHealthResult.shape.locks;
 
-function present(row: SummaryRow) {
-  const {
-    envSealed,
-    maintenanceEnvSealed,
-    hostsJson,
-    locksJson,
-    maintenanceHost,
-    backupSets,
-    ...rest
-  } = row;
+/**
+ * What a repository shows of its backup sets, bounded however many it has (a shared repository
+ * holds a set per host): how many, the first few by name, and how many hosts back up here with
+ * append-only access (every backup-set host but the maintenance one) with the first few of them.
+ * Each is one range of the (repositoryId, name, id) index; the whole list pages through
+ * backupSets.list.
+ */
+export const LISTED_SETS_PER_REPOSITORY = 5;
+export const LISTED_APPEND_ONLY_HOSTS = 10;
+
+async function summariseSets(db: Db, repository: { id: string; maintenanceHostId: string | null }) {
+  const notMaintainer = repository.maintenanceHostId
+    ? { hostId: { not: repository.maintenanceHostId } }
+    : {};
+  const [setCount, backupSets, appendOnlyHostCount, appendOnlySets] = await Promise.all([
+    db.backupSet.count({ where: { repositoryId: repository.id } }),
+    db.backupSet.findMany({
+      where: { repositoryId: repository.id },
+      orderBy: keysetOrder("name", "asc"),
+      take: LISTED_SETS_PER_REPOSITORY,
+      select: LISTED_SET,
+    }),
+    // Prisma says "hosts with some set here" as a scan of every host; the (repositoryId, hostId)
+    // index counts them by itself. `IS NOT NULL` (no maintenance host) leaves none out.
+    db.$queryRaw<Array<{ hosts: number | bigint }>>`
+      SELECT COUNT(DISTINCT hostId) AS hosts FROM BackupSet
+      WHERE repositoryId = ${repository.id} AND hostId IS NOT ${repository.maintenanceHostId}`,
+    // A host may have several sets here: enough of them for the first few hosts in most fleets.
+    db.backupSet.findMany({
+      where: { repositoryId: repository.id, ...notMaintainer },
+      orderBy: keysetOrder("name", "asc"),
+      take: LISTED_APPEND_ONLY_HOSTS * 2,
+      select: { hostId: true, host: { select: { name: true } } },
+    }),
+  ]);
+  const appendOnlyHosts = [
+    ...new Map(appendOnlySets.map((s) => [s.hostId, { id: s.hostId, name: s.host.name }])).values(),
+  ].slice(0, LISTED_APPEND_ONLY_HOSTS);
+  return {
+    setCount,
+    backupSets: backupSets.map((s) => ({
+      id: s.id,
+      name: s.name,
+      hostId: s.hostId,
+      hostName: s.host.name,
+      lastDrill: presentLastDrill(s),
+    })),
+    appendOnlyHostCount: Number(appendOnlyHostCount[0]?.hosts ?? 0),
+    appendOnlyHosts,
+  };
+}
+
+function present(row: SummaryRow, sets: SetsSummary) {
+  const { envSealed, maintenanceEnvSealed, hostsJson, locksJson, maintenanceHost, ...rest } = row;
   const locks = locksJson ? HealthLocks.parse(JSON.parse(locksJson)) : [];
   return {
     ...rest,
@@ -86,51 +134,24 @@ function present(row: SummaryRow) {
     locks,
     staleLocks: locks.filter((l) => l.stale).length,
     dedupRatio: rest.totalSize && rest.rawSize ? rest.totalSize / rest.rawSize : null,
-    backupSets: backupSets.map((s) => ({
-      id: s.id,
-      name: s.name,
-      hostId: s.hostId,
-      hostName: s.host.name,
-      lastDrill: presentLastDrill(s),
-    })),
-    /** Hosts that back up here with append-only access: every backup-set host but the maintenance one. */
-    appendOnlyHosts: [
-      ...new Map(
-        backupSets
-          .filter((s) => s.hostId !== rest.maintenanceHostId)
-          .map((s) => [s.hostId, { id: s.hostId, name: s.host.name }]),
-      ).values(),
-    ],
+    ...sets,
   };
 }
 
-/**
- * Repositories are shared by many hosts and stay few; the list is one page with a hard cap, and
- * each repository brings at most its first backup sets by name (a repository's page has them
- * all through backupSets.list).
- */
-export const REPOSITORY_LIST_CAP = 200;
-export const LISTED_SETS_PER_REPOSITORY = 100;
-
-export async function listRepositories(db: Db) {
-  const { backupSets: setFields, ...fields } = SUMMARY;
+/** One page of repositories by (name, id) on the unique name index; `search` a name prefix. */
+export async function listRepositories(db: Db, input: TRepositoryListFilter) {
+  const after = decodeCursorOf(input.cursor, "string");
   const rows = await db.repository.findMany({
+    where: { AND: [prefixRange("name", input.search), afterKeyset("name", "asc", after)] },
     orderBy: keysetOrder("name", "asc"),
-    take: REPOSITORY_LIST_CAP,
-    select: fields,
+    take: input.limit + 1,
+    select: SUMMARY,
   });
-  // One index range per repository: a nested `take` would be one query over all their sets.
-  return Promise.all(
-    rows.map(async (row) => {
-      const backupSets = await db.backupSet.findMany({
-        where: { repositoryId: row.id },
-        orderBy: keysetOrder("name", "asc"),
-        take: LISTED_SETS_PER_REPOSITORY,
-        select: setFields.select,
-      });
-      return present({ ...row, backupSets });
-    }),
+  const { page, nextCursor } = pageOf(rows, input.limit, (row) => row.name);
+  const items = await Promise.all(
+    page.map(async (row) => present(row, await summariseSets(db, row))),
   );
+  return { items, nextCursor };
 }
 
 export async function getRepository(db: Db, id: string) {
@@ -138,13 +159,16 @@ export async function getRepository(db: Db, id: string) {
     await db.repository.findUnique({ where: { id }, select: SUMMARY }),
     "No such repository",
   );
-  const history = await db.repositoryStat.findMany({
-    where: { repositoryId: id },
-    orderBy: { at: "desc" },
-    take: 500,
-    select: { at: true, snapshotCount: true, totalSize: true, rawSize: true },
-  });
-  return { ...present(row), history: history.reverse() };
+  const [sets, history] = await Promise.all([
+    summariseSets(db, row),
+    db.repositoryStat.findMany({
+      where: { repositoryId: id },
+      orderBy: { at: "desc" },
+      take: 500,
+      select: { at: true, snapshotCount: true, totalSize: true, rawSize: true },
+    }),
+  ]);
+  return { ...present(row, sets), history: history.reverse() };
 }
 
 // ── Registering and changing ────────────────────────────────────────────────────────

@@ -9,6 +9,8 @@ export const FLEET = {
   hosts: 10_000,
   jobsPerHost: 20,
   repositories: 5,
+  /** Repositories of one host each (a fleet that gives every host its own), and its one set. */
+  soloRepositories: 2_000,
   missesPerSchedule: 2,
   alerts: 20_000,
   auditEvents: 50_000,
@@ -24,6 +26,9 @@ export const hostId = (i: number) => `host${pad(i)}`;
 export const hostName = (i: number) => `host-${pad(i)}`;
 export const repositoryId = (i: number) => `repo${pad(i)}`;
 export const setId = (i: number) => `set${pad(i)}`;
+export const soloRepositoryId = (i: number) => `solo${pad(i)}`;
+export const soloRepositoryName = (i: number) => `solo-${pad(i)}`;
+export const soloSetId = (i: number) => `soloset${pad(i)}`;
 export const scheduleId = (i: number) => `sched${pad(i)}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -106,6 +111,23 @@ export function seedFleet(raw: RawDb, now: number): void {
           iso(at),
         );
       }
+    }
+
+    const insertSoloSet = raw.prepare(
+      `INSERT INTO BackupSet (id, name, hostId, repositoryId, options, createdAt, updatedAt)
+       VALUES (?, 'solo', ?, ?, '{"paths":["/etc"]}', ?, ?)`,
+    );
+    for (let h = 0; h < FLEET.soloRepositories; h++) {
+      const at = iso(SEED_START + h * MINUTE);
+      insertRepository.run(
+        soloRepositoryId(h),
+        soloRepositoryName(h),
+        `rest:https://s${h}/`,
+        null,
+        at,
+        at,
+      );
+      insertSoloSet.run(soloSetId(h), hostId(h), soloRepositoryId(h), at, at);
     }
 
     // The first two repositories are maintained by the first two hosts.

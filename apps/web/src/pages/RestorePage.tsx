@@ -1,6 +1,7 @@
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { Camera, History } from "lucide-react";
 import { Link } from "react-router";
+import { LoadMoreButton } from "../components/LoadMoreButton";
 import { QueryStatus } from "../components/QueryStatus";
 import { buttonClass } from "../components/ui/Button";
 import { EmptyState } from "../components/ui/EmptyState";
@@ -11,8 +12,15 @@ import { useTRPC } from "../lib/trpc";
 /** Restores start from a snapshot: this page leads to each repository's snapshots. */
 export function RestorePage() {
   const trpc = useTRPC();
-  const repositories = useQuery(trpc.repositories.list.queryOptions());
-  const ready = (repositories.data ?? []).filter((r) => r.status === "ready");
+  const repositories = useInfiniteQuery(
+    trpc.repositories.list.infiniteQueryOptions(
+      { limit: 50 },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+  );
+  const ready = (repositories.data?.pages ?? [])
+    .flatMap((page) => page.items)
+    .filter((r) => r.status === "ready");
 
   return (
     <div data-testid="page-restore">
@@ -21,7 +29,7 @@ export function RestorePage() {
         description="Get files back from a snapshot: pick the repository, open a snapshot, tick what to restore and say where it goes."
       />
       <QueryStatus query={repositories} loading="Loading repositories…" />
-      {repositories.data && ready.length === 0 ? (
+      {repositories.data && ready.length === 0 && !repositories.hasNextPage ? (
         <EmptyState icon={History} title="Nothing to restore from yet">
           Once a repository holds snapshots, open it here to browse its files and restore them to
           their original place or a new one.
@@ -54,6 +62,7 @@ export function RestorePage() {
           </tbody>
         </Table>
       ) : null}
+      <LoadMoreButton query={repositories} data-testid="restore-repositories-load-more" />
     </div>
   );
 }

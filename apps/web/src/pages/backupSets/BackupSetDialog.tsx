@@ -1,16 +1,18 @@
 import { backupSetTags, retentionHasRules } from "@restic-manager/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
+import { RepositorySelectField } from "../../components/ChoiceFields";
 import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
-import { SelectField, TextField } from "../../components/ui/Field";
+import { TextField } from "../../components/ui/Field";
 import { FormError } from "../../components/ui/FormError";
 import type { BackupSet } from "../../lib/api-types";
 import { describeError } from "../../lib/errors";
 import type { FieldErrors } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
+import { useRepositoryChoices } from "../../lib/useChoices";
 import { OperationFields } from "../hosts/operations/OperationFields";
 import {
   BACKUP_SET_FIELDS,
@@ -35,10 +37,11 @@ interface BackupSetDialogProps {
 export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const repositories = useQuery(trpc.repositories.list.queryOptions());
-  const ready = (repositories.data ?? []).filter((r) => r.status === "ready");
   const [name, setName] = useState(set?.name ?? "");
   const [repositoryId, setRepositoryId] = useState(set?.repositoryId ?? "");
+  const repositories = useRepositoryChoices(repositoryId);
+  const ready = { ...repositories, items: repositories.items.filter((r) => r.status === "ready") };
+  const noneReady = !repositories.pending && ready.items.length === 0 && repositories.search === "";
   const [values, setValues] = useState(() => backupSetValues(set?.options));
   const [retention, setRetention] = useState(() => retentionValues(set?.retention));
   const [forgetAfterBackup, setForgetAfterBackup] = useState(set?.forgetAfterBackup ?? false);
@@ -56,7 +59,7 @@ export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) 
   const create = useMutation(trpc.backupSets.create.mutationOptions(onSaved));
   const update = useMutation(trpc.backupSets.update.mutationOptions(onSaved));
   const save = set ? update : create;
-  const chosen = repositoryId || ready[0]?.id || "";
+  const chosen = repositoryId || ready.items[0]?.id || "";
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -108,15 +111,15 @@ export function BackupSetDialog({ hostId, set, onClose }: BackupSetDialogProps) 
             error={errors.name}
             data-testid="set-name"
           />
-          <SelectField
+          <RepositorySelectField
             label="Repository"
-            options={ready.map((r) => ({ value: r.id, label: r.name }))}
+            choices={ready}
             value={chosen}
-            disabled={ready.length === 0}
+            disabled={noneReady}
             onChange={(event) => setRepositoryId(event.target.value)}
             error={errors.repositoryId}
             hint={
-              repositories.data && ready.length === 0 ? (
+              noneReady ? (
                 <>
                   No repository is ready yet:{" "}
                   <Link to="/repositories" className="text-teal-700 underline dark:text-teal-300">

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Plus } from "lucide-react";
 import { useState } from "react";
 import { Link } from "react-router";
+import { LoadMoreButton } from "../../components/LoadMoreButton";
 import { QueryStatus } from "../../components/QueryStatus";
 import { Button } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
@@ -13,6 +14,7 @@ import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { BackupSetDialog } from "./BackupSetDialog";
 import { BackupSetsTable } from "./BackupSetsTable";
+import { useBackupSetPages } from "./useBackupSetPages";
 
 type Editing = { set?: BackupSet } | undefined;
 
@@ -22,13 +24,15 @@ export function HostBackupSets({ hostId, revoked }: { hostId: string; revoked: b
   const queryClient = useQueryClient();
   const isAdmin = useRoleAtLeast("admin");
   const canManage = isAdmin && !revoked;
-  const sets = useQuery(trpc.backupSets.list.queryOptions({ hostId }));
+  const { query: sets, items: setItems } = useBackupSetPages({ hostId });
   // What this host runs on its own; a host with more than a page of them is not the case here.
   const schedules = useQuery(trpc.schedules.list.queryOptions({ hostId, limit: 200 }));
-  const setIds = new Set(sets.data?.map((set) => set.id));
-  const others = sets.data
-    ? (schedules.data?.items ?? []).filter((schedule) => !setIds.has(schedule.backupSetId ?? ""))
-    : [];
+  const setIds = new Set(setItems?.map((set) => set.id));
+  // Only once every set is read: a schedule of a set on a later page is not another's.
+  const others =
+    setItems && !sets.hasNextPage
+      ? (schedules.data?.items ?? []).filter((schedule) => !setIds.has(schedule.backupSetId ?? ""))
+      : [];
   const [editing, setEditing] = useState<Editing>();
   const [deleting, setDeleting] = useState<BackupSet>();
   const remove = useMutation(
@@ -58,22 +62,23 @@ export function HostBackupSets({ hostId, revoked }: { hostId: string; revoked: b
       }
     >
       <QueryStatus query={sets} loading="Loading backup sets…" />
-      {sets.data?.length === 0 ? (
+      {setItems?.length === 0 ? (
         <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="backup-sets-empty">
           {canManage
             ? "No backup set yet. Add one to say which paths this host backs up and where."
             : "No backup set yet."}
         </p>
       ) : null}
-      {sets.data && sets.data.length > 0 ? (
+      {setItems && setItems.length > 0 ? (
         <BackupSetsTable
-          sets={sets.data}
+          sets={setItems}
           other="repository"
           onEdit={canManage ? (set) => setEditing({ set }) : undefined}
           onDelete={canManage ? setDeleting : undefined}
           schedules={schedules.data?.items ?? []}
         />
       ) : null}
+      <LoadMoreButton query={sets} data-testid="backup-sets-load-more" />
       {others.length > 0 ? (
         <p
           className="mt-3 text-sm text-slate-600 dark:text-slate-300"

@@ -34,7 +34,7 @@ export function AddRepositoryDialog({ open, onClose }: { open: boolean; onClose:
   const create = useMutation(
     trpc.repositories.create.mutationOptions({
       onSuccess: ({ repository, setupJobId }, input) => {
-        void queryClient.invalidateQueries({ queryKey: trpc.repositories.list.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.repositories.list.pathKey() });
         setRegistration({
           repositoryId: repository.id,
           name: repository.name,

@@ -87,10 +87,10 @@ export function RepositoryHealthCard({
         </p>
         <p
           data-testid="repo-append-only"
-          data-count={repository.appendOnlyHosts.length}
-          title={repository.appendOnlyHosts.map((host) => host.name).join(", ") || undefined}
+          data-count={repository.appendOnlyHostCount}
+          title={appendOnlyTitle(repository)}
         >
-          {appendOnlyLine(repository.appendOnlyHosts.length)}
+          {appendOnlyLine(repository.appendOnlyHostCount)}
         </p>
         <p data-testid="repo-health-at">
           {repository.healthAt ? (
@@ -111,6 +111,14 @@ export function RepositoryHealthCard({
       </footer>
     </section>
   );
+}
+
+/** The first few of them by name; the server sends only those. */
+function appendOnlyTitle(repository: RepositorySummary): string | undefined {
+  const names = repository.appendOnlyHosts.map((host) => host.name);
+  if (names.length === 0) return undefined;
+  const more = repository.appendOnlyHostCount > names.length ? " and more" : "";
+  return `${names.join(", ")}${more}`;
 }
 
 function appendOnlyLine(count: number): string {

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Camera } from "lucide-react";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
+import { LoadMoreButton } from "../../components/LoadMoreButton";
 import { Alert } from "../../components/ui/Alert";
 import { buttonClass } from "../../components/ui/Button";
 import { Card } from "../../components/ui/Card";
@@ -9,6 +10,7 @@ import { PageHeader } from "../../components/ui/PageHeader";
 import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { BackupSetsTable } from "../backupSets/BackupSetsTable";
+import { useBackupSetPages } from "../backupSets/useBackupSetPages";
 import { LocksResult } from "../jobs/results/RepositoryResults";
 import { type HealthRefresh, HealthRefreshStatus } from "./HealthRefreshStatus";
 import { RepositoryActions } from "./RepositoryActions";
@@ -27,7 +29,7 @@ function RepositoryView({ id }: { id: string }) {
   const trpc = useTRPC();
   const [refresh, setRefresh] = useState<HealthRefresh>();
   const repository = useQuery(trpc.repositories.get.queryOptions({ id }));
-  const sets = useQuery(trpc.backupSets.list.queryOptions({ repositoryId: id }));
+  const { query: sets, items: setItems } = useBackupSetPages({ repositoryId: id });
 
   if (repository.error) {
     return (
@@ -82,14 +84,13 @@ function RepositoryView({ id }: { id: string }) {
         data-testid="repo-backup-sets"
       >
         {sets.error ? <Alert tone="error">{describeError(sets.error).message}</Alert> : null}
-        {sets.data && sets.data.length === 0 ? (
+        {setItems?.length === 0 ? (
           <p className="text-sm text-slate-500 dark:text-slate-400">
             No backup set uses this repository yet.
           </p>
         ) : null}
-        {sets.data && sets.data.length > 0 ? (
-          <BackupSetsTable sets={sets.data} other="host" />
-        ) : null}
+        {setItems && setItems.length > 0 ? <BackupSetsTable sets={setItems} other="host" /> : null}
+        <LoadMoreButton query={sets} data-testid="backup-sets-load-more" />
       </Card>
       <RepositoryEndpoints repository={data} />
     </div>

@@ -48,7 +48,7 @@ export function SetupProgress(props: SetupProgressProps) {
 
   useEffect(() => {
     if (outcome === "pending") return;
-    void queryClient.invalidateQueries({ queryKey: trpc.repositories.list.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.repositories.list.pathKey() });
     // The reason is written to the job just before the repository goes.
     if (outcome === "withdrawn") {
       void queryClient.invalidateQueries({ queryKey: trpc.jobs.get.queryKey({ id: props.jobId }) });

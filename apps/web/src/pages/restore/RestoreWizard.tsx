@@ -16,7 +16,7 @@ import {
   toRestoreRequest,
 } from "./restoreForm";
 import { TargetStep } from "./TargetStep";
-import { useRestoreHosts } from "./useRestoreHosts";
+import { useRestoreTarget } from "./useRestoreTarget";
 
 type Step = "target" | "options" | "review";
 const STEPS: { step: Step; label: string }[] = [
@@ -38,9 +38,10 @@ interface RestoreWizardProps {
 export function RestoreWizard({ source, picked, onClose }: RestoreWizardProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const restoreHosts = useRestoreHosts(source.repositoryId);
   const [step, setStep] = useState<Step>("target");
   const [draft, setDraft] = useState<RestoreDraft>(INITIAL_DRAFT);
+  const targetHostId = draft.target === "host" ? draft.hostId : source.hostId;
+  const target = useRestoreTarget(source.repositoryId, targetHostId);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const start = useMutation(
     trpc.restores.start.mutationOptions({
@@ -51,8 +52,9 @@ export function RestoreWizard({ source, picked, onClose }: RestoreWizardProps) {
     setDraft((current) => ({ ...current, ...patch }));
     start.reset();
   };
-  const targetHostId = draft.target === "host" ? draft.hostId : source.hostId;
-  const targetHostName = restoreHosts.hostById(targetHostId)?.name ?? source.hostName;
+  const targetHostName = target.host?.name ?? source.hostName;
+  // Another host must be able to read the repository; the server refuses it otherwise.
+  const blocked = step === "target" && draft.target === "host" && target.hasAccess === false;
 
   const next = () => {
     const found = step === "target" ? targetErrors(draft) : optionErrors(draft, picked.size);
@@ -83,7 +85,7 @@ export function RestoreWizard({ source, picked, onClose }: RestoreWizardProps) {
               draft={draft}
               change={change}
               errors={errors}
-              restoreHosts={restoreHosts}
+              target={target}
             />
           ) : null}
           {step === "options" ? (
@@ -123,7 +125,7 @@ export function RestoreWizard({ source, picked, onClose }: RestoreWizardProps) {
               {start.isPending ? "Starting…" : draft.dryRun ? "Start dry run" : "Start restore"}
             </Button>
           ) : (
-            <Button variant="primary" onClick={next} data-testid="restore-next">
+            <Button variant="primary" onClick={next} disabled={blocked} data-testid="restore-next">
               Next
             </Button>
           )}

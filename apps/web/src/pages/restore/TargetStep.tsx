@@ -1,28 +1,29 @@
 import { useState } from "react";
+import { HostSelectField } from "../../components/HostSelectField";
 import { Alert } from "../../components/ui/Alert";
-import { ChoiceField, SelectField, TextField } from "../../components/ui/Field";
-import type { HostListItem } from "../../lib/api-types";
+import { ChoiceField, TextField } from "../../components/ui/Field";
+import type { HostDetail } from "../../lib/api-types";
 import { useRoleAtLeast } from "../../lib/session";
 import { RestoreRootsEditor } from "../hosts/RestoreRootsEditor";
 import { RootsList } from "../hosts/RootsList";
 import type { RestoreDraft, RestoreSource, TargetType } from "./restoreForm";
-import type { useRestoreHosts } from "./useRestoreHosts";
+import type { useRestoreTarget } from "./useRestoreTarget";
 
 interface TargetStepProps {
   source: RestoreSource;
   draft: RestoreDraft;
   change: (patch: Partial<RestoreDraft>) => void;
   errors: Record<string, string>;
-  restoreHosts: ReturnType<typeof useRestoreHosts>;
+  /** The host the files go to: the source host, or the one picked under "Another host". */
+  target: ReturnType<typeof useRestoreTarget>;
 }
 
 /** Where the files go: where they were, another directory on their host, or another host. */
-export function TargetStep({ source, draft, change, errors, restoreHosts }: TargetStepProps) {
-  const others = restoreHosts.hosts.filter((host) => host.id !== source.hostId);
-  const targetHost =
-    draft.target === "host"
-      ? restoreHosts.hostById(draft.hostId)
-      : restoreHosts.hostById(source.hostId);
+export function TargetStep({ source, draft, change, errors, target }: TargetStepProps) {
+  const noAccess =
+    draft.target === "host" && target.host && target.hasAccess === false
+      ? `${target.host.name} has no access to this repository: give it a backup set in it first, or pick another host.`
+      : undefined;
 
   return (
     <div className="space-y-4" data-testid="restore-step-target">
@@ -53,29 +54,21 @@ export function TargetStep({ source, draft, change, errors, restoreHosts }: Targ
         ]}
       />
       {draft.target === "host" ? (
-        <SelectField
+        <HostSelectField
           label="Host"
+          emptyLabel="Pick a host"
+          activeOnly
+          showOnline
           data-testid="restore-host"
           value={draft.hostId}
-          error={errors.hostId}
+          error={errors.hostId ?? noAccess}
           onChange={(event) => change({ hostId: event.target.value })}
-          hint={
-            others.length === 0
-              ? "No other host has access to this repository: give one a backup set in it first."
-              : undefined
-          }
-          options={[
-            { value: "", label: "Pick a host" },
-            ...others.map((host) => ({
-              value: host.id,
-              label: `${host.name} (${host.online ? "online" : "offline"})`,
-            })),
-          ]}
+          hint="A host with a backup set in this repository, or its maintenance host."
         />
       ) : null}
-      {draft.target !== "original" && targetHost ? (
+      {draft.target !== "original" && target.host && !noAccess ? (
         <TargetDirectory
-          host={targetHost}
+          host={target.host}
           path={draft.path}
           error={errors.path}
           onPath={(path) => change({ path })}
@@ -97,7 +90,7 @@ function TargetDirectory({
   error,
   onPath,
 }: {
-  host: HostListItem;
+  host: HostDetail;
   path: string;
   error: string | undefined;
   onPath: (path: string) => void;

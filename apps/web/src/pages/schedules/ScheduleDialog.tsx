@@ -2,6 +2,7 @@ import { narrow, SCHEDULE_KINDS } from "@restic-manager/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { Link } from "react-router";
+import { BackupSetSelectField, RepositorySelectField } from "../../components/ChoiceFields";
 import { Alert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
@@ -11,6 +12,7 @@ import type { BackupSet, RepositorySummary, ScheduleListItem } from "../../lib/a
 import { describeError } from "../../lib/errors";
 import type { FieldErrors } from "../../lib/forms";
 import { useTRPC } from "../../lib/trpc";
+import { useBackupSetChoices, useRepositoryChoices } from "../../lib/useChoices";
 import { SchedulePreview } from "./SchedulePreview";
 import {
   isSetKind,
@@ -56,9 +58,9 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const zonesId = useId();
-  const sets = useQuery(trpc.backupSets.list.queryOptions({}));
-  const repositories = useQuery(trpc.repositories.list.queryOptions());
   const [values, setValues] = useState(() => (schedule ? scheduleValues(schedule) : NEW_SCHEDULE));
+  const sets = useBackupSetChoices(values.backupSetId);
+  const repositories = useRepositoryChoices(values.repositoryId);
   const [errors, setErrors] = useState<FieldErrors>({});
   const onChange = (patch: Partial<ScheduleFormValues>) =>
     setValues((current) => ({ ...current, ...patch }));
@@ -74,16 +76,29 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
   const save = schedule ? update : create;
 
   const setKind = isSetKind(values.kind);
-  const readyRepositories = (repositories.data ?? []).filter((r) => r.status === "ready");
+  const readyRepositories = {
+    ...repositories,
+    items: repositories.items.filter((r) => r.status === "ready"),
+  };
   const chosen = {
     ...values,
-    backupSetId: values.backupSetId || sets.data?.[0]?.id || "",
-    repositoryId: values.repositoryId || readyRepositories[0]?.id || "",
+    backupSetId: values.backupSetId || sets.items[0]?.id || "",
+    repositoryId: values.repositoryId || readyRepositories.items[0]?.id || "",
   };
-  const set = sets.data?.find((s) => s.id === chosen.backupSetId);
-  const repository = repositories.data?.find(
-    (r) => r.id === (setKind ? set?.repositoryId : chosen.repositoryId),
+  const set = sets.items.find((s) => s.id === chosen.backupSetId);
+  // A set's schedule runs where its repository is maintained: read that repository by itself.
+  const setRepository = useQuery(
+    trpc.repositories.get.queryOptions(
+      { id: set?.repositoryId ?? "" },
+      { enabled: setKind && set !== undefined },
+    ),
   );
+  const repository = setKind
+    ? setRepository.data
+    : readyRepositories.items.find((r) => r.id === chosen.repositoryId);
+  const noSets = !sets.pending && sets.items.length === 0 && sets.search === "";
+  const noRepositories =
+    !repositories.pending && readyRepositories.items.length === 0 && repositories.search === "";
   const runsOn =
     schedule?.hostId ?? (values.kind === "backup" ? set?.hostId : repository?.maintenanceHostId);
 
@@ -121,18 +136,15 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
             data-testid="schedule-kind"
           />
           {setKind ? (
-            <SelectField
+            <BackupSetSelectField
               label="Backup set"
-              options={(sets.data ?? []).map((s) => ({
-                value: s.id,
-                label: `${s.name} on ${s.hostName}`,
-              }))}
+              choices={sets}
               value={chosen.backupSetId}
-              disabled={schedule !== undefined || sets.data?.length === 0}
+              disabled={schedule !== undefined || noSets}
               onChange={(event) => onChange({ backupSetId: event.target.value })}
               error={errors.backupSetId}
               hint={
-                sets.data?.length === 0
+                noSets
                   ? "No backup set yet: add one on a host's page first."
                   : set
                     ? `Into ${set.repositoryName}.`
@@ -141,11 +153,11 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
               data-testid="schedule-backup-set"
             />
           ) : (
-            <SelectField
+            <RepositorySelectField
               label="Repository"
-              options={readyRepositories.map((r) => ({ value: r.id, label: r.name }))}
+              choices={readyRepositories}
               value={chosen.repositoryId}
-              disabled={schedule !== undefined || readyRepositories.length === 0}
+              disabled={schedule !== undefined || noRepositories}
               onChange={(event) => onChange({ repositoryId: event.target.value })}
               error={errors.repositoryId}
               hint={

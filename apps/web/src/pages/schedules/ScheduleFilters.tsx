@@ -1,10 +1,10 @@
 import { SCHEDULE_KINDS } from "@restic-manager/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { RepositorySelectField } from "../../components/ChoiceFields";
 import { FilterBar } from "../../components/FilterBar";
 import { HostSelectField } from "../../components/HostSelectField";
 import { SelectField } from "../../components/ui/Field";
 import { useFormValues } from "../../lib/forms";
-import { useTRPC } from "../../lib/trpc";
+import { useRepositoryChoices } from "../../lib/useChoices";
 import { EMPTY_SCHEDULE_FILTERS, type ScheduleFilterValues } from "./filters";
 import { KIND_LABELS } from "./scheduleForm";
 
@@ -24,13 +24,8 @@ interface ScheduleFiltersProps {
 }
 
 export function ScheduleFilters({ initial, onApply }: ScheduleFiltersProps) {
-  const trpc = useTRPC();
-  const repositories = useQuery(trpc.repositories.list.queryOptions());
   const { values, bind, setValues } = useFormValues(initial);
-  const repositoryOptions = [
-    { value: "", label: "Any repository" },
-    ...(repositories.data ?? []).map((r) => ({ value: r.id, label: r.name })),
-  ];
+  const repositories = useRepositoryChoices(values.repository);
 
   return (
     <FilterBar
@@ -48,9 +43,10 @@ export function ScheduleFilters({ initial, onApply }: ScheduleFiltersProps) {
         data-testid="filter-host"
         {...bind("host")}
       />
-      <SelectField
+      <RepositorySelectField
         label="Repository"
-        options={repositoryOptions}
+        emptyLabel="Any repository"
+        choices={repositories}
         data-testid="filter-repository"
         {...bind("repository")}
       />

@@ -1,9 +1,9 @@
-import { useQuery } from "@tanstack/react-query";
+import { BackupSetSelectField } from "../../components/ChoiceFields";
 import { DateRangeFields, FilterBar } from "../../components/FilterBar";
 import { HostSelectField } from "../../components/HostSelectField";
-import { SelectField, TextField } from "../../components/ui/Field";
+import { TextField } from "../../components/ui/Field";
 import { useFormValues } from "../../lib/forms";
-import { useTRPC } from "../../lib/trpc";
+import { useBackupSetChoices } from "../../lib/useChoices";
 import { EMPTY_SNAPSHOT_FILTERS, type SnapshotFilterValues } from "./filters";
 
 interface SnapshotFiltersProps {
@@ -13,13 +13,8 @@ interface SnapshotFiltersProps {
 }
 
 export function SnapshotFilters({ repositoryId, initial, onApply }: SnapshotFiltersProps) {
-  const trpc = useTRPC();
-  const sets = useQuery(trpc.backupSets.list.queryOptions({ repositoryId }));
   const { values, bind, setValues } = useFormValues(initial);
-  const setOptions = [
-    { value: "", label: "Any backup set" },
-    ...(sets.data ?? []).map((set) => ({ value: set.id, label: `${set.name} on ${set.hostName}` })),
-  ];
+  const sets = useBackupSetChoices(values.set, { repositoryId });
 
   return (
     <FilterBar
@@ -37,9 +32,10 @@ export function SnapshotFilters({ repositoryId, initial, onApply }: SnapshotFilt
         data-testid="filter-host"
         {...bind("host")}
       />
-      <SelectField
+      <BackupSetSelectField
         label="Backup set"
-        options={setOptions}
+        emptyLabel="Any backup set"
+        choices={sets}
         data-testid="filter-set"
         {...bind("set")}
       />

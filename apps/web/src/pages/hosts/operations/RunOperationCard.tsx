@@ -1,8 +1,9 @@
 import { JOB_KIND_TRAITS, type TJobKind, ZJobKind } from "@restic-manager/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Play } from "lucide-react";
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router";
+import { PagedSelectField } from "../../../components/PagedSelectField";
 import { Alert } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { Card } from "../../../components/ui/Card";
@@ -11,6 +12,7 @@ import { FormError } from "../../../components/ui/FormError";
 import { describeError } from "../../../lib/errors";
 import type { FieldErrors } from "../../../lib/forms";
 import { useTRPC } from "../../../lib/trpc";
+import { useRepositoryChoices } from "../../../lib/useChoices";
 import { OPERATIONS } from "./kinds";
 import { OperationFields } from "./OperationFields";
 import { initialValues, toJobParams } from "./params";
@@ -26,20 +28,18 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const repositories = useQuery(trpc.repositories.list.queryOptions());
   const [kind, setKind] = useState<TJobKind>("backup");
   const [repositoryId, setRepositoryId] = useState("");
+  const repositories = useRepositoryChoices(repositoryId);
   const [values, setValues] = useState(() => initialValues("backup"));
   const [errors, setErrors] = useState<FieldErrors>({});
   const spec = OPERATIONS[kind];
   const { needsRepository } = JOB_KIND_TRAITS[kind];
-  const repositoryOptions = (repositories.data ?? []).map((r) => ({
-    value: r.id,
-    label: r.status === "ready" ? r.name : `${r.name} (setting up)`,
-  }));
-  const chosenRepository = repositoryId || repositoryOptions[0]?.value || "";
+  const noRepositories =
+    !repositories.pending && repositories.items.length === 0 && repositories.search === "";
+  const chosenRepository = repositoryId || repositories.items[0]?.id || "";
   const repository = needsRepository
-    ? repositories.data?.find((r) => r.id === chosenRepository)
+    ? repositories.items.find((r) => r.id === chosenRepository)
     : undefined;
   const blocked = blockedReason(kind, hostId, repository);
 
@@ -96,15 +96,21 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
             data-testid="op-kind"
           />
           {needsRepository ? (
-            <SelectField
+            <PagedSelectField
               label="Repository"
-              options={repositoryOptions}
+              choices={repositories}
+              optionOf={(r) => ({
+                value: r.id,
+                label: r.status === "ready" ? r.name : `${r.name} (setting up)`,
+              })}
+              searchPlaceholder="Find a repository by name…"
+              searchTestId="repository-search"
               value={chosenRepository}
-              disabled={repositoryOptions.length === 0}
+              disabled={noRepositories}
               onChange={(event) => setRepositoryId(event.target.value)}
               error={errors.repositoryId}
               hint={
-                repositories.data?.length === 0 ? (
+                noRepositories ? (
                   <>
                     No repositories yet:{" "}
                     <Link to="/repositories" className="text-teal-700 underline dark:text-teal-300">

@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "BackupSet_repositoryId_hostId_idx" ON "BackupSet"("repositoryId", "hostId");
+
