@@ -36,6 +36,7 @@ export function useFleetEvents() {
     jobs: trpc.jobs.list.pathKey(),
     jobSummary: trpc.jobs.summary.pathKey(),
     repositories: trpc.repositories.pathKey(),
+    backupSets: trpc.backupSets.pathKey(),
     alerts: trpc.alerts.pathKey(),
     dashboard: trpc.dashboard.summary.pathKey(),
   };
@@ -61,8 +62,14 @@ export function useFleetEvents() {
           queryKey: trpc.jobs.get.queryKey({ id: event.jobId }),
         });
         if (changesJobLists(event, row !== undefined)) {
-          // Repositories' status and health change when their jobs end.
-          throttled.add(keys.jobs, keys.jobSummary, keys.dashboard, keys.repositories);
+          // Repositories' status and health, and sets' last drill, change when their jobs end.
+          throttled.add(
+            keys.jobs,
+            keys.jobSummary,
+            keys.dashboard,
+            keys.repositories,
+            keys.backupSets,
+          );
         }
         if (row?.hostId && endsBackup(event, row)) {
           throttled.add(keys.hosts, trpc.hosts.get.queryKey({ id: row.hostId }));
