@@ -519,15 +519,12 @@ export class JobService {
       // Lines are only ever removed here, down to LOG_MAX: the count kept follows from the total.
       const kept = Math.min(logLines - lines.length, LOG_MAX) + lines.length;
       if (kept > LOG_MAX) {
-        // Keep the head (how it started) and the tail (how it ended); drop the middle.
-        const middle = await tx.jobLog.findMany({
-          where: { jobId },
-          orderBy: { id: "asc" },
-          skip: LOG_HEAD,
-          take: kept - LOG_MAX,
-          select: { id: true },
-        });
-        await tx.jobLog.deleteMany({ where: { id: { in: middle.map((m) => m.id) } } });
+        // Keep the head (how it started) and the tail (how it ended); drop the middle, in one
+        // statement along the (jobId, id) index.
+        await tx.$executeRaw`
+          DELETE FROM "JobLog" WHERE "id" IN (
+            SELECT "id" FROM "JobLog" WHERE "jobId" = ${jobId}
+            ORDER BY "id" LIMIT ${kept - LOG_MAX} OFFSET ${LOG_HEAD})`;
       }
     });
   }
