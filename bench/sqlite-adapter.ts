@@ -173,6 +173,7 @@ async function servicePaths(db: Db, ids: Ids) {
   const registry = new AgentRegistry();
   registry.register({
     hostId: ids.hostId,
+    hostName: "bench",
     connectedAt: new Date(),
     send: () => undefined,
     close: () => undefined,
