@@ -8,7 +8,7 @@
  *                                  RM_BENCH_CPU_PROF=1 profiles the API: see docs/benchmarks.md)
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { type ApiProcess, call, migrate, startApi } from "./fleet/api.js";
@@ -32,7 +32,7 @@ const AGENTS = Number(env.RM_BENCH_AGENTS ?? 10_000);
 const HOSTS = Math.max(AGENTS, Number(env.RM_BENCH_HOSTS ?? 10_000));
 const JOBS = Number(env.RM_BENCH_JOBS ?? 1_000_000);
 const WORKERS = Number(env.RM_BENCH_WORKERS ?? 6);
-const RAMP = Number(env.RM_BENCH_RAMP ?? 500);
+const RAMP = Number(env.RM_BENCH_RAMP ?? 200);
 const DISPATCH_RATE = 100;
 const DISPATCH_SECONDS = 20;
 const PROGRESS_RATES = [1000, 5000];
@@ -283,6 +283,11 @@ async function measureApi(mainJs: string, work: string) {
       healthFailures: health.failures,
       profileDir,
     };
+  } catch (error) {
+    // The temporary directory goes at exit: the server's own account of the failure stays.
+    copyFileSync(path.join(work, "api.log"), path.join(tmpdir(), "rm-bench-fleet-api.log"));
+    console.error(`the API's log: ${path.join(tmpdir(), "rm-bench-fleet-api.log")}`);
+    throw error;
   } finally {
     await health.stop();
     await workers.stop();

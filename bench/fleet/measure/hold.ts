@@ -23,7 +23,13 @@ export async function holdFleet(options: {
   const rssMbBefore = rssMb(serverPid);
   const started = Date.now();
   options.start();
-  await workers.waitForConnected(count, Math.max(120_000, count * 30));
+  try {
+    await workers.waitForConnected(count, Math.max(300_000, count * 60));
+  } catch (error) {
+    // What the links said while failing is the first thing to look at.
+    console.error(`warnings from the clients: ${JSON.stringify(workers.warnings())}`);
+    throw error;
+  }
   const seconds = (Date.now() - started) / 1000;
   await sleep(5000);
   return { connected: workers.connected(), seconds, rssMb: rssMb(serverPid), rssMbBefore };
