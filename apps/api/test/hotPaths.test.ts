@@ -252,6 +252,34 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
     expect(await db.jobLog.count({ where: { jobId: job.id } })).toBe(20);
   });
 
+  it("on a reconnect, marks lost a running job the agent no longer knows, with one read", async () => {
+    const forgotten = await runningBackup();
+    now += 60_000;
+    registry.register({
+      hostId,
+      hostName: "web1",
+      connectedAt: new Date(now),
+      send: (command) => sent.push(command),
+      close: () => undefined,
+    });
+    now += 1000;
+    const sinceConnect = await runningBackup(); // started after the connect: known for certain
+    let result = { recorded: -1, lost: -1 };
+    const statements = await statementsOf(db, async () => {
+      result = await jobs.reconcile(hostId, { running: [], finished: [] });
+    });
+    expect(result).toEqual({ recorded: 0, lost: 1 });
+    expect(statements.filter(isRead), statements.join("\n")).toHaveLength(1);
+    const states = await db.job.findMany({
+      where: { id: { in: [forgotten.id, sinceConnect.id] } },
+      select: { id: true, state: true },
+    });
+    expect(Object.fromEntries(states.map((j) => [j.id, j.state]))).toEqual({
+      [forgotten.id]: "lost",
+      [sinceConnect.id]: "running",
+    });
+  });
+
   it("finishes a job without reading it, and forgets it", async () => {
     const job = await runningBackup();
     const statements = await statementsOf(db, () =>
