@@ -24,7 +24,9 @@ export function RepositoriesPage() {
     ),
   );
   const items = repositories.data?.pages.flatMap((page) => page.items);
-  const searchable = search !== "" || repositories.hasNextPage;
+  // More than one page, or a search typed: then the name search is worth its space.
+  const searchable =
+    search !== "" || repositories.hasNextPage || (repositories.data?.pages.length ?? 0) > 1;
   const [adding, setAdding] = useState(false);
 
   return (
