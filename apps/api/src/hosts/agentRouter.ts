@@ -1,4 +1,5 @@
 import {
+  type TAgentCommand,
   ZAgentReconcile,
   ZEnrollRequest,
   ZJobFinished,
@@ -8,8 +9,8 @@ import {
   ZQueryReply,
   ZScheduleReport,
 } from "@restic-manager/contracts";
+import { AsyncQueue } from "../asyncQueue.js";
 import { agentProcedure, publicProcedure, router } from "../trpc/trpc.js";
-import { CommandQueue } from "./commandQueue.js";
 import { enrollHost } from "./enrollment.js";
 import type { AgentConnection } from "./registry.js";
 
@@ -22,7 +23,7 @@ export const agentRouter = router({
   /** Commands for this agent: jobs to run and jobs to cancel, for as long as it is connected. */
   commands: agentProcedure.subscription(async function* ({ ctx, signal }) {
     const { agents, jobs, schedules, logger, presence } = ctx.deps;
-    const outbox = new CommandQueue();
+    const outbox = new AsyncQueue<TAgentCommand>();
     const connection: AgentConnection = {
       hostId: ctx.agent.hostId,
       hostName: ctx.agent.hostName,
@@ -39,7 +40,7 @@ export const agentRouter = router({
       jobs.dispatchQueued(ctx.agent.hostId).catch((error: unknown) => {
         logger.error({ event: "agent.dispatch_failed", hostId: ctx.agent.hostId, err: error });
       });
-      yield* outbox.commands(signal);
+      yield* outbox.drain(signal);
     } finally {
       outbox.close();
       agents.unregister(connection);

@@ -1,10 +1,11 @@
-import { EventEmitter, on } from "node:events";
+import { EventEmitter } from "node:events";
 import {
   TERMINAL_JOB_STATES,
   type TJobState,
   type TLogLine,
   type TResticProgress,
 } from "@restic-manager/contracts";
+import { AsyncQueue } from "../asyncQueue.js";
 
 export type JobState = TJobState;
 export const TERMINAL_STATES = TERMINAL_JOB_STATES;
@@ -74,30 +75,31 @@ export class JobEventBus {
     signal: AbortSignal | undefined,
   ): AsyncGenerator<SequencedJobEvent | { gap: true }> {
     // Listen before reading the buffer, so nothing published in between is missed.
-    const live = on(this.emitter, jobId, { signal });
-    const channel = this.channels.get(jobId);
-    let last = lastEventId === undefined ? 0 : Number(lastEventId);
-    if (channel && lastEventId !== undefined) {
-      const oldest = Number(channel.buffer[0]?.id ?? channel.seq + 1);
-      if (last + 1 < oldest) yield { gap: true };
-      for (const sequenced of channel.buffer) {
-        if (Number(sequenced.id) > last) {
-          last = Number(sequenced.id);
-          yield sequenced;
-        }
-      }
-    } else if (channel) {
-      last = channel.seq;
-    }
+    const live = new AsyncQueue<SequencedJobEvent>();
+    const listener = (sequenced: SequencedJobEvent) => live.push(sequenced);
+    this.emitter.on(jobId, listener);
     try {
-      for await (const [sequenced] of live) {
-        const event = sequenced as SequencedJobEvent;
+      const channel = this.channels.get(jobId);
+      let last = lastEventId === undefined ? 0 : Number(lastEventId);
+      if (channel && lastEventId !== undefined) {
+        const oldest = Number(channel.buffer[0]?.id ?? channel.seq + 1);
+        if (last + 1 < oldest) yield { gap: true };
+        for (const sequenced of channel.buffer) {
+          if (Number(sequenced.id) > last) {
+            last = Number(sequenced.id);
+            yield sequenced;
+          }
+        }
+      } else if (channel) {
+        last = channel.seq;
+      }
+      for await (const event of live.drain(signal)) {
         if (Number(event.id) <= last) continue;
         last = Number(event.id);
         yield event;
       }
-    } catch (error) {
-      if (!(signal?.aborted && error instanceof Error && error.name === "AbortError")) throw error;
+    } finally {
+      this.emitter.off(jobId, listener);
     }
   }
 

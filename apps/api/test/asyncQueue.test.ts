@@ -1,16 +1,16 @@
 import type { TAgentCommand } from "@restic-manager/contracts";
 import { describe, expect, it } from "vitest";
-import { CommandQueue } from "../src/hosts/commandQueue.js";
+import { AsyncQueue } from "../src/asyncQueue.js";
 
 const cancel = (jobId: string): TAgentCommand => ({ type: "cancel", jobId });
 
 describe("an agent's command queue", () => {
   it("yields commands queued before and after the agent started reading, in order", async () => {
-    const queue = new CommandQueue();
+    const queue = new AsyncQueue<TAgentCommand>();
     queue.push(cancel("a"));
     const seen: string[] = [];
     const reading = (async () => {
-      for await (const command of queue.commands()) {
+      for await (const command of queue.drain()) {
         if (command.type === "cancel") seen.push(command.jobId);
         if (seen.length === 3) queue.close();
       }
@@ -23,11 +23,11 @@ describe("an agent's command queue", () => {
   });
 
   it("ends when the subscription's signal aborts, and drops what is sent after", async () => {
-    const queue = new CommandQueue();
+    const queue = new AsyncQueue<TAgentCommand>();
     const abort = new AbortController();
     const seen: TAgentCommand[] = [];
     const reading = (async () => {
-      for await (const command of queue.commands(abort.signal)) seen.push(command);
+      for await (const command of queue.drain(abort.signal)) seen.push(command);
     })();
     queue.push(cancel("a"));
     await new Promise((resolve) => setImmediate(resolve));
@@ -38,10 +38,10 @@ describe("an agent's command queue", () => {
   });
 
   it("yields nothing for a signal that had already aborted", async () => {
-    const queue = new CommandQueue();
+    const queue = new AsyncQueue<TAgentCommand>();
     queue.push(cancel("a"));
     const seen: TAgentCommand[] = [];
-    for await (const command of queue.commands(AbortSignal.abort())) seen.push(command);
+    for await (const command of queue.drain(AbortSignal.abort())) seen.push(command);
     expect(seen).toEqual([]);
   });
 });
