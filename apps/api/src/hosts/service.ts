@@ -4,6 +4,7 @@ import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import { found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import type { JobService } from "../jobs/service.js";
 import { afterKeyset, decodeCursorOf, keysetOrder, pageOf } from "../pagination.js";
 import type { AgentRegistry } from "./registry.js";
 
@@ -104,7 +105,7 @@ export async function revokeHost(
 }
 
 export async function deleteHost(
-  deps: { db: Db; agents: AgentRegistry },
+  deps: { db: Db; agents: AgentRegistry; jobs: Pick<JobService, "forgetHost"> },
   id: string,
   actor: Actor,
   meta: RequestMeta,
@@ -120,4 +121,5 @@ export async function deleteHost(
     });
   });
   deps.agents.end(id, "host deleted");
+  deps.jobs.forgetHost(id);
 }

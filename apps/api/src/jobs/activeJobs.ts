@@ -80,6 +80,12 @@ export class ActiveJobs {
     if (set?.delete(jobId) && set.size === 0) this.pending.delete(job.hostId);
   }
 
+  /** The host was deleted (its jobs with it): none of its jobs is tracked any longer. */
+  forgetHost(hostId: string): void {
+    for (const [id, job] of this.jobs) if (job.hostId === hostId) this.jobs.delete(id);
+    this.pending.delete(hostId);
+  }
+
   /** True when a connect of this host has something to send. */
   hasPending(hostId: string): boolean {
     return this.pending.has(hostId);

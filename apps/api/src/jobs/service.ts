@@ -613,6 +613,11 @@ export class JobService {
   }
 
   /** Marks jobs lost whose host has been away longer than lostAfterMs. */
+  /** A deleted host's jobs went with it: nothing of them stays in memory. */
+  forgetHost(hostId: string): void {
+    this.active.forgetHost(hostId);
+  }
+
   async sweepLost(): Promise<number> {
     await this.ready();
     const active = await this.db.job.findMany({
