@@ -155,6 +155,11 @@ async function raiseIfFailingInARow(
  * The conditions that last, judged on a timer: hosts away past their threshold, sets without
  * a successful backup within theirs, slots marked missed since the last pass, old locks.
  */
+/** How long hosts that came back are gathered before their offline alerts are looked up. */
+const RETURN_BATCH_MS = 1000;
+/** Hosts per lookup (SQLite's limit on bound parameters is far above this). */
+const RETURN_BATCH_SIZE = 500;
+
 export class AlertSweeper {
   private missesSince: Date;
   private readonly now: () => number;
@@ -162,14 +167,35 @@ export class AlertSweeper {
   constructor(private readonly deps: AlertSourceDeps) {
     this.now = deps.now ?? Date.now;
     this.missesSince = new Date(this.now());
-    // A host that comes back resolves its "offline" alert at once.
-    deps.agents.events.on("online", (hostId) => {
-      void deps.alerts
-        .resolveKey("agent_offline", hostId, "agent", "the agent is connected again")
+    // A host that comes back resolves its "offline" alert within a second; hosts that come
+    // back together (a server restart) are looked up together.
+    deps.agents.events.on("online", (hostId) => this.cameBack(hostId));
+  }
+
+  private readonly returned = new Set<string>();
+  private returnTimer: NodeJS.Timeout | undefined;
+
+  private cameBack(hostId: string): void {
+    this.returned.add(hostId);
+    this.returnTimer ??= setTimeout(() => void this.resolveReturned(), RETURN_BATCH_MS).unref();
+  }
+
+  private async resolveReturned(): Promise<void> {
+    this.returnTimer = undefined;
+    const hostIds = [...this.returned];
+    this.returned.clear();
+    for (let i = 0; i < hostIds.length; i += RETURN_BATCH_SIZE) {
+      const batch = hostIds.slice(i, i + RETURN_BATCH_SIZE);
+      await this.deps.alerts
+        .resolveKeys("agent_offline", batch, "agent", "the agent is connected again")
         .catch((error: unknown) =>
-          deps.logger.error({ event: "alerts.resolve_failed", hostId, err: error }),
+          this.deps.logger.error({
+            event: "alerts.resolve_failed",
+            hosts: batch.length,
+            err: error,
+          }),
         );
-    });
+    }
   }
 
   async sweep(): Promise<void> {

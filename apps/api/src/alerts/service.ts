@@ -211,6 +211,26 @@ export class AlertService {
     return true;
   }
 
+  /**
+   * Resolves the open alerts of one kind for many hosts with one read: a reconnect storm of
+   * thousands of agents costs one query per batch, not one per agent.
+   */
+  async resolveKeys(
+    kind: TAlertKind,
+    hostIds: readonly string[],
+    target: string,
+    reason: string,
+  ): Promise<number> {
+    if (hostIds.length === 0) return 0;
+    const open = await this.db.alert.findMany({
+      where: { openKey: { in: hostIds.map((hostId) => alertKey(kind, hostId, target)) } },
+      select: { id: true },
+    });
+    let resolved = 0;
+    for (const alert of open) if (await this.resolve(alert.id, "system", reason)) resolved += 1;
+    return resolved;
+  }
+
   /** Resolves every open alert matching `where` (a deleted set's, a returned host's…). */
   async resolveWhere(where: Prisma.AlertWhereInput, reason: string): Promise<number> {
     const open = await this.db.alert.findMany({
