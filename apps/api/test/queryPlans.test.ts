@@ -24,6 +24,7 @@ import { encodeCursor } from "../src/pagination.js";
 import {
   LISTED_APPEND_ONLY_HOSTS,
   LISTED_SETS_PER_REPOSITORY,
+  LISTED_SNAPSHOT_HOSTS,
   listRepositories,
 } from "../src/repositories/service.js";
 import { ScheduleService } from "../src/schedules/service.js";
@@ -303,10 +304,19 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
 
     // The shared repositories come first by name ("repo-…" < "solo-…"): each says how many sets
     // and append-only hosts it has and lists only the first few.
+    // restic's health report of a shared repository records each of its hosts: a minute apart.
+    const shared = FLEET.hosts / FLEET.repositories;
+    const recorded = Array.from({ length: shared }, (_, i) => ({
+      host: hostName(i * FLEET.repositories),
+      snapshotCount: 3,
+      lastSnapshotAt: new Date(NOW - i * 60_000).toISOString(),
+    }));
+    raw
+      .prepare("UPDATE Repository SET hostsJson = ? WHERE id = ?")
+      .run(JSON.stringify(recorded), repositoryId(0));
     const first = await planned(() =>
       listRepositories(deps.db, ZRepositoryListInput.parse({ limit: 5 })),
     );
-    const shared = FLEET.hosts / FLEET.repositories;
     const [maintained, , unmaintained] = first.result.items;
     expect(maintained?.name).toBe("repo-0");
     expect(maintained?.setCount).toBe(shared);
@@ -316,6 +326,13 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
     expect(maintained?.appendOnlyHosts.map((host) => host.id)).not.toContain(hostId(0));
     expect(maintained?.appendOnlyHosts).toHaveLength(LISTED_APPEND_ONLY_HOSTS);
     expect(unmaintained?.appendOnlyHostCount).toBe(shared);
+    // Of the hosts in its snapshots, the stalest few.
+    expect(maintained?.snapshotHostCount).toBe(shared);
+    expect(maintained?.hosts.map((host) => host.host)).toEqual(
+      Array.from({ length: LISTED_SNAPSHOT_HOSTS }, (_, k) =>
+        hostName((shared - 1 - k) * FLEET.repositories),
+      ),
+    );
     expect(first.result.nextCursor).toBeTruthy();
 
     // A page deep in the 2,005 repositories, and the last.
@@ -416,25 +433,45 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
   });
 
   it("the check fails when an index a list needs is dropped", async () => {
-    const { queries } = await capture(() =>
-      listJobs(deps.db, ZJobListInput.parse({ kind: "prune" })),
-    );
-    const [query] = queries;
-    if (!query) throw new Error("no query captured");
-    expect(planProblems(query, explain(raw, query))).toEqual([]);
-
+    const cases: Array<{
+      call: () => Promise<unknown>;
+      pick: (sql: string) => boolean;
+      index: string;
+      problem: RegExp;
+    }> = [
+      {
+        call: () => listJobs(deps.db, ZJobListInput.parse({ kind: "prune" })),
+        pick: (sql: string) => /FROM `main`.`Job`/.test(sql),
+        index: "Job_kind_createdAt_id_idx",
+        problem: /SCAN (main\.)?Job\b|TEMP B-TREE/,
+      },
+      {
+        // A repository's append-only hosts are counted on (repositoryId, hostId) alone.
+        call: () => listRepositories(deps.db, ZRepositoryListInput.parse({ limit: 1 })),
+        pick: (sql: string) => /COUNT\(DISTINCT hostId\)/.test(sql),
+        index: "BackupSet_repositoryId_hostId_idx",
+        problem: /TEMP B-TREE/,
+      },
+    ];
     const dir = mkdtempSync(path.join(tmpdir(), "rm-plan-"));
-    const copyPath = path.join(dir, "copy.db");
     try {
-      raw.exec(`VACUUM INTO '${copyPath}'`);
-      const copy = openRaw(copyPath);
-      try {
-        copy.exec('DROP INDEX "Job_kind_createdAt_id_idx"');
-        const problems = planProblems(query, explain(copy, query));
-        expect(problems.length).toBeGreaterThan(0);
-        expect(problems.join("\n")).toMatch(/SCAN (main\.)?Job\b|TEMP B-TREE/);
-      } finally {
-        copy.close();
+      for (const [n, { call, pick, index, problem }] of cases.entries()) {
+        const { queries } = await capture(call);
+        const query = queries.find((q) => pick(q.sql));
+        if (!query) throw new Error(`no query captured for ${index}`);
+        expect(planProblems(query, explain(raw, query))).toEqual([]);
+
+        const copyPath = path.join(dir, `copy${n}.db`);
+        raw.exec(`VACUUM INTO '${copyPath}'`);
+        const copy = openRaw(copyPath);
+        try {
+          copy.exec(`DROP INDEX "${index}"`);
+          const problems = planProblems(query, explain(copy, query));
+          expect(problems.length, index).toBeGreaterThan(0);
+          expect(problems.join("\n")).toMatch(problem);
+        } finally {
+          copy.close();
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -121,16 +121,26 @@ async function summariseSets(db: Db, repository: { id: string; maintenanceHostId
   };
 }
 
+/**
+ * The hosts recorded in a repository's snapshots that it shows: the stalest first, as many as its
+ * card lists. A shared repository records every host of the fleet.
+ */
+export const LISTED_SNAPSHOT_HOSTS = 20;
+
 function present(row: SummaryRow, sets: SetsSummary) {
   const { envSealed, maintenanceEnvSealed, hostsJson, locksJson, maintenanceHost, ...rest } = row;
   const locks = locksJson ? HealthLocks.parse(JSON.parse(locksJson)) : [];
+  const hosts = hostsJson ? HealthHosts.parse(JSON.parse(hostsJson)) : [];
   return {
     ...rest,
     status: narrow(REPOSITORY_STATUSES, rest.status),
     hasEnv: envSealed !== null,
     hasMaintenanceEnv: maintenanceEnvSealed !== null,
     maintenanceHostName: maintenanceHost?.name ?? null,
-    hosts: hostsJson ? HealthHosts.parse(JSON.parse(hostsJson)) : [],
+    hosts: hosts
+      .toSorted((a, b) => Date.parse(a.lastSnapshotAt) - Date.parse(b.lastSnapshotAt))
+      .slice(0, LISTED_SNAPSHOT_HOSTS),
+    snapshotHostCount: hosts.length,
     locks,
     staleLocks: locks.filter((l) => l.stale).length,
     dedupRatio: rest.totalSize && rest.rawSize ? rest.totalSize / rest.rawSize : null,

@@ -69,7 +69,7 @@ export function RepositoryHealthCard({
           </Alert>
         ) : null}
         {ready ? <HealthFigures repository={repository} /> : null}
-        <SnapshotHosts hosts={repository.hosts} />
+        <SnapshotHosts hosts={repository.hosts} total={repository.snapshotHostCount} />
       </div>
       <footer className="space-y-1 border-t border-slate-200 px-5 py-3 text-xs text-slate-500 dark:border-slate-800 dark:text-slate-400">
         <p data-testid="repo-maintenance-host">

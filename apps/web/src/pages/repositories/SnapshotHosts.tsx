@@ -2,8 +2,17 @@ import type { RepositorySummary } from "../../lib/api-types";
 import { formatAge, formatCountOf, formatDateTime } from "../../lib/format";
 import { hostsByLastSnapshot, SNAPSHOT_STALE_AFTER_MS } from "./health";
 
-/** The newest snapshot of each host recorded in the repository, with its age. */
-export function SnapshotHosts({ hosts }: { hosts: RepositorySummary["hosts"] }) {
+/**
+ * The newest snapshot of each host recorded in the repository, with its age. The server sends
+ * the stalest few of a repository shared by many hosts, and how many there are.
+ */
+export function SnapshotHosts({
+  hosts,
+  total,
+}: {
+  hosts: RepositorySummary["hosts"];
+  total: number;
+}) {
   if (hosts.length === 0) return null;
   const now = Date.now();
   return (
@@ -43,6 +52,11 @@ export function SnapshotHosts({ hosts }: { hosts: RepositorySummary["hosts"] }) 
           );
         })}
       </ul>
+      {total > hosts.length ? (
+        <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="repo-hosts-more">
+          The {hosts.length} with the oldest snapshots of {total} hosts.
+        </p>
+      ) : null}
     </div>
   );
 }
