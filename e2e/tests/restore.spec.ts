@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { changeTree, generateTree, TREE_CHANGES } from "@restic-manager/test-support";
-import { query, setupAdmin } from "../support/api";
+import { mutation, query, setupAdmin } from "../support/api";
 import { backupSetOnRealAgent, runBackup } from "../support/backupSet";
 import { ADMIN, expect, signIn } from "../support/fixtures";
 import { test } from "../support/fleet";
@@ -30,6 +30,15 @@ test("a snapshot is compared, browsed two folders deep, a file and a folder down
   await changeTree(tree);
   await runBackup(server.url, session, setId);
   const restoreRoot = await fleet.tempDir("rm-e2e-restore-");
+  // A host with no backup set in the repository: no restore can write to it.
+  const enrollment = await mutation(server.url, "hosts.createEnrollment", {}, { session });
+  await mutation(server.url, "agent.enroll", {
+    token: enrollment.data?.token ?? "",
+    hostname: "elsewhere",
+    os: "linux",
+    arch: "x64",
+    agentVersion: "0.0.0-test",
+  });
   await signIn(page, ADMIN);
 
   // The repository's snapshots, read by its host.
@@ -116,6 +125,15 @@ test("a snapshot is compared, browsed two folders deep, a file and a folder down
   await expect(wizard.getByTestId("restore-start")).toBeEnabled();
   await wizard.getByTestId("restore-back").click();
   await wizard.getByTestId("restore-back").click();
+
+  // Another host is picked from the hosts; one without access to the repository is refused.
+  await wizard.getByTestId("restore-target-host").check();
+  await wizard.getByTestId("restore-host").selectOption({ label: "elsewhere (offline)" });
+  await expect(wizard).toContainText("elsewhere has no access to this repository");
+  await expect(wizard.getByTestId("restore-next")).toBeDisabled();
+  await wizard.getByTestId("restore-host").selectOption({ label: `${hostName} (online)` });
+  await expect(wizard.getByTestId("restore-next")).toBeEnabled();
+  await expect(wizard.getByTestId("restore-roots")).toBeVisible();
 
   // Another directory: the host allows none yet, so the admin allows one right here.
   await wizard.getByTestId("restore-target-path").check();
