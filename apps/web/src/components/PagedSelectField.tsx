@@ -1,58 +1,6 @@
 import type { ReactNode, SelectHTMLAttributes } from "react";
+import type { Choices } from "../lib/useChoices";
 import { SelectField } from "./ui/Field";
-
-/** Choices offered at once; more than this are searched by name on the server. */
-export const CHOICES_PER_PAGE = 50;
-
-/** One page of a list as the server sends it. */
-export interface ChoicePage<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-/** What a picker offers: a page of items, the chosen one among them, and its search box. */
-export interface Choices<T> {
-  items: T[];
-  chosen: T | undefined;
-  search: string;
-  setSearch: (search: string) => void;
-  /** The search box shows once there is more than one page, or a search is typed. */
-  searchable: boolean;
-  pending: boolean;
-}
-
-/**
- * Whether the chosen value must be read by itself: it is not on the page the server sent for
- * the current search (a repository or set beyond the first page, or filtered out by the search).
- */
-export function chosenMissing<T extends { id: string }>(
-  value: string,
-  page: ChoicePage<T> | undefined,
-): boolean {
-  return value !== "" && page !== undefined && !page.items.some((item) => item.id === value);
-}
-
-/** The page's items with the chosen one first when the page does not hold it. */
-export function choicesOf<T extends { id: string }>(input: {
-  value: string;
-  page: ChoicePage<T> | undefined;
-  chosen: T | undefined;
-  search: string;
-  setSearch: (search: string) => void;
-  pending: boolean;
-}): Choices<T> {
-  const listed = input.page?.items ?? [];
-  const missing = chosenMissing(input.value, input.page) && input.chosen ? input.chosen : null;
-  const items = missing ? [missing, ...listed] : listed;
-  return {
-    items,
-    chosen: items.find((item) => item.id === input.value),
-    search: input.search,
-    setSearch: input.setSearch,
-    searchable: input.search !== "" || Boolean(input.page?.nextCursor),
-    pending: input.pending,
-  };
-}
 
 export interface PagedSelectFieldProps<T> extends SelectHTMLAttributes<HTMLSelectElement> {
   label: string;
