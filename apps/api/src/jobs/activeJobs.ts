@@ -80,6 +80,14 @@ export class ActiveJobs {
     if (set?.delete(jobId) && set.size === 0) this.pending.delete(job.hostId);
   }
 
+  /** A tracked job of this kind on this repository (other than `except`), if any. */
+  findOn(repositoryId: string, kind: string, except?: string): ActiveJob | undefined {
+    for (const job of this.jobs.values()) {
+      if (job.repositoryId === repositoryId && job.kind === kind && job.id !== except) return job;
+    }
+    return undefined;
+  }
+
   /** The host was deleted (its jobs with it): none of its jobs is tracked any longer. */
   forgetHost(hostId: string): void {
     for (const [id, job] of this.jobs) if (job.hostId === hostId) this.jobs.delete(id);

@@ -613,6 +613,15 @@ export class JobService {
   }
 
   /** Marks jobs lost whose host has been away longer than lostAfterMs. */
+  /**
+   * The id of a job of this kind on the repository that has not ended (other than `except`),
+   * from memory: every job that has not ended is tracked, so this costs no query.
+   */
+  async activeOn(repositoryId: string, kind: TJobKind, except?: string) {
+    await this.ready();
+    return this.active.findOn(repositoryId, kind, except)?.id;
+  }
+
   /** A deleted host's jobs went with it: nothing of them stays in memory. */
   forgetHost(hostId: string): void {
     this.active.forgetHost(hostId);

@@ -5,6 +5,9 @@ import type { Logger } from "../logger.js";
 import type { Keyring } from "../secrets/keyring.js";
 
 /** What keeping repositories' health fresh needs: it starts jobs. */
+/** Backup sets whose hosts are considered for a health job, besides the maintenance host. */
+const HEALTH_CANDIDATE_SETS = 20;
+
 export interface RepositoryDeps {
   db: Db;
   keyring: Keyring;
@@ -18,34 +21,49 @@ export interface RepositoryDeps {
  * there is one, else on a host that backs up here (online ones first): reading is allowed
  * through the append-only endpoint too.
  */
-export async function refreshHealth(deps: RepositoryDeps, repositoryId: string) {
+export async function refreshHealth(
+  deps: RepositoryDeps,
+  repositoryId: string,
+  /** A host known to reach the repository, tried after the maintenance host (e.g. the one that just backed up). */
+  preferredHostId?: string,
+) {
   const { db, agents } = deps;
   const repository = await db.repository.findUnique({
     where: { id: repositoryId },
-    include: { backupSets: { select: { hostId: true } } },
+    select: { status: true, maintenanceHostId: true },
   });
   if (repository?.status !== "ready") return undefined;
-  const active = await db.job.findFirst({
-    where: { repositoryId, kind: "health", state: { in: ["queued", "dispatched", "running"] } },
-  });
+  const active = await deps.jobs.activeOn(repositoryId, "health");
   if (active) {
     // It may have read the repository before this change: run again once it ends.
     await db.repository.update({
       where: { id: repositoryId },
       data: { healthRequestedAt: new Date() },
     });
-    return active.id;
+    return active;
   }
+  // A few candidates, not every host of a repository thousands back up to.
+  const sets = await db.backupSet.findMany({
+    where: { repositoryId },
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    select: { hostId: true },
+    take: HEALTH_CANDIDATE_SETS,
+  });
   const lastJob = await db.job.findFirst({
     where: { repositoryId },
-    orderBy: { createdAt: "desc" },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     select: { hostId: true },
   });
   const candidates = [
-    repository.maintenanceHostId,
-    ...repository.backupSets.map((s) => s.hostId),
-    lastJob?.hostId,
-  ].filter((id): id is string => typeof id === "string");
+    ...new Set(
+      [
+        repository.maintenanceHostId,
+        preferredHostId,
+        ...sets.map((s) => s.hostId),
+        lastJob?.hostId,
+      ].filter((id): id is string => typeof id === "string"),
+    ),
+  ];
   const hosts = await db.host.findMany({ where: { id: { in: candidates }, revokedAt: null } });
   const usable = candidates
     .map((id) => hosts.find((h) => h.id === id))
@@ -65,14 +83,7 @@ export async function refreshHealthAfter(
   repositoryId: string,
   endedJobId: string,
 ) {
-  const stillActive = await deps.db.job.findFirst({
-    where: {
-      repositoryId,
-      kind: "health",
-      state: { in: ["queued", "dispatched", "running"] },
-      id: { not: endedJobId },
-    },
-  });
+  const stillActive = await deps.jobs.activeOn(repositoryId, "health", endedJobId);
   if (!stillActive) await refreshHealth(deps, repositoryId);
 }
 

@@ -25,7 +25,7 @@ const REACTIONS: Partial<Record<TJobKind, Reaction>> = {
 
 export async function onRepositoryJobFinished(
   deps: RepositoryDeps,
-  job: { id: string; kind: string; repositoryId: string | null },
+  job: { id: string; kind: string; hostId: string; repositoryId: string | null },
   report: TJobFinished,
 ) {
   if (!job.repositoryId) return;
@@ -40,7 +40,8 @@ export async function onRepositoryJobFinished(
   }
   await REACTIONS[kind]?.(finished);
   if (report.outcome === "succeeded" && traits.changesRepository) {
-    await refreshHealth(deps, repository.id);
+    // The host that just changed it can read it: the refresh's choice after the maintenance host.
+    await refreshHealth(deps, repository.id, job.hostId);
   }
 }
 
