@@ -9,7 +9,7 @@ import type { Actor, RequestMeta } from "../auth/actor.js";
 import { type Db, rethrowUnique } from "../db.js";
 import { presentLastDrill } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import { Prisma } from "../generated/prisma/client.js";
 import { afterKeyset, decodeCursorOf, keysetOrder, pageOf, prefixRange } from "../pagination.js";
 import { displayUrl, seal, sealEnv } from "./access.js";
 import type { RepositoryDeps } from "./health.js";
@@ -64,51 +64,63 @@ const LISTED_SET = {
 } as const;
 
 type SummaryRow = Prisma.RepositoryGetPayload<{ select: typeof SUMMARY }>;
-type SetsSummary = Awaited<ReturnType<typeof summariseSets>>;
+type SetCounts = { setCount: number; appendOnlyHostCount: number };
 
 const HealthHosts = ZHealthResult.shape.hosts;
 const HealthLocks = ZHealthResult.shape.locks;
 
 /**
- * What a repository shows of its backup sets, bounded however many it has (a shared repository
- * holds a set per host): how many, the first few by name, and how many hosts back up here with
- * append-only access (every backup-set host but the maintenance one) with the first few of them.
- * Each is one range of the (repositoryId, name, id) index; the whole list pages through
- * backupSets.list.
+ * How many backup sets each repository of a page holds, and how many hosts back up into it with
+ * append-only access (every backup-set host but the maintenance one): one statement for the
+ * page, each count a range of the (repositoryId, hostId) index. Prisma would say "hosts with
+ * some set here" as a scan of every host, and a count per repository as a statement each.
+ */
+async function countSets(db: Db, ids: string[]): Promise<Map<string, SetCounts>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.$queryRaw<
+    Array<{ id: string; sets: number | bigint; hosts: number | bigint }>
+  >`
+    SELECT r.id AS id,
+      (SELECT COUNT(*) FROM BackupSet b WHERE b.repositoryId = r.id) AS sets,
+      (SELECT COUNT(DISTINCT b.hostId) FROM BackupSet b
+        WHERE b.repositoryId = r.id AND b.hostId IS NOT r.maintenanceHostId) AS hosts
+    FROM Repository r WHERE r.id IN (${Prisma.join(ids)})`;
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      { setCount: Number(row.sets), appendOnlyHostCount: Number(row.hosts) },
+    ]),
+  );
+}
+
+/**
+ * What a repository's own page shows of its sets besides their counts: the first few by name,
+ * and the first few append-only hosts. Each is one range of the (repositoryId, name, id) index;
+ * the whole list pages through backupSets.list.
  */
 export const LISTED_SETS_PER_REPOSITORY = 5;
 export const LISTED_APPEND_ONLY_HOSTS = 10;
 
-async function summariseSets(db: Db, repository: { id: string; maintenanceHostId: string | null }) {
-  const notMaintainer = repository.maintenanceHostId
-    ? { hostId: { not: repository.maintenanceHostId } }
-    : {};
-  const [setCount, backupSets, appendOnlyHostCount, appendOnlySets] = await Promise.all([
-    db.backupSet.count({ where: { repositoryId: repository.id } }),
+async function firstSets(db: Db, repository: { id: string; maintenanceHostId: string | null }) {
+  const [backupSets, appendOnlySets] = await Promise.all([
     db.backupSet.findMany({
       where: { repositoryId: repository.id },
       orderBy: keysetOrder("name", "asc"),
       take: LISTED_SETS_PER_REPOSITORY,
       select: LISTED_SET,
     }),
-    // Prisma says "hosts with some set here" as a scan of every host; the (repositoryId, hostId)
-    // index counts them by itself. `IS NOT NULL` (no maintenance host) leaves none out.
-    db.$queryRaw<Array<{ hosts: number | bigint }>>`
-      SELECT COUNT(DISTINCT hostId) AS hosts FROM BackupSet
-      WHERE repositoryId = ${repository.id} AND hostId IS NOT ${repository.maintenanceHostId}`,
     // A host may have several sets here: enough of them for the first few hosts in most fleets.
     db.backupSet.findMany({
-      where: { repositoryId: repository.id, ...notMaintainer },
+      where: {
+        repositoryId: repository.id,
+        ...(repository.maintenanceHostId ? { hostId: { not: repository.maintenanceHostId } } : {}),
+      },
       orderBy: keysetOrder("name", "asc"),
       take: LISTED_APPEND_ONLY_HOSTS * 2,
       select: { hostId: true, host: { select: { name: true } } },
     }),
   ]);
-  const appendOnlyHosts = [
-    ...new Map(appendOnlySets.map((s) => [s.hostId, { id: s.hostId, name: s.host.name }])).values(),
-  ].slice(0, LISTED_APPEND_ONLY_HOSTS);
   return {
-    setCount,
     backupSets: backupSets.map((s) => ({
       id: s.id,
       name: s.name,
@@ -116,8 +128,11 @@ async function summariseSets(db: Db, repository: { id: string; maintenanceHostId
       hostName: s.host.name,
       lastDrill: presentLastDrill(s),
     })),
-    appendOnlyHostCount: Number(appendOnlyHostCount[0]?.hosts ?? 0),
-    appendOnlyHosts,
+    appendOnlyHosts: [
+      ...new Map(
+        appendOnlySets.map((s) => [s.hostId, { id: s.hostId, name: s.host.name }]),
+      ).values(),
+    ].slice(0, LISTED_APPEND_ONLY_HOSTS),
   };
 }
 
@@ -127,7 +142,7 @@ async function summariseSets(db: Db, repository: { id: string; maintenanceHostId
  */
 export const LISTED_SNAPSHOT_HOSTS = 20;
 
-function present(row: SummaryRow, sets: SetsSummary) {
+function present(row: SummaryRow, counts: SetCounts | undefined) {
   const { envSealed, maintenanceEnvSealed, hostsJson, locksJson, maintenanceHost, ...rest } = row;
   const locks = locksJson ? HealthLocks.parse(JSON.parse(locksJson)) : [];
   const hosts = hostsJson ? HealthHosts.parse(JSON.parse(hostsJson)) : [];
@@ -144,7 +159,8 @@ function present(row: SummaryRow, sets: SetsSummary) {
     locks,
     staleLocks: locks.filter((l) => l.stale).length,
     dedupRatio: rest.totalSize && rest.rawSize ? rest.totalSize / rest.rawSize : null,
-    ...sets,
+    setCount: counts?.setCount ?? 0,
+    appendOnlyHostCount: counts?.appendOnlyHostCount ?? 0,
   };
 }
 
@@ -158,10 +174,11 @@ export async function listRepositories(db: Db, input: TRepositoryListFilter) {
     select: SUMMARY,
   });
   const { page, nextCursor } = pageOf(rows, input.limit, (row) => row.name);
-  const items = await Promise.all(
-    page.map(async (row) => present(row, await summariseSets(db, row))),
+  const counts = await countSets(
+    db,
+    page.map((row) => row.id),
   );
-  return { items, nextCursor };
+  return { items: page.map((row) => present(row, counts.get(row.id))), nextCursor };
 }
 
 export async function getRepository(db: Db, id: string) {
@@ -169,8 +186,9 @@ export async function getRepository(db: Db, id: string) {
     await db.repository.findUnique({ where: { id }, select: SUMMARY }),
     "No such repository",
   );
-  const [sets, history] = await Promise.all([
-    summariseSets(db, row),
+  const [counts, sets, history] = await Promise.all([
+    countSets(db, [id]),
+    firstSets(db, row),
     db.repositoryStat.findMany({
       where: { repositoryId: id },
       orderBy: { at: "desc" },
@@ -178,7 +196,7 @@ export async function getRepository(db: Db, id: string) {
       select: { at: true, snapshotCount: true, totalSize: true, rawSize: true },
     }),
   ]);
-  return { ...present(row, sets), history: history.reverse() };
+  return { ...present(row, counts.get(id)), ...sets, history: history.reverse() };
 }
 
 // ── Registering and changing ────────────────────────────────────────────────────────

@@ -1,13 +1,16 @@
 import { Link } from "react-router";
 import { Alert } from "../../components/ui/Alert";
 import { Badge } from "../../components/ui/Badge";
-import type { RepositorySummary } from "../../lib/api-types";
+import type { RepositoryDetail, RepositorySummary } from "../../lib/api-types";
 import { formatDateTime } from "../../lib/format";
 import { HealthFigures } from "./HealthFigures";
 import { statusLabel } from "./health";
 import { SnapshotHosts } from "./SnapshotHosts";
 
 const LINK = "text-teal-700 hover:underline dark:text-teal-300";
+
+/** A listed repository, or one read by itself (which names its first append-only hosts). */
+type CardRepository = RepositorySummary & Partial<Pick<RepositoryDetail, "appendOnlyHosts">>;
 
 /**
  * A repository's health at a glance: sizes and snapshots, the newest snapshot of each host,
@@ -17,7 +20,7 @@ export function RepositoryHealthCard({
   repository,
   onItsPage = false,
 }: {
-  repository: RepositorySummary;
+  repository: CardRepository;
   /** On the repository's own page the card is headed "Health"; on the list, by its linked name. */
   onItsPage?: boolean;
 }) {
@@ -113,9 +116,9 @@ export function RepositoryHealthCard({
   );
 }
 
-/** The first few of them by name; the server sends only those. */
-function appendOnlyTitle(repository: RepositorySummary): string | undefined {
-  const names = repository.appendOnlyHosts.map((host) => host.name);
+/** The first few of them by name, on the repository's own page (the list sends the count). */
+function appendOnlyTitle(repository: CardRepository): string | undefined {
+  const names = repository.appendOnlyHosts?.map((host) => host.name) ?? [];
   if (names.length === 0) return undefined;
   const more = repository.appendOnlyHostCount > names.length ? " and more" : "";
   return `${names.join(", ")}${more}`;
