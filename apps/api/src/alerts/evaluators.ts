@@ -1,4 +1,4 @@
-import type { TJobFinished } from "@restic-manager/contracts";
+import type { TAlertKind, TJobFinished } from "@restic-manager/contracts";
 import type { Db } from "../db.js";
 import type { AgentRegistry } from "../hosts/registry.js";
 import type { Logger } from "../logger.js";
@@ -54,33 +54,36 @@ export async function onJobFinishedForAlerts(
   const { alerts, db } = deps;
   const { kind } = job;
   const target = `${kind}:${job.backupSetId ?? job.repositoryId ?? "-"}`;
+  if (report.outcome === "cancelled") return;
+  if (report.outcome === "succeeded") {
+    // What this success clears, looked up together: most of the time nothing is open.
+    const keys: { kind: TAlertKind; hostId: string | null; target: string }[] = [
+      { kind: "job_failed", hostId: job.hostId, target },
+    ];
+    if (kind === "check" && job.repositoryId) {
+      keys.push({ kind: "check_failed", hostId: null, target: job.repositoryId });
+    }
+    if (kind === "drill" && job.backupSetId) {
+      keys.push({ kind: "drill_failed", hostId: job.hostId, target: job.backupSetId });
+    }
+    if (kind === "backup" && job.backupSetId) {
+      keys.push({ kind: "backup_stale", hostId: job.hostId, target: job.backupSetId });
+    }
+    if (job.scheduleId) {
+      keys.push({ kind: "schedule_missed", hostId: job.hostId, target: job.scheduleId });
+    }
+    if (job.repositoryId && REPOSITORY_KINDS.includes(kind)) {
+      keys.push({ kind: "repository_failing", hostId: null, target: job.repositoryId });
+    }
+    await alerts.resolveKeys(keys, `job ${job.id} succeeded`);
+    return;
+  }
   const named = await names(db, job);
   const what = named.set
     ? `${kind} of ${named.set}`
     : named.repository
       ? `${kind} of ${named.repository}`
       : kind;
-  if (report.outcome === "cancelled") return;
-  if (report.outcome === "succeeded") {
-    const reason = `job ${job.id} succeeded`;
-    await alerts.resolveKey("job_failed", job.hostId, target, reason);
-    if (kind === "check" && job.repositoryId) {
-      await alerts.resolveKey("check_failed", null, job.repositoryId, reason);
-    }
-    if (kind === "drill" && job.backupSetId) {
-      await alerts.resolveKey("drill_failed", job.hostId, job.backupSetId, reason);
-    }
-    if (kind === "backup" && job.backupSetId) {
-      await alerts.resolveKey("backup_stale", job.hostId, job.backupSetId, reason);
-    }
-    if (job.scheduleId) {
-      await alerts.resolveKey("schedule_missed", job.hostId, job.scheduleId, reason);
-    }
-    if (job.repositoryId && REPOSITORY_KINDS.includes(kind)) {
-      await alerts.resolveKey("repository_failing", null, job.repositoryId, reason);
-    }
-    return;
-  }
   const error = report.error ?? "no reason given";
   await alerts.raise({
     kind: "job_failed",
@@ -187,7 +190,10 @@ export class AlertSweeper {
     for (let i = 0; i < hostIds.length; i += RETURN_BATCH_SIZE) {
       const batch = hostIds.slice(i, i + RETURN_BATCH_SIZE);
       await this.deps.alerts
-        .resolveKeys("agent_offline", batch, "agent", "the agent is connected again")
+        .resolveKeys(
+          batch.map((hostId) => ({ kind: "agent_offline" as const, hostId, target: "agent" })),
+          "the agent is connected again",
+        )
         .catch((error: unknown) =>
           this.deps.logger.error({
             event: "alerts.resolve_failed",

@@ -212,18 +212,17 @@ export class AlertService {
   }
 
   /**
-   * Resolves the open alerts of one kind for many hosts with one read: a reconnect storm of
-   * thousands of agents costs one query per batch, not one per agent.
+   * Resolves the open alerts among `keys` with one read: a job's success clears what it may
+   * have raised, and a reconnect storm of thousands of agents their offline alerts, in one
+   * query per batch rather than one per key.
    */
   async resolveKeys(
-    kind: TAlertKind,
-    hostIds: readonly string[],
-    target: string,
+    keys: readonly { kind: TAlertKind; hostId: string | null; target: string }[],
     reason: string,
   ): Promise<number> {
-    if (hostIds.length === 0) return 0;
+    if (keys.length === 0) return 0;
     const open = await this.db.alert.findMany({
-      where: { openKey: { in: hostIds.map((hostId) => alertKey(kind, hostId, target)) } },
+      where: { openKey: { in: keys.map((key) => alertKey(key.kind, key.hostId, key.target)) } },
       select: { id: true },
     });
     let resolved = 0;
