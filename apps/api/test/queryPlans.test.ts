@@ -440,6 +440,48 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
     expect(await schedules.judgeMissed()).toBe(0);
   });
 
+  it("a backup's way through the server, and what its end sets off, reads indexes only", async () => {
+    // Set 4000's host backs up to repository 0, which 2,000 hosts share (maintained by host 0).
+    const host = hostId(4000);
+    const backup = async () =>
+      (
+        await planned(() =>
+          deps.jobs.create(
+            {
+              hostId: host,
+              repositoryId: repositoryId(0),
+              params: { kind: "backup", paths: ["/home"] },
+            },
+            { type: "system", name: "plan test" },
+            undefined,
+            { backupSetId: setId(4000) },
+          ),
+        )
+      ).result.id;
+    const end = (jobId: string, outcome: "succeeded" | "failed") =>
+      planned(() =>
+        deps.jobs.finished(host, {
+          jobId,
+          outcome,
+          exitCode: outcome === "succeeded" ? 0 : 1,
+          error: outcome === "succeeded" ? null : "the repository could not be read",
+          finishedAt: new Date(NOW),
+        }),
+      );
+    // A success: the set's alerts cleared, the repository's health refreshed (a health job).
+    const succeeded = await end(await backup(), "succeeded");
+    expect(succeeded.result).toEqual({ accepted: true });
+    const health = await deps.db.job.findFirst({
+      where: { repositoryId: repositoryId(0), kind: "health", state: "queued" },
+      select: { hostId: true },
+    });
+    expect(health?.hostId).toBe(hostId(0));
+    // A failure: an alert raised and the repository's last jobs looked at.
+    const failed = await end(await backup(), "failed");
+    expect(failed.result).toEqual({ accepted: true });
+    expect(failed.queries.some((q) => /FROM `main`.`Job`/.test(q.sql))).toBe(true);
+  });
+
   it("the check fails when an index a list needs is dropped", async () => {
     const cases: Array<{
       call: () => Promise<unknown>;

@@ -51,7 +51,7 @@ export async function refreshHealth(
   });
   const lastJob = await db.job.findFirst({
     where: { repositoryId },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    orderBy: { createdAt: "desc" },
     select: { hostId: true },
   });
   const candidates = [
