@@ -1,7 +1,7 @@
 import { JOB_STATES, narrow } from "@restic-manager/contracts";
 import type { AlertService } from "../alerts/service.js";
 import type { Db } from "../db.js";
-import { presentLastDrill } from "../drills/service.js";
+import { presentLastDrill, SET_WITH_DRILL_FIELDS } from "../drills/service.js";
 import type { AgentRegistry } from "../hosts/registry.js";
 import { listJobs, summariseJobs } from "../jobs/queries.js";
 import type { ScheduleService } from "../schedules/service.js";
@@ -216,16 +216,7 @@ export async function latestDrills(db: Db) {
       where: drilled,
       orderBy: [{ lastDrillAt: "desc" }, { id: "desc" }],
       take: DASHBOARD_LIMITS.drills,
-      select: {
-        id: true,
-        name: true,
-        hostId: true,
-        host: { select: { name: true } },
-        lastDrillAt: true,
-        lastDrillJobId: true,
-        lastDrillState: true,
-        lastDrillSuccessAt: true,
-      },
+      select: SET_WITH_DRILL_FIELDS,
     }),
   ]);
   return {

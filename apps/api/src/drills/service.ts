@@ -51,6 +51,18 @@ export async function drillHost(
   return host;
 }
 
+/** A backup set as lists of sets show it with its latest drill (see presentLastDrill). */
+export const SET_WITH_DRILL_FIELDS = {
+  id: true,
+  name: true,
+  hostId: true,
+  host: { select: { name: true } },
+  lastDrillAt: true,
+  lastDrillJobId: true,
+  lastDrillState: true,
+  lastDrillSuccessAt: true,
+} as const;
+
 /** A set's latest restore drill as the API shows it: when it ended, its job, and how. */
 export function presentLastDrill(set: {
   lastDrillAt: Date | null;

@@ -7,7 +7,7 @@ import { narrow, REPOSITORY_STATUSES, ZHealthResult } from "@restic-manager/cont
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import { type Db, rethrowUnique } from "../db.js";
-import { presentLastDrill } from "../drills/service.js";
+import { presentLastDrill, SET_WITH_DRILL_FIELDS } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { afterKeyset, decodeCursorOf, keysetOrder, pageOf, prefixRange } from "../pagination.js";
@@ -50,17 +50,6 @@ const SUMMARY = {
   lastCheckOk: true,
   lastCheckJobId: true,
   lastCheckSuccessAt: true,
-} as const;
-
-const LISTED_SET = {
-  id: true,
-  name: true,
-  hostId: true,
-  host: { select: { name: true } },
-  lastDrillAt: true,
-  lastDrillJobId: true,
-  lastDrillState: true,
-  lastDrillSuccessAt: true,
 } as const;
 
 type SummaryRow = Prisma.RepositoryGetPayload<{ select: typeof SUMMARY }>;
@@ -107,7 +96,7 @@ async function firstSets(db: Db, repository: { id: string; maintenanceHostId: st
       where: { repositoryId: repository.id },
       orderBy: keysetOrder("name", "asc"),
       take: LISTED_SETS_PER_REPOSITORY,
-      select: LISTED_SET,
+      select: SET_WITH_DRILL_FIELDS,
     }),
     // A host may have several sets here: enough of them for the first few hosts in most fleets.
     db.backupSet.findMany({
