@@ -1,4 +1,4 @@
-import { mutation, setupAdmin } from "../support/api";
+import { mutation, query, setupAdmin } from "../support/api";
 import { ADMIN, expect, signIn, test } from "../support/fixtures";
 
 /** Hosts enrolled through the API, as `agent enroll` would; no agent runs for them. */
@@ -65,4 +65,38 @@ test("the hosts page shows one page at a time, filtered on the server, and the h
   await jobFilters.getByTestId("filter-apply").click();
   await expect(page).toHaveURL(/host=/);
   await expect(page.getByTestId("jobs-empty")).toBeVisible();
+});
+
+test("a channel can be limited to a host beyond the first page, found by name", async ({
+  page,
+  server,
+}) => {
+  test.setTimeout(90_000);
+  const session = await setupAdmin(server.url, ADMIN);
+  const web = Array.from({ length: 52 }, (_, i) => `web-${String(i).padStart(2, "0")}`);
+  const ids = await enrollHosts(server.url, session, [...web, "zz-last"]);
+  await signIn(page, ADMIN);
+  await page.getByTestId("nav-settings").click();
+  await page.getByTestId("tab-alerts").click();
+  await page.getByTestId("new-channel").click();
+  const dialog = page.getByTestId("channel-dialog");
+  await dialog.getByTestId("channel-kind-webhook").click();
+  await dialog.getByTestId("channel-name").fill("last host only");
+  await dialog.getByTestId("channel-webhook-url").fill("http://127.0.0.1:9/hook");
+
+  const hosts = dialog.getByTestId("channel-route-hosts");
+  await expect(hosts.getByRole("checkbox")).toHaveCount(50);
+  await expect(hosts.getByLabel("zz-last")).toHaveCount(0);
+  await dialog.getByTestId("channel-route-hosts-search").fill("zz");
+  await hosts.getByLabel("zz-last").check();
+  // Cleared, the search shows the first page again, and the chosen host stays, named.
+  await dialog.getByTestId("channel-route-hosts-search").fill("");
+  await expect(hosts.getByLabel("zz-last")).toBeChecked();
+  await expect(hosts).toContainText("(1 chosen)");
+  await dialog.getByTestId("channel-submit").click();
+  await expect(dialog).toBeHidden();
+
+  const channels = await query(server.url, "channels.list", undefined, { session });
+  const channel = channels.data?.find((c) => c.name === "last host only");
+  expect(channel?.routing.hostIds).toEqual([ids.at(-1)]);
 });

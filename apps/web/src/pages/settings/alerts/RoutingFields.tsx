@@ -1,6 +1,7 @@
 import { ALERT_KINDS, ALERT_SEVERITIES } from "@restic-manager/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { useQueries } from "@tanstack/react-query";
 import { useTRPC } from "../../../lib/trpc";
+import { useHostChoices } from "../../../lib/useChoices";
 import { KIND_LABELS } from "../../alerts/labels";
 import type { ChannelFormValues } from "./channelForm";
 
@@ -52,6 +53,56 @@ function Choices<T extends string>({
   );
 }
 
+/**
+ * The hosts a channel is limited to: the chosen ones (named even when beyond the page shown)
+ * and one page of the fleet, searched by name on the server.
+ */
+function HostChoices({
+  chosen,
+  onChange,
+}: {
+  chosen: readonly string[];
+  onChange: (next: string[]) => void;
+}) {
+  const trpc = useTRPC();
+  const choices = useHostChoices("");
+  const listed = new Set(choices.items.map((host) => host.id));
+  const unlisted = useQueries({
+    queries: chosen
+      .filter((id) => !listed.has(id))
+      .map((id) => trpc.hosts.get.queryOptions({ id })),
+  });
+  const options = [
+    ...unlisted.flatMap((query) =>
+      query.data ? [{ value: query.data.id, label: query.data.name }] : [],
+    ),
+    ...choices.items.map((host) => ({ value: host.id, label: host.name })),
+  ];
+  if (options.length === 0 && !choices.searchable) return null;
+  return (
+    <div className="space-y-2">
+      <Choices
+        legend="Hosts"
+        options={options}
+        chosen={chosen}
+        onChange={onChange}
+        testId="channel-route-hosts"
+      />
+      {choices.searchable ? (
+        <input
+          type="search"
+          value={choices.search}
+          onChange={(event) => choices.setSearch(event.target.value)}
+          placeholder="Find hosts by name"
+          aria-label="Hosts: find by name"
+          data-testid="channel-route-hosts-search"
+          className="block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:placeholder:text-slate-500"
+        />
+      ) : null}
+    </div>
+  );
+}
+
 /** Which alerts reach the channel: a list left empty takes every one. */
 export function RoutingFields({
   values,
@@ -60,8 +111,6 @@ export function RoutingFields({
   values: Routing;
   onChange: (patch: Partial<Routing>) => void;
 }) {
-  const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions({ limit: 200 }));
   return (
     <div className="space-y-4">
       <Choices
@@ -78,15 +127,7 @@ export function RoutingFields({
         onChange={(kinds) => onChange({ kinds })}
         testId="channel-route-kinds"
       />
-      {hosts.data && hosts.data.items.length > 0 ? (
-        <Choices
-          legend="Hosts"
-          options={hosts.data.items.map((host) => ({ value: host.id, label: host.name }))}
-          chosen={values.hostIds}
-          onChange={(hostIds) => onChange({ hostIds })}
-          testId="channel-route-hosts"
-        />
-      ) : null}
+      <HostChoices chosen={values.hostIds} onChange={(hostIds) => onChange({ hostIds })} />
     </div>
   );
 }
