@@ -1,11 +1,12 @@
 import { EventEmitter } from "node:events";
-import type { TFleetBatch, TFleetEvent, TResticProgress } from "@restic-manager/contracts";
+import type { TFleetBatch, TFleetEvent } from "@restic-manager/contracts";
 import { waitFor } from "@restic-manager/test-support";
 import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fleetEventStream } from "../src/events/router.js";
 import { FleetEventStream } from "../src/events/stream.js";
 import type { JobStateEvent } from "../src/jobs/eventBus.js";
+import { HALFWAY } from "./support/actors.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
 import { type Client, createWorld, jarOf, type World } from "./support/world.js";
 
@@ -149,18 +150,7 @@ describe("the fleet event stream", () => {
     bus.publish("warm-up", { type: "state", state: "queued", exitCode: null, error: null, at });
     await viewer.until((e): e is TFleetEvent => isJob("warm-up", "queued")(e), "the first event");
     const before = viewer.batches.length;
-    const progress: TResticProgress = {
-      kind: "backup",
-      percentDone: 0.5,
-      secondsElapsed: 1,
-      secondsRemaining: 1,
-      totalFiles: 10,
-      filesDone: 5,
-      totalBytes: 100,
-      bytesDone: 50,
-      errorCount: 0,
-      currentFiles: [],
-    };
+    const progress = HALFWAY;
     for (let round = 0; round < 100; round += 1) {
       for (let job = 0; job < 20; job += 1) {
         const state = round === 99 ? "succeeded" : "running";

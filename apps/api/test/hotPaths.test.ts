@@ -1,16 +1,16 @@
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { TAgentCommand, TResticProgress } from "@restic-manager/contracts";
+import type { TAgentCommand } from "@restic-manager/contracts";
 import { waitFor } from "@restic-manager/test-support";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import type { Actor } from "../src/auth/actor.js";
 import { type Db, onStatement, openDatabase } from "../src/db.js";
 import { AgentRegistry } from "../src/hosts/registry.js";
 import { JobEventBus } from "../src/jobs/eventBus.js";
 import { JobService } from "../src/jobs/service.js";
 import { generateMasterKey, Keyring } from "../src/secrets/keyring.js";
+import { ADMIN, HALFWAY, META } from "./support/actors.js";
 import { connectAgent, enrollHost } from "./support/agentLink.js";
 import { insertReadyRepository } from "./support/repositories.js";
 import { createWorld, type World } from "./support/world.js";
@@ -20,27 +20,6 @@ import { createWorld, type World } from "./support/world.js";
  * deterministic: a change that adds a query to a path an agent or a browser runs thousands of
  * times a second fails here, with the statements listed.
  */
-
-const ADMIN: Actor = {
-  type: "user",
-  userId: "u1",
-  username: "admin",
-  role: "admin",
-  sessionId: "s1",
-};
-const META = { ip: "127.0.0.1", userAgent: "test" };
-const PROGRESS: TResticProgress = {
-  kind: "backup",
-  percentDone: 0.5,
-  secondsElapsed: 1,
-  secondsRemaining: 1,
-  totalFiles: 10,
-  filesDone: 5,
-  totalBytes: 100,
-  bytesDone: 50,
-  errorCount: 0,
-  currentFiles: [],
-};
 
 /** Runs `fn` and returns the SQL of every statement it ran. */
 async function statementsOf(db: Db, fn: () => Promise<unknown>): Promise<string[]> {
@@ -159,18 +138,18 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
   it("publishes a progress event without reading the database, and stores it once a second", async () => {
     const job = await runningBackup();
     const first = await statementsOf(db, () =>
-      jobs.progress(hostId, { jobId: job.id, progress: PROGRESS }),
+      jobs.progress(hostId, { jobId: job.id, progress: HALFWAY }),
     );
     expect(first, first.join("\n")).toHaveLength(1);
     expect(first[0]).toMatch(/^UPDATE/i);
     now += 200;
     const second = await statementsOf(db, () =>
-      jobs.progress(hostId, { jobId: job.id, progress: { ...PROGRESS, percentDone: 0.6 } }),
+      jobs.progress(hostId, { jobId: job.id, progress: { ...HALFWAY, percentDone: 0.6 } }),
     );
     expect(second).toEqual([]);
     now += 1000;
     const third = await statementsOf(db, () =>
-      jobs.progress(hostId, { jobId: job.id, progress: { ...PROGRESS, percentDone: 0.7 } }),
+      jobs.progress(hostId, { jobId: job.id, progress: { ...HALFWAY, percentDone: 0.7 } }),
     );
     expect(third.filter(isRead)).toEqual([]);
     expect(third).toHaveLength(1);
@@ -187,7 +166,7 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
     ).id;
     const statements = await statementsOf(db, async () => {
       await expect(
-        jobs.progress(other, { jobId: job.id, progress: PROGRESS }),
+        jobs.progress(other, { jobId: job.id, progress: HALFWAY }),
       ).rejects.toMatchObject({ code: "FORBIDDEN" });
     });
     expect(statements).toEqual([]);
@@ -198,14 +177,14 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
     const job = await runningBackup();
     jobs = service(); // a new process: nothing in memory
     const first = await statementsOf(db, () =>
-      jobs.progress(hostId, { jobId: job.id, progress: PROGRESS }),
+      jobs.progress(hostId, { jobId: job.id, progress: HALFWAY }),
     );
     // The jobs that had not ended, read once for everything; then the progress write.
     expect(first.filter(isRead), first.join("\n")).toHaveLength(1);
     expect(first).toHaveLength(2);
     now += 100;
     const next = await statementsOf(db, () =>
-      jobs.progress(hostId, { jobId: job.id, progress: PROGRESS }),
+      jobs.progress(hostId, { jobId: job.id, progress: HALFWAY }),
     );
     expect(next).toEqual([]);
   });
@@ -225,7 +204,7 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
       },
     });
     const first = await statementsOf(db, () =>
-      jobs.progress(hostId, { jobId: made.id, progress: PROGRESS }),
+      jobs.progress(hostId, { jobId: made.id, progress: HALFWAY }),
     );
     expect(first.filter(isRead), first.join("\n")).toHaveLength(1);
     now += 100;

@@ -4,23 +4,15 @@ import path from "node:path";
 import type { TAgentCommand } from "@restic-manager/contracts";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import type { Actor } from "../src/auth/actor.js";
 import { type Db, openDatabase } from "../src/db.js";
 import { AgentRegistry } from "../src/hosts/registry.js";
 import { JobEventBus } from "../src/jobs/eventBus.js";
 import { summariseJobs } from "../src/jobs/queries.js";
 import { JobService } from "../src/jobs/service.js";
 import { generateMasterKey, Keyring } from "../src/secrets/keyring.js";
+import { ADMIN, META } from "./support/actors.js";
 import { insertReadyRepository } from "./support/repositories.js";
 
-const ADMIN: Actor = {
-  type: "user",
-  userId: "u1",
-  username: "admin",
-  role: "admin",
-  sessionId: "s1",
-};
-const META = { ip: "127.0.0.1", userAgent: "test" };
 const MINUTE = 60_000;
 
 describe("JobService with a fake clock and a fake agent connection", () => {

@@ -36,17 +36,38 @@ export function PagedSelectField<T>({
   return (
     <div className="space-y-2">
       <SelectField label={label} options={options} {...select} />
-      {choices.searchable ? (
-        <input
-          type="search"
-          value={choices.search}
-          onChange={(event) => choices.setSearch(event.target.value)}
-          placeholder={searchPlaceholder}
-          aria-label={`${label}: find by name`}
-          data-testid={searchTestId}
-          className="block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:placeholder:text-slate-500"
-        />
-      ) : null}
+      <ChoiceSearch
+        choices={choices}
+        label={label}
+        placeholder={searchPlaceholder}
+        testId={searchTestId}
+      />
     </div>
+  );
+}
+
+/** The search box of a picker over server pages: shown once there is more than one page. */
+export function ChoiceSearch<T>({
+  choices,
+  label,
+  placeholder,
+  testId,
+}: {
+  choices: Choices<T>;
+  label: string;
+  placeholder: string;
+  testId: string;
+}) {
+  if (!choices.searchable) return null;
+  return (
+    <input
+      type="search"
+      value={choices.search}
+      onChange={(event) => choices.setSearch(event.target.value)}
+      placeholder={placeholder}
+      aria-label={`${label}: find by name`}
+      data-testid={testId}
+      className="block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:placeholder:text-slate-500"
+    />
   );
 }

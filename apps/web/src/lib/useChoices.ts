@@ -61,24 +61,21 @@ export function choicesOf<T extends { id: string }>(input: {
   };
 }
 
-const searchOf = (search: string) => search.trim() || undefined;
-
-export function useHostChoices(value: string, { activeOnly = false } = {}): Choices<HostListItem> {
-  const trpc = useTRPC();
+/** The search box's text, and the name prefix the server is asked for. */
+function useSearch() {
   const [search, setSearch] = useState("");
-  const page = useQuery(
-    trpc.hosts.list.queryOptions(
-      {
-        limit: CHOICES_PER_PAGE,
-        search: searchOf(search),
-        state: activeOnly ? "active" : undefined,
-      },
-      { placeholderData: keepPreviousData },
-    ),
-  );
-  const chosen = useQuery(
-    trpc.hosts.get.queryOptions({ id: value }, { enabled: chosenMissing(value, page.data) }),
-  );
+  return { search, setSearch, prefix: search.trim() || undefined };
+}
+
+/** A page of choices keeps showing while the next search's page loads. */
+const PAGE_OPTIONS = { placeholderData: keepPreviousData };
+
+function choicesFrom<T extends { id: string }>(
+  value: string,
+  { search, setSearch }: ReturnType<typeof useSearch>,
+  page: { data: ChoicePage<T> | undefined; isPending: boolean },
+  chosen: { data: T | undefined },
+): Choices<T> {
   return choicesOf({
     value,
     page: page.data,
@@ -89,26 +86,35 @@ export function useHostChoices(value: string, { activeOnly = false } = {}): Choi
   });
 }
 
+export function useHostChoices(value: string, { activeOnly = false } = {}): Choices<HostListItem> {
+  const trpc = useTRPC();
+  const search = useSearch();
+  const state = activeOnly ? ("active" as const) : undefined;
+  const page = useQuery(
+    trpc.hosts.list.queryOptions(
+      { limit: CHOICES_PER_PAGE, search: search.prefix, state },
+      PAGE_OPTIONS,
+    ),
+  );
+  const chosen = useQuery(
+    trpc.hosts.get.queryOptions({ id: value }, { enabled: chosenMissing(value, page.data) }),
+  );
+  return choicesFrom(value, search, page, chosen);
+}
+
 export function useRepositoryChoices(value: string): Choices<RepositorySummary> {
   const trpc = useTRPC();
-  const [search, setSearch] = useState("");
+  const search = useSearch();
   const page = useQuery(
     trpc.repositories.list.queryOptions(
-      { limit: CHOICES_PER_PAGE, search: searchOf(search) },
-      { placeholderData: keepPreviousData },
+      { limit: CHOICES_PER_PAGE, search: search.prefix },
+      PAGE_OPTIONS,
     ),
   );
   const chosen = useQuery(
     trpc.repositories.get.queryOptions({ id: value }, { enabled: chosenMissing(value, page.data) }),
   );
-  return choicesOf({
-    value,
-    page: page.data,
-    chosen: chosen.data,
-    search,
-    setSearch,
-    pending: page.isPending,
-  });
+  return choicesFrom(value, search, page, chosen);
 }
 
 export function useBackupSetChoices(
@@ -116,22 +122,15 @@ export function useBackupSetChoices(
   filter: { hostId?: string; repositoryId?: string } = {},
 ): Choices<BackupSet> {
   const trpc = useTRPC();
-  const [search, setSearch] = useState("");
+  const search = useSearch();
   const page = useQuery(
     trpc.backupSets.list.queryOptions(
-      { ...filter, limit: CHOICES_PER_PAGE, search: searchOf(search) },
-      { placeholderData: keepPreviousData },
+      { ...filter, limit: CHOICES_PER_PAGE, search: search.prefix },
+      PAGE_OPTIONS,
     ),
   );
   const chosen = useQuery(
     trpc.backupSets.get.queryOptions({ id: value }, { enabled: chosenMissing(value, page.data) }),
   );
-  return choicesOf({
-    value,
-    page: page.data,
-    chosen: chosen.data,
-    search,
-    setSearch,
-    pending: page.isPending,
-  });
+  return choicesFrom(value, search, page, chosen);
 }

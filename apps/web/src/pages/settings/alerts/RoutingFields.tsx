@@ -1,5 +1,6 @@
 import { ALERT_KINDS, ALERT_SEVERITIES } from "@restic-manager/contracts";
 import { useQueries } from "@tanstack/react-query";
+import { ChoiceSearch } from "../../../components/PagedSelectField";
 import { useTRPC } from "../../../lib/trpc";
 import { useHostChoices } from "../../../lib/useChoices";
 import { KIND_LABELS } from "../../alerts/labels";
@@ -88,17 +89,12 @@ function HostChoices({
         onChange={onChange}
         testId="channel-route-hosts"
       />
-      {choices.searchable ? (
-        <input
-          type="search"
-          value={choices.search}
-          onChange={(event) => choices.setSearch(event.target.value)}
-          placeholder="Find hosts by name"
-          aria-label="Hosts: find by name"
-          data-testid="channel-route-hosts-search"
-          className="block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:placeholder:text-slate-500"
-        />
-      ) : null}
+      <ChoiceSearch
+        choices={choices}
+        label="Hosts"
+        placeholder="Find hosts by name"
+        testId="channel-route-hosts-search"
+      />
     </div>
   );
 }
