@@ -3,7 +3,7 @@ import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { AppError } from "./errors.js";
 import { Prisma, PrismaClient } from "./generated/prisma/client.js";
-import { CachingSQLiteAdapterFactory } from "./sqliteStatements.js";
+import { CachingSQLiteAdapterFactory, type DirectStatements } from "./sqliteStatements.js";
 
 export type Db = PrismaClient;
 
@@ -26,6 +26,13 @@ export async function openDatabase(databasePath: string): Promise<Db> {
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   return db;
+}
+
+/** The server's own prepared statements on `db`'s connection (see DirectStatements). */
+export function directStatements(db: Db): DirectStatements {
+  const adapter = adapters.get(db);
+  if (!adapter) throw new Error("not a database opened by openDatabase");
+  return adapter.direct();
 }
 
 /**

@@ -10,6 +10,7 @@ function job(id: string, hostId: string, state: ActiveJob["state"], repositoryId
     backupSetId: null,
     scheduleId: null,
     state,
+    createdAt: new Date(0),
     startedAt: null,
     cancelRequested: false,
   };

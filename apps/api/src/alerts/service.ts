@@ -11,7 +11,7 @@ import {
 } from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
-import type { Db } from "../db.js";
+import { type Db, directStatements } from "../db.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
@@ -221,10 +221,11 @@ export class AlertService {
     reason: string,
   ): Promise<number> {
     if (keys.length === 0) return 0;
-    const open = await this.db.alert.findMany({
-      where: { openKey: { in: keys.map((key) => alertKey(key.kind, key.hostId, key.target)) } },
-      select: { id: true },
-    });
+    // Every job's success asks this, and most of the time nothing is open: the server's own
+    // statement on the openKey index (see DirectStatements), not Prisma.
+    const open = directStatements(this.db)
+      .statement(`SELECT "id" FROM "Alert" WHERE "openKey" IN (${keys.map(() => "?").join(", ")})`)
+      .all<{ id: string }>(...keys.map((key) => alertKey(key.kind, key.hostId, key.target)));
     let resolved = 0;
     for (const alert of open) if (await this.resolve(alert.id, "system", reason)) resolved += 1;
     return resolved;

@@ -2,7 +2,9 @@ import type { TAuditAction, TAuditFilter, TAuditOutcome } from "@restic-manager/
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { newId } from "../ids.js";
 import { afterKeyset, decodeCursorOf, keysetOrder, mergeKeyset, pageOf } from "../pagination.js";
+import { type DirectStatements, sqlDate } from "../sqliteStatements.js";
 
 export interface AuditRecord {
   action: TAuditAction;
@@ -24,23 +26,54 @@ export async function recordAudit(
   db: Db | Prisma.TransactionClient,
   record: AuditRecord,
 ): Promise<string> {
-  const actor = record.actor ?? { type: "system", name: "system" };
-  const row = await db.auditEvent.create({
-    data: {
-      action: record.action,
-      outcome: record.outcome ?? "success",
-      actorType: actor.type,
-      actorId: "userId" in actor ? actor.userId : null,
-      actorName: actorName(actor),
-      targetType: record.target?.type ?? null,
-      targetId: record.target?.id ?? null,
-      targetName: record.target?.name ?? null,
-      ip: record.ip ?? null,
-      details: record.details ? JSON.stringify(record.details) : null,
-    },
-    select: { id: true },
-  });
+  const row = await db.auditEvent.create({ data: auditRow(record), select: { id: true } });
   return row.id;
+}
+
+/**
+ * Writes one audit row with the server's own statement, inside whatever transaction the
+ * caller runs (the job path's: see DirectStatements); returns its id.
+ */
+export function insertAudit(sql: DirectStatements, record: AuditRecord): string {
+  const row = auditRow(record);
+  const id = newId();
+  sql
+    .statement(
+      `INSERT INTO "AuditEvent" ("id", "at", "actorType", "actorId", "actorName", "action",
+         "outcome", "targetType", "targetId", "targetName", "ip", "details")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      id,
+      sqlDate(new Date()),
+      row.actorType,
+      row.actorId,
+      row.actorName,
+      row.action,
+      row.outcome,
+      row.targetType,
+      row.targetId,
+      row.targetName,
+      row.ip,
+      row.details,
+    );
+  return id;
+}
+
+function auditRow(record: AuditRecord) {
+  const actor = record.actor ?? { type: "system" as const, name: "system" };
+  return {
+    action: record.action,
+    outcome: record.outcome ?? "success",
+    actorType: actor.type,
+    actorId: "userId" in actor ? actor.userId : null,
+    actorName: actorName(actor),
+    targetType: record.target?.type ?? null,
+    targetId: record.target?.id ?? null,
+    targetName: record.target?.name ?? null,
+    ip: record.ip ?? null,
+    details: record.details ? JSON.stringify(record.details) : null,
+  };
 }
 
 function actorName(actor: NonNullable<AuditRecord["actor"]>): string | null {

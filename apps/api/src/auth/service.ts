@@ -9,7 +9,7 @@ import {
 } from "@restic-manager/contracts";
 import type { RefusalLog } from "../audit/refusals.js";
 import { recordAudit } from "../audit/service.js";
-import type { Db } from "../db.js";
+import { type Db, directStatements } from "../db.js";
 import { AppError } from "../errors.js";
 import type { Actor, RequestMeta } from "./actor.js";
 import { parseToken, secretMatches } from "./opaqueToken.js";
@@ -171,21 +171,35 @@ export class AuthService {
   async authenticateSession(cookie: string): Promise<SessionCheck> {
     const claims = await this.options.sessionTokens.verify(cookie);
     if (!claims) return { rejected: "forged session cookie" };
-    const session = await this.db.session.findUnique({
-      where: { id: claims.sessionId },
-      include: { user: true },
-    });
+    // Every request of a signed-in browser asks this: one statement of the server's own (see
+    // DirectStatements), not Prisma's two.
+    const session = directStatements(this.db)
+      .statement(
+        `SELECT s."id", s."userId", s."revokedAt", s."expiresAt", s."lastSeenAt",
+           u."username", u."role", u."disabled"
+         FROM "Session" s JOIN "User" u ON u."id" = s."userId" WHERE s."id" = ?`,
+      )
+      .get<{
+        id: string;
+        userId: string;
+        revokedAt: string | null;
+        expiresAt: string;
+        lastSeenAt: string;
+        username: string;
+        role: string;
+        disabled: number;
+      }>(claims.sessionId);
     const now = this.now();
     if (
       !session ||
       session.userId !== claims.userId ||
       session.revokedAt ||
-      session.expiresAt.getTime() <= now ||
-      session.user.disabled
+      Date.parse(session.expiresAt) <= now ||
+      session.disabled
     ) {
       return { rejected: SESSION_ENDED };
     }
-    if (now - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+    if (now - Date.parse(session.lastSeenAt) > LAST_SEEN_RESOLUTION_MS) {
       await this.db.session.update({
         where: { id: session.id },
         data: { lastSeenAt: new Date(now) },
@@ -194,9 +208,9 @@ export class AuthService {
     return {
       actor: {
         type: "user",
-        userId: session.user.id,
-        username: session.user.username,
-        role: ZRole.parse(session.user.role),
+        userId: session.userId,
+        username: session.username,
+        role: ZRole.parse(session.role),
         sessionId: session.id,
       },
     };
@@ -205,20 +219,37 @@ export class AuthService {
   async authenticateToken(bearer: string): Promise<TokenCheck> {
     const parsed = parseToken("rmt", bearer);
     if (!parsed) return { rejected: "malformed token" };
-    const token = await this.db.apiToken.findUnique({
-      where: { id: parsed.id },
-      include: { user: true },
-    });
+    // Every request of a script asks this: one statement of the server's own (see
+    // DirectStatements), not Prisma's two.
+    const token = directStatements(this.db)
+      .statement(
+        `SELECT t."id", t."name", t."secretHash", t."role", t."expiresAt", t."lastUsedAt",
+           t."revokedAt", t."userId", u."username", u."role" AS "userRole", u."disabled"
+         FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."id" = ?`,
+      )
+      .get<{
+        id: string;
+        name: string;
+        secretHash: string;
+        role: string;
+        expiresAt: string | null;
+        lastUsedAt: string | null;
+        revokedAt: string | null;
+        userId: string;
+        username: string;
+        userRole: string;
+        disabled: number;
+      }>(parsed.id);
     if (!token || !secretMatches(parsed.secret, token.secretHash)) {
       return { rejected: "unknown token", tokenId: parsed.id };
     }
     if (token.revokedAt) return { rejected: "revoked token", tokenId: token.id };
-    if (token.expiresAt && token.expiresAt.getTime() <= this.now()) {
+    if (token.expiresAt && Date.parse(token.expiresAt) <= this.now()) {
       return { rejected: "expired token", tokenId: token.id };
     }
-    if (token.user.disabled) return { rejected: "owner disabled", tokenId: token.id };
+    if (token.disabled) return { rejected: "owner disabled", tokenId: token.id };
     const now = this.now();
-    if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+    if (!token.lastUsedAt || now - Date.parse(token.lastUsedAt) > LAST_SEEN_RESOLUTION_MS) {
       await this.db.apiToken.update({
         where: { id: token.id },
         data: { lastUsedAt: new Date(now) },
@@ -227,10 +258,10 @@ export class AuthService {
     return {
       actor: {
         type: "token",
-        userId: token.user.id,
-        username: token.user.username,
+        userId: token.userId,
+        username: token.username,
         // Never more than the owner may do today: demoting the owner demotes their tokens.
-        role: lowerRole(ZRole.parse(token.role), ZRole.parse(token.user.role)),
+        role: lowerRole(ZRole.parse(token.role), ZRole.parse(token.userRole)),
         tokenId: token.id,
         tokenName: token.name,
       },

@@ -14,6 +14,7 @@ export interface ActiveJob {
   backupSetId: string | null;
   scheduleId: string | null;
   state: JobState;
+  createdAt: Date;
   startedAt: Date | null;
   cancelRequested: boolean;
   /** When its progress was last written (the database keeps it at most once a second). */
@@ -29,6 +30,7 @@ export const ACTIVE_JOB_FIELDS = {
   backupSetId: true,
   scheduleId: true,
   state: true,
+  createdAt: true,
   startedAt: true,
   cancelRequested: true,
 } as const;
@@ -43,6 +45,8 @@ export const ACTIVE_STATES: readonly JobState[] = ["queued", "dispatched", "runn
 export class ActiveJobs {
   private readonly jobs = new Map<string, ActiveJob>();
   private readonly pending = new Map<string, Set<string>>();
+  /** Per repository, its tracked jobs: what a job's end or a health refresh looks through. */
+  private readonly onRepository = new Map<string, Set<ActiveJob>>();
 
   get(jobId: string): ActiveJob | undefined {
     return this.jobs.get(jobId);
@@ -51,7 +55,13 @@ export class ActiveJobs {
   /** Starts tracking a job (created, loaded at start, or met for the first time). */
   track(job: Omit<ActiveJob, "progressStoredAt">): ActiveJob {
     const tracked = { ...job, progressStoredAt: 0 };
+    this.drop(job.id);
     this.jobs.set(job.id, tracked);
+    if (job.repositoryId) {
+      const set = this.onRepository.get(job.repositoryId);
+      if (set) set.add(tracked);
+      else this.onRepository.set(job.repositoryId, new Set([tracked]));
+    }
     this.update(tracked);
     return tracked;
   }
@@ -78,19 +88,23 @@ export class ActiveJobs {
     this.jobs.delete(jobId);
     const set = this.pending.get(job.hostId);
     if (set?.delete(jobId) && set.size === 0) this.pending.delete(job.hostId);
+    if (job.repositoryId) {
+      const jobs = this.onRepository.get(job.repositoryId);
+      if (jobs?.delete(job) && jobs.size === 0) this.onRepository.delete(job.repositoryId);
+    }
   }
 
   /** A tracked job of this kind on this repository (other than `except`), if any. */
   findOn(repositoryId: string, kind: string, except?: string): ActiveJob | undefined {
-    for (const job of this.jobs.values()) {
-      if (job.repositoryId === repositoryId && job.kind === kind && job.id !== except) return job;
+    for (const job of this.onRepository.get(repositoryId) ?? []) {
+      if (job.kind === kind && job.id !== except) return job;
     }
     return undefined;
   }
 
   /** The host was deleted (its jobs with it): none of its jobs is tracked any longer. */
   forgetHost(hostId: string): void {
-    for (const [id, job] of this.jobs) if (job.hostId === hostId) this.jobs.delete(id);
+    for (const [id, job] of this.jobs) if (job.hostId === hostId) this.drop(id);
     this.pending.delete(hostId);
   }
 
@@ -113,17 +127,11 @@ export class ActiveJobs {
 
   /** Hosts with a queued job on this repository (waiting for its lock to be released). */
   hostsQueuedOn(repositoryId: string): string[] {
-    const hosts: string[] = [];
-    for (const [hostId, ids] of this.pending) {
-      for (const id of ids) {
-        const job = this.jobs.get(id);
-        if (job?.state === "queued" && job.repositoryId === repositoryId) {
-          hosts.push(hostId);
-          break;
-        }
-      }
+    const hosts = new Set<string>();
+    for (const job of this.onRepository.get(repositoryId) ?? []) {
+      if (job.state === "queued") hosts.add(job.hostId);
     }
-    return hosts;
+    return [...hosts];
   }
 
   get size(): number {

@@ -12,14 +12,17 @@ import {
 } from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
-import type { Db } from "../db.js";
+import { type Db, directStatements } from "../db.js";
 import { AppError, found } from "../errors.js";
+import type { Job } from "../generated/prisma/client.js";
 import type { AgentRegistry } from "../hosts/registry.js";
+import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
 import { repositoryAccess } from "../repositories/access.js";
 import type { Keyring } from "../secrets/keyring.js";
 import { ACTIVE_JOB_FIELDS, ACTIVE_STATES, type ActiveJob, ActiveJobs } from "./activeJobs.js";
 import { type JobEventBus, type JobState, TERMINAL_STATES } from "./eventBus.js";
+import { JobRecords, type PendingJob, type RoutableRow } from "./records.js";
 import { chooseEndpoint, type Endpoint, type RoutableRepository } from "./routing.js";
 import { needsRepository, parseJobParams } from "./spec.js";
 
@@ -29,9 +32,6 @@ export type JobCreator =
   | { type: "schedule"; name: string }
   | { type: "system"; name: string };
 
-/** Log lines kept per job: the first HEAD and the most recent (MAX - HEAD). */
-const LOG_HEAD = 200;
-const LOG_MAX = 2000;
 const PROGRESS_STORE_INTERVAL_MS = 1000;
 
 export interface JobServiceOptions {
@@ -56,12 +56,13 @@ export interface JobServiceOptions {
       repositoryId: string | null;
       backupSetId: string | null;
       scheduleId: string | null;
+      createdAt: Date;
+      startedAt: Date | null;
     },
     report: TJobFinished,
   ) => Promise<void>;
 }
 
-/** A repository row as a job's command needs it. */
 /** A job row as its command needs it. */
 interface StoredJob {
   id: string;
@@ -72,17 +73,12 @@ interface StoredJob {
   params: string;
 }
 
-type CommandRepository = RoutableRepository & {
-  id: string;
-  status: string;
-  urlSealed: string;
-  passwordSealed: string;
-  envSealed: string | null;
-  maintenanceEnvSealed: string | null;
-};
+type CommandRepository = RoutableRepository & RoutableRow;
 
 export class JobService {
   private readonly db: Db;
+  /** The job path's own statements (records.ts); everything else goes through Prisma. */
+  private readonly records: JobRecords;
   private readonly now: () => number;
   /** Jobs between creation and end: hot paths read them here, not from the database. */
   private readonly active = new ActiveJobs();
@@ -92,6 +88,7 @@ export class JobService {
 
   constructor(private readonly options: JobServiceOptions) {
     this.db = options.db;
+    this.records = new JobRecords(directStatements(options.db));
     this.now = options.now ?? Date.now;
   }
 
@@ -152,36 +149,46 @@ export class JobService {
       !this.active.hasQueued(host.id) &&
       JOB_KIND_TRAITS[spec.kind].lock !== "exclusive";
     const retryOfId = options.retryOfId;
-    const job = await this.db.$transaction(async (tx) => {
-      const created = await tx.job.create({
-        data: {
-          hostId: host.id,
-          repositoryId: repository?.id ?? null,
-          kind: spec.kind,
-          endpoint,
-          backupSetId: options.backupSetId ?? null,
-          scheduleId: options.scheduleId ?? null,
-          params: JSON.stringify(spec),
-          state: sendNow ? "dispatched" : "queued",
-          dispatchedAt: sendNow ? new Date(this.now()) : null,
-          createdByType: retryOfId ? "retry" : creator.type,
-          createdById: "userId" in creator ? creator.userId : null,
-          createdByName: "username" in creator ? creator.username : creator.name,
-          retryOfId: retryOfId ?? null,
-        },
-      });
-      // Jobs the server starts itself (health refreshes) are not actions anyone took.
-      if (creator.type !== "system") {
-        await recordAudit(tx, {
-          action: "job.started",
-          actor: creator,
-          target: { type: "job", id: created.id, name: `${spec.kind} on ${host.name}` },
-          ip: meta?.ip,
-          details: { kind: spec.kind, host: host.name, endpoint, retryOf: retryOfId },
-        });
-      }
-      return created;
-    });
+    const createdAt = new Date();
+    const job: Job = {
+      id: newId(),
+      hostId: host.id,
+      repositoryId: repository?.id ?? null,
+      kind: spec.kind,
+      endpoint,
+      backupSetId: options.backupSetId ?? null,
+      scheduleId: options.scheduleId ?? null,
+      scheduledFor: null,
+      params: JSON.stringify(spec),
+      state: sendNow ? "dispatched" : "queued",
+      cancelRequested: false,
+      createdAt,
+      dispatchedAt: sendNow ? new Date(this.now()) : null,
+      startedAt: null,
+      finishedAt: null,
+      createdByType: retryOfId ? "retry" : creator.type,
+      createdById: "userId" in creator ? creator.userId : null,
+      createdByName: "username" in creator ? creator.username : creator.name,
+      retryOfId: retryOfId ?? null,
+      exitCode: null,
+      error: null,
+      result: null,
+      progress: null,
+      logLines: 0,
+    };
+    // Jobs the server starts itself (health refreshes) are not actions anyone took.
+    await this.records.insert(
+      job,
+      creator.type === "system"
+        ? undefined
+        : {
+            action: "job.started",
+            actor: creator,
+            target: { type: "job", id: job.id, name: `${spec.kind} on ${host.name}` },
+            ip: meta?.ip,
+            details: { kind: spec.kind, host: host.name, endpoint, retryOf: retryOfId },
+          },
+    );
     this.active.track({ ...job, state: job.state as JobState });
     this.publishState(job.id, "queued", null, null);
     if (!sendNow) {
@@ -283,10 +290,7 @@ export class JobService {
     const connection = this.options.registry.get(hostId);
     // Most connects: nothing waits for this host, and no query is made.
     if (!connection || !this.active.hasPending(hostId)) return;
-    const jobs = await this.db.job.findMany({
-      where: { hostId, state: { in: ["queued", "dispatched"] } },
-      orderBy: { createdAt: "asc" },
-    });
+    const jobs = this.records.pendingOf(hostId);
     const repositories = new Map<string, CommandRepository | null>();
     for (const job of jobs) {
       if (job.state === "queued" && (await this.holdBack(job))) continue;
@@ -298,11 +302,8 @@ export class JobService {
         continue;
       }
       if (job.state === "queued") {
-        const { count } = await this.db.job.updateMany({
-          where: { id: job.id, state: "queued" },
-          data: { state: "dispatched", dispatchedAt: new Date(this.now()) },
-        });
-        if (count === 0) continue; // cancelled or sent meanwhile
+        // Cancelled or sent meanwhile: not again.
+        if (!(await this.records.markDispatched(job.id, new Date(this.now())))) continue;
         this.heldBack.delete(job.id);
         const tracked = this.active.get(job.id);
         if (tracked) {
@@ -373,12 +374,7 @@ export class JobService {
     hostId: string,
     kind: TJobKind,
   ): Promise<CommandRepository | null> {
-    // Raw: every job of a repository reads it, and a Prisma model query costs about four times
-    // the CPU of the same statement (bench/sqlite-adapter.ts). All of these columns are text.
-    const [row] = await this.db.$queryRaw<CommandRepository[]>`
-      SELECT "id", "name", "status", "urlSealed", "passwordSealed", "envSealed",
-             "maintenanceHostId", "maintenanceUrlSealed", "maintenanceEnvSealed"
-      FROM "Repository" WHERE "id" = ${id}`;
+    const row = this.records.repository(id);
     if (!row) return null;
     if (!row.maintenanceHostId || row.maintenanceHostId === hostId || !isMaintenanceKind(kind)) {
       return row;
@@ -392,7 +388,7 @@ export class JobService {
 
   /** The command for a stored job; its repository is read once per dispatch pass. */
   private async commandForStored(
-    job: StoredJob,
+    job: PendingJob,
     repositories: Map<string, CommandRepository | null>,
   ): Promise<TAgentCommand> {
     const params = parseJobParams(JSON.parse(job.params));
@@ -467,17 +463,14 @@ export class JobService {
     if (job.state !== "queued" && job.state !== "dispatched") return { accepted: false };
     // The server's clock, so start times compare with connection times whatever the agent's says.
     const startedAt = new Date(this.now());
-    const { count } = await this.db.job.updateMany({
-      where: { id: job.id, state: { in: ["queued", "dispatched"] } },
-      data: { state: "running", startedAt },
-    });
-    if (count === 1) {
+    const accepted = await this.records.markStarted(job.id, startedAt);
+    if (accepted) {
       job.state = "running";
       job.startedAt = startedAt;
       this.active.update(job);
       this.publishState(job.id, "running", null, null);
     }
-    return { accepted: count === 1 };
+    return { accepted };
   }
 
   async progress(hostId: string, input: { jobId: string; progress: TResticProgress }) {
@@ -488,9 +481,7 @@ export class JobService {
     const now = this.now();
     if (now - job.progressStoredAt >= PROGRESS_STORE_INTERVAL_MS) {
       job.progressStoredAt = now;
-      // One statement: Prisma's update and updateMany wrap theirs in BEGIN and COMMIT.
-      await this.db
-        .$executeRaw`UPDATE "Job" SET "progress" = ${JSON.stringify(input.progress)} WHERE "id" = ${job.id}`;
+      await this.records.storeProgress(job.id, JSON.stringify(input.progress));
     }
     return { accepted: true };
   }
@@ -506,27 +497,8 @@ export class JobService {
     return { accepted: true };
   }
 
-  private async appendLog(jobId: string, lines: TLogLine[]) {
-    await this.db.$transaction(async (tx) => {
-      await tx.jobLog.createMany({
-        data: lines.map((l) => ({ jobId, at: l.at, stream: l.stream, line: l.line })),
-      });
-      const { logLines } = await tx.job.update({
-        where: { id: jobId },
-        data: { logLines: { increment: lines.length } },
-        select: { logLines: true },
-      });
-      // Lines are only ever removed here, down to LOG_MAX: the count kept follows from the total.
-      const kept = Math.min(logLines - lines.length, LOG_MAX) + lines.length;
-      if (kept > LOG_MAX) {
-        // Keep the head (how it started) and the tail (how it ended); drop the middle, in one
-        // statement along the (jobId, id) index.
-        await tx.$executeRaw`
-          DELETE FROM "JobLog" WHERE "id" IN (
-            SELECT "id" FROM "JobLog" WHERE "jobId" = ${jobId}
-            ORDER BY "id" LIMIT ${kept - LOG_MAX} OFFSET ${LOG_HEAD})`;
-      }
-    });
+  private appendLog(jobId: string, lines: TLogLine[]) {
+    return this.records.appendLog(jobId, lines);
   }
 
   async finished(hostId: string, input: TJobFinished) {
@@ -536,32 +508,7 @@ export class JobService {
     if (job.state !== "lost" && TERMINAL_STATES.includes(job.state)) {
       return { accepted: false };
     }
-    const finishedAt = input.finishedAt;
-    const recorded = await this.db.$transaction(async (tx) => {
-      const { count } = await tx.job.updateMany({
-        // A second delivery racing this one finds the job ended.
-        where: { id: job.id, state: { in: [...ACTIVE_STATES, "lost"] } },
-        data: {
-          state: input.outcome,
-          exitCode: input.exitCode,
-          error: input.error,
-          result: input.result === undefined ? null : JSON.stringify(input.result),
-          finishedAt,
-          startedAt: job.startedAt ?? finishedAt,
-        },
-      });
-      if (count === 1 && job.kind === "backup") {
-        await tx.host.update({
-          where: { id: hostId },
-          data: {
-            lastBackupAt: finishedAt,
-            lastBackupState: input.outcome,
-            lastBackupJobId: job.id,
-          },
-        });
-      }
-      return count === 1;
-    });
+    const recorded = await this.records.finish({ ...job, hostId }, input);
     if (!recorded) return { accepted: false };
     job.state = input.outcome;
     this.active.drop(job.id);
@@ -595,16 +542,11 @@ export class JobService {
     // Only jobs started before this connection: one started since is known for certain,
     // even if its start overtook this report on the way in.
     const connectedAt = this.options.registry.get(hostId)?.connectedAt ?? new Date(this.now());
-    // Raw: every agent sends this on every connect (bench/sqlite-adapter.ts: a Prisma model
-    // query costs about four times the CPU of its statement). Times are stored as ISO text.
-    const running = await this.db.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "Job"
-      WHERE "hostId" = ${hostId} AND "state" = 'running' AND "startedAt" < ${connectedAt}`;
     let lost = 0;
-    for (const job of running) {
-      if (known.has(job.id)) continue;
+    for (const jobId of this.records.runningBefore(hostId, connectedAt)) {
+      if (known.has(jobId)) continue;
       await this.markLost(
-        job.id,
+        jobId,
         "the agent no longer knows this job (it restarted while the job ran)",
       );
       lost += 1;
@@ -617,9 +559,14 @@ export class JobService {
    * The id of a job of this kind on the repository that has not ended (other than `except`),
    * from memory: every job that has not ended is tracked, so this costs no query.
    */
-  async activeOn(repositoryId: string, kind: TJobKind, except?: string) {
+  async activeOn(
+    repositoryId: string,
+    kind: TJobKind,
+    except?: string,
+  ): Promise<{ id: string; createdAt: Date } | undefined> {
     await this.ready();
-    return this.active.findOn(repositoryId, kind, except)?.id;
+    const job = this.active.findOn(repositoryId, kind, except);
+    return job && { id: job.id, createdAt: job.createdAt };
   }
 
   /** A deleted host's jobs went with it: nothing of them stays in memory. */

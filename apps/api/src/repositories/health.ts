@@ -1,8 +1,9 @@
-import type { Db } from "../db.js";
+import { type Db, directStatements } from "../db.js";
 import type { AgentRegistry } from "../hosts/registry.js";
 import type { JobService } from "../jobs/service.js";
 import type { Logger } from "../logger.js";
 import type { Keyring } from "../secrets/keyring.js";
+import { sqlDate } from "../sqliteStatements.js";
 
 /** What keeping repositories' health fresh needs: it starts jobs. */
 /** Backup sets whose hosts are considered for a health job, besides the maintenance host. */
@@ -28,32 +29,42 @@ export async function refreshHealth(
   preferredHostId?: string,
 ) {
   const { db, agents } = deps;
-  const repository = await db.repository.findUnique({
-    where: { id: repositoryId },
-    select: { status: true, maintenanceHostId: true },
-  });
+  // Every backup asks for this: the server's own statements (see DirectStatements), not Prisma.
+  const sql = directStatements(db);
+  const repository = sql
+    .statement(
+      `SELECT "status", "maintenanceHostId", "healthRequestedAt" FROM "Repository" WHERE "id" = ?`,
+    )
+    .get<{ status: string; maintenanceHostId: string | null; healthRequestedAt: string | null }>(
+      repositoryId,
+    );
   if (repository?.status !== "ready") return undefined;
   const active = await deps.jobs.activeOn(repositoryId, "health");
   if (active) {
-    // It may have read the repository before this change: run again once it ends.
-    await db.repository.update({
-      where: { id: repositoryId },
-      data: { healthRequestedAt: new Date() },
-    });
-    return active;
+    // It may have read the repository before this change: run again once it ends. Asked once
+    // since it was made is enough (a fleet's backups into one repository ask many times a second).
+    const asked = repository.healthRequestedAt;
+    if (!asked || new Date(asked) <= active.createdAt) {
+      await sql.write(() =>
+        sql
+          .statement(`UPDATE "Repository" SET "healthRequestedAt" = ? WHERE "id" = ?`)
+          .run(sqlDate(new Date()), repositoryId),
+      );
+    }
+    return active.id;
   }
   // A few candidates, not every host of a repository thousands back up to.
-  const sets = await db.backupSet.findMany({
-    where: { repositoryId },
-    orderBy: [{ name: "asc" }, { id: "asc" }],
-    select: { hostId: true },
-    take: HEALTH_CANDIDATE_SETS,
-  });
-  const lastJob = await db.job.findFirst({
-    where: { repositoryId },
-    orderBy: { createdAt: "desc" },
-    select: { hostId: true },
-  });
+  const sets = sql
+    .statement(
+      `SELECT "hostId" FROM "BackupSet" WHERE "repositoryId" = ?
+       ORDER BY "name", "id" LIMIT ${HEALTH_CANDIDATE_SETS}`,
+    )
+    .all<{ hostId: string }>(repositoryId);
+  const lastJob = sql
+    .statement(
+      `SELECT "hostId" FROM "Job" WHERE "repositoryId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
+    )
+    .get<{ hostId: string }>(repositoryId);
   const candidates = [
     ...new Set(
       [
@@ -64,7 +75,10 @@ export async function refreshHealth(
       ].filter((id): id is string => typeof id === "string"),
     ),
   ];
-  const hosts = await db.host.findMany({ where: { id: { in: candidates }, revokedAt: null } });
+  const hosts = await db.host.findMany({
+    where: { id: { in: candidates }, revokedAt: null },
+    select: { id: true },
+  });
   const usable = candidates
     .map((id) => hosts.find((h) => h.id === id))
     .filter((h): h is NonNullable<typeof h> => h !== undefined);

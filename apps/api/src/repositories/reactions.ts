@@ -1,5 +1,6 @@
 import { JOB_KIND_TRAITS, type TJobFinished, type TJobKind } from "@restic-manager/contracts";
-import type { Prisma } from "../generated/prisma/client.js";
+import { directStatements } from "../db.js";
+import { type DirectStatements, sqlDate } from "../sqliteStatements.js";
 import { type RepositoryDeps, refreshHealth, refreshHealthAfter } from "./health.js";
 
 /**
@@ -8,10 +9,19 @@ import { type RepositoryDeps, refreshHealth, refreshHealthAfter } from "./health
  * health refresh.
  */
 
+/** What the reactions need of the repository, read with the server's own statement. */
+interface RepositoryRow {
+  id: string;
+  name: string;
+  status: string;
+  healthRequestedAt: string | null;
+}
+
 interface Finished {
   deps: RepositoryDeps;
-  job: { id: string; kind: TJobKind };
-  repository: Prisma.RepositoryGetPayload<object>;
+  sql: DirectStatements;
+  job: { id: string; kind: TJobKind; createdAt: Date };
+  repository: RepositoryRow;
   report: TJobFinished;
 }
 
@@ -25,15 +35,27 @@ const REACTIONS: Partial<Record<TJobKind, Reaction>> = {
 
 export async function onRepositoryJobFinished(
   deps: RepositoryDeps,
-  job: { id: string; kind: string; hostId: string; repositoryId: string | null },
+  job: { id: string; kind: string; hostId: string; repositoryId: string | null; createdAt: Date },
   report: TJobFinished,
 ) {
   if (!job.repositoryId) return;
-  const repository = await deps.db.repository.findUnique({ where: { id: job.repositoryId } });
+  // Every job of the fleet ends here: the server's own statement (see DirectStatements).
+  const sql = directStatements(deps.db);
+  const repository = sql
+    .statement(
+      `SELECT "id", "name", "status", "healthRequestedAt" FROM "Repository" WHERE "id" = ?`,
+    )
+    .get<RepositoryRow>(job.repositoryId);
   if (!repository) return;
   const kind = job.kind as TJobKind;
   const traits = JOB_KIND_TRAITS[kind];
-  const finished = { deps, job: { id: job.id, kind }, repository, report };
+  const finished = {
+    deps,
+    sql,
+    job: { id: job.id, kind, createdAt: job.createdAt },
+    repository,
+    report,
+  };
   if (repository.status === "pending" && traits.setsUpRepository) {
     await completeSetup(finished);
     return;
@@ -77,51 +99,53 @@ async function completeSetup({ deps, job, repository, report }: Finished) {
   await refreshHealth(deps, repository.id);
 }
 
-async function recordHealth({ deps, job, repository, report }: Finished) {
-  const { db } = deps;
-  const created = await db.job.findUnique({ where: { id: job.id }, select: { createdAt: true } });
+async function recordHealth({ deps, sql, job, repository, report }: Finished) {
   // A change raced this health job: it may have read the repository before it.
-  if (repository.healthRequestedAt && created && repository.healthRequestedAt > created.createdAt) {
-    await db.repository.update({
-      where: { id: repository.id },
-      data: { healthRequestedAt: null },
-    });
+  const asked = repository.healthRequestedAt;
+  if (asked && new Date(asked) > job.createdAt) {
+    await sql.write(() =>
+      sql
+        .statement(`UPDATE "Repository" SET "healthRequestedAt" = NULL WHERE "id" = ?`)
+        .run(repository.id),
+    );
     await refreshHealthAfter(deps, repository.id, job.id);
   }
   const result = report.result;
   if (report.outcome !== "succeeded" || result?.kind !== "health") {
-    await db.repository.update({
+    await deps.db.repository.update({
       where: { id: repository.id },
       data: { healthError: report.error ?? "the health job failed", healthJobId: job.id },
     });
     return;
   }
-  const at = report.finishedAt;
-  await db.$transaction([
-    db.repository.update({
-      where: { id: repository.id },
-      data: {
-        healthAt: at,
-        healthJobId: job.id,
-        healthError: null,
-        snapshotCount: result.snapshotCount,
-        totalSize: result.totalSize,
-        rawSize: result.rawSize,
-        uncompressedSize: result.uncompressedSize,
-        hostsJson: JSON.stringify(result.hosts),
-        locksJson: JSON.stringify(result.locks),
-      },
-    }),
-    db.repositoryStat.create({
-      data: {
-        repositoryId: repository.id,
+  const at = sqlDate(report.finishedAt);
+  await sql.transaction(() => {
+    sql
+      .statement(
+        `UPDATE "Repository" SET "healthAt" = ?, "healthJobId" = ?, "healthError" = NULL,
+           "snapshotCount" = ?, "totalSize" = ?, "rawSize" = ?, "uncompressedSize" = ?,
+           "hostsJson" = ?, "locksJson" = ?, "updatedAt" = ?
+         WHERE "id" = ?`,
+      )
+      .run(
         at,
-        snapshotCount: result.snapshotCount,
-        totalSize: result.totalSize,
-        rawSize: result.rawSize,
-      },
-    }),
-  ]);
+        job.id,
+        result.snapshotCount,
+        result.totalSize,
+        result.rawSize,
+        result.uncompressedSize,
+        JSON.stringify(result.hosts),
+        JSON.stringify(result.locks),
+        sqlDate(new Date()),
+        repository.id,
+      );
+    sql
+      .statement(
+        `INSERT INTO "RepositoryStat" ("repositoryId", "at", "snapshotCount", "totalSize", "rawSize")
+         VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(repository.id, at, result.snapshotCount, result.totalSize, result.rawSize);
+  });
 }
 
 async function recordCheck({ deps, job, repository, report }: Finished) {
