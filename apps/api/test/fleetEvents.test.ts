@@ -201,6 +201,7 @@ describe("FleetEventStream without HTTP", () => {
       agents: new EventEmitter<{ online: [string]; offline: [string] }>(),
       jobs: new EventEmitter<{ state: [jobId: string, event: JobStateEvent] }>(),
       alerts: new EventEmitter<{ changed: [] }>(),
+      schedules: new EventEmitter<{ changed: [] }>(),
     };
   }
 
@@ -213,8 +214,9 @@ describe("FleetEventStream without HTTP", () => {
     expect(first.value).toEqual({ events: [] });
     expect(stream.subscriberCount).toBe(1);
     emitters.alerts.emit("changed");
+    emitters.schedules.emit("changed");
     const second = await batches.next();
-    expect(second.value).toMatchObject({ events: [{ type: "alerts" }] });
+    expect(second.value).toMatchObject({ events: [{ type: "alerts" }, { type: "schedules" }] });
     abort.abort();
     await batches.return(undefined);
     expect(stream.subscriberCount).toBe(0);

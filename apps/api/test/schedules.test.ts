@@ -274,18 +274,27 @@ describe("schedules on the server", () => {
       ],
       misses: [],
     });
+    // Browsers hear of marks and cleared marks over the fleet event stream (its "schedules").
+    let judged = 0;
+    let reported = 0;
+    service.changes.on("changed", () => judged++);
+    deps.schedules.changes.on("changed", () => reported++);
     // Not before the server has been up a grace period: agents may still be reconnecting.
     expect(await service.judgeMissed()).toBe(0);
+    expect(judged).toBe(0);
     clock.now = Date.parse("2026-06-01T10:06:50Z");
     expect(await service.judgeMissed()).toBe(3);
+    expect(judged).toBe(1);
     const misses = await deps.db.scheduleMiss.findMany({ where: { scheduleId: schedule.id } });
     expect(misses.map((m) => m.slot.toISOString()).sort()).toEqual([
       "2026-06-01T10:01:00.000Z",
       "2026-06-01T10:02:00.000Z",
       "2026-06-01T10:04:00.000Z",
     ]);
-    // Judged once: a second pass marks nothing again.
+    // Judged once: a second pass marks nothing again, and tells nobody.
     expect(await service.judgeMissed()).toBe(0);
+    expect(judged).toBe(1);
+    expect(reported).toBe(0);
     // The run for 10:04 arrives late (the agent was cut off): it counts, and the mark goes.
     await agent.trpc.agent.scheduleReport.mutate({
       runs: [
@@ -300,6 +309,7 @@ describe("schedules on the server", () => {
       ],
       misses: [],
     });
+    expect(reported).toBe(1);
     const left = await admin.schedules.misses.query({ scheduleId: schedule.id });
     expect(left.items.map((m) => m.slot.toISOString()).sort()).toEqual([
       "2026-06-01T10:01:00.000Z",

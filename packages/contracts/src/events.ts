@@ -24,6 +24,8 @@ export const ZFleetEvent = z.discriminatedUnion("type", [
   }),
   /** Alerts were raised, acknowledged, resolved or snoozed: counts and lists are out of date. */
   z.object({ type: z.literal("alerts"), at: z.date() }),
+  /** Slots of schedules were marked missed or skipped, or a late run cleared a mark. */
+  z.object({ type: z.literal("schedules"), at: z.date() }),
   /**
    * More changed than the stream holds for one subscriber between two sends (a reconnect storm
    * of a large fleet): everything shown may be out of date, reload it.

@@ -15,6 +15,7 @@ export function fleetEventStream(deps: AppDeps): FleetEventStream {
       agents: deps.agents.events,
       jobs: deps.jobEvents.states,
       alerts: deps.alerts.changes,
+      schedules: deps.schedules.changes,
     });
     streams.set(deps, stream);
   }
@@ -23,7 +24,7 @@ export function fleetEventStream(deps: AppDeps): FleetEventStream {
 
 export const eventsRouter = router({
   /**
-   * Hosts online/offline, job states and alert changes, coalesced per browser. Not resumable:
+   * Hosts online/offline, job states, alert and missed-slot changes, coalesced per browser. Not resumable:
    * a browser that (re)connects reloads what it shows, as it may have missed changes.
    */
   fleet: viewerProcedure.subscription(async function* ({ ctx, signal }) {

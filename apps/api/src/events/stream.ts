@@ -11,6 +11,8 @@ export interface FleetEventSources {
   jobs: EventEmitter<{ state: [jobId: string, event: JobStateEvent] }>;
   /** AlertService.changes */
   alerts: EventEmitter<{ changed: [] }>;
+  /** ScheduleService.changes */
+  schedules: EventEmitter<{ changed: [] }>;
 }
 
 export interface FleetStreamOptions {
@@ -31,6 +33,7 @@ function keyOf(event: TFleetEvent): string {
     case "job":
       return `job:${event.jobId}`;
     case "alerts":
+    case "schedules":
     case "resync":
       return event.type;
     default: {
@@ -110,7 +113,7 @@ export class PendingFleetEvents {
 
 /**
  * The fleet's live changes for browsers: hosts going online and offline, jobs changing state,
- * alerts changing. One listener per source however many browsers watch; each browser gets its
+ * alerts changing, schedules' slots marked missed. One listener per source however many browsers watch; each browser gets its
  * changes coalesced, in messages at most every `intervalMs`.
  */
 export class FleetEventStream {
@@ -144,6 +147,7 @@ export class FleetEventStream {
       }),
     );
     sources.alerts.on("changed", () => this.emit({ type: "alerts", at: at() }));
+    sources.schedules.on("changed", () => this.emit({ type: "schedules", at: at() }));
   }
 
   get subscriberCount(): number {

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import {
   backupSetTags,
   JOB_STATES,
@@ -91,6 +92,8 @@ export class ScheduleService {
   private readonly db: Db;
   private readonly now: () => number;
   private readonly startedAt: number;
+  /** Slots were marked missed or skipped, or a late run cleared a mark: the event stream tells browsers. */
+  readonly changes = new EventEmitter<{ changed: [] }>();
 
   constructor(private readonly options: ScheduleServiceOptions) {
     this.db = options.db;
@@ -672,6 +675,7 @@ export class ScheduleService {
       });
       misses += 1;
     }
+    if (misses > 0) this.changes.emit("changed");
     return { recorded, refused, misses };
   }
 
@@ -736,7 +740,10 @@ export class ScheduleService {
       await this.db.job.create({ data: { ...data, scheduledFor: null } });
     }
     if (mine) {
-      await this.db.scheduleMiss.deleteMany({ where: { scheduleId: mine.id, slot: run.slot } });
+      const cleared = await this.db.scheduleMiss.deleteMany({
+        where: { scheduleId: mine.id, slot: run.slot },
+      });
+      if (cleared.count > 0) this.changes.emit("changed");
     }
     this.options.bus.publish(run.jobId, {
       type: "state",
@@ -784,6 +791,7 @@ export class ScheduleService {
         });
       }
     }
+    if (marked > 0) this.changes.emit("changed");
     return marked;
   }
 

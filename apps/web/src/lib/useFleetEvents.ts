@@ -38,6 +38,7 @@ export function useFleetEvents() {
     repositories: trpc.repositories.pathKey(),
     backupSets: trpc.backupSets.pathKey(),
     alerts: trpc.alerts.pathKey(),
+    schedules: trpc.schedules.pathKey(),
     dashboard: trpc.dashboard.summary.pathKey(),
   };
 
@@ -78,6 +79,9 @@ export function useFleetEvents() {
       }
       case "alerts":
         throttled.add(keys.alerts, keys.dashboard);
+        return;
+      case "schedules":
+        throttled.add(keys.schedules, keys.dashboard);
         return;
       case "resync":
         throttled.add([]);
