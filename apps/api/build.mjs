@@ -1,10 +1,17 @@
 // Bundles the server into dist/main.js. Packages from node_modules stay external; the
 // workspace's own TypeScript packages and the generated Prisma client are bundled in.
+//
+//   node build.mjs                     the product: src/main.ts → dist/main.js
+//   node build.mjs <entry> <outfile>   another entry bundled the same way (the benchmarks'
+//                                      servers), run from this directory so that its packages
+//                                      resolve from the API's own node_modules
 import { build } from "esbuild";
 
+const [entry = "src/main.ts", outfile = "dist/main.js"] = process.argv.slice(2);
+
 await build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/main.js",
+  entryPoints: [entry],
+  outfile,
   bundle: true,
   platform: "node",
   target: "node20",
