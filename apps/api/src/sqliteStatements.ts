@@ -32,6 +32,8 @@ interface Database {
  * holds a statement (an iterator) across an await.
  */
 const CACHED_STATEMENTS = 500;
+/** How often a write waiting for Prisma's transaction to end looks again, besides being told. */
+const TRANSACTION_POLL_MS = 5;
 
 type Adapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
 type StatementListener = (sql: string) => void;
@@ -109,10 +111,16 @@ export class CachingSQLiteAdapterFactory {
     return this.directStatements;
   }
 
-  /** Waits until no Prisma transaction is open on the connection. */
+  /**
+   * Waits until no Prisma transaction is open on the connection: told when an interactive one
+   * ends, and looking again every few milliseconds for any other kind.
+   */
   private async noTransaction(): Promise<void> {
     while (this.client?.inTransaction) {
-      await new Promise<void>((resolve) => this.transactionEnded.push(resolve));
+      await new Promise<void>((resolve) => {
+        this.transactionEnded.push(resolve);
+        setTimeout(resolve, TRANSACTION_POLL_MS);
+      });
     }
   }
 
