@@ -15,8 +15,9 @@ import type { ExecOutcome } from "./exec.js";
  * messages are recognised too.
  */
 export function errorForExit(outcome: ExecOutcome, command: string): ResticError {
+  // An empty exit error says nothing: the stderr tail is the better explanation then.
   const detail =
-    outcome.exitError?.message ??
+    (outcome.exitError?.message || undefined) ??
     lastLines(outcome.stderrTail) ??
     outcome.notes.at(-1) ??
     "no error message";

@@ -35,15 +35,18 @@ export function parseSize(text: string): number | null {
   const match = /^([\d.]+)\s*([KMGTP]?i?B)$/.exec(text.trim());
   const unit = match?.[2] ? UNITS[match[2]] : undefined;
   if (!match?.[1] || unit === undefined) return null;
-  return Math.round(Number(match[1]) * unit);
+  // `[\d.]+` also matches "1.2.3" or "." (NaN) and 400 digits (Infinity): not a size.
+  const bytes = Math.round(Number(match[1]) * unit);
+  return Number.isFinite(bytes) ? bytes : null;
 }
 
 function blobLine(lines: readonly string[], label: string) {
   for (const line of lines) {
     const match = new RegExp(`^${label}:\\s+(\\d+) blobs / (.+)$`).exec(line.trim());
     if (match?.[1] && match[2]) {
+      const blobs = Number(match[1]);
       const bytes = parseSize(match[2]);
-      if (bytes !== null) return { blobs: Number(match[1]), bytes };
+      if (bytes !== null && Number.isSafeInteger(blobs)) return { blobs, bytes };
     }
   }
   return null;
