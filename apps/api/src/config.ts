@@ -100,7 +100,21 @@ const ZEnv = z.object({
     .default("info"),
   RM_SESSION_TTL: ZDuration.default(12 * 3600),
   RM_WEB_DIR: z.string().min(1, "must not be empty").optional(),
-  RM_JOB_LOST_AFTER: ZDuration.default(10 * 60),
+  // Down to 10 s (not only whole minutes), so a fault drill sees a job marked lost in its time.
+  RM_JOB_LOST_AFTER: z
+    .union(
+      [
+        z
+          .string()
+          .regex(/^[1-5]\ds$/)
+          .transform((v) => Number.parseInt(v, 10)),
+        ZDuration,
+      ],
+      {
+        error: "must be a duration between 10s and 365d such as 30s, 10m or 12h",
+      },
+    )
+    .default(10 * 60),
   RM_HEALTH_INTERVAL: ZDuration.default(6 * 3600),
   RM_SETUP_TIMEOUT: z
     .string()

@@ -38,7 +38,7 @@ export interface World {
 
 export type Client = ReturnType<typeof makeClient>;
 
-function makeClient(url: string, options: { bearer?: string; cookie?: string } = {}) {
+export function makeClient(url: string, options: { bearer?: string; cookie?: string } = {}) {
   const jar = { cookie: options.cookie, setCookies: [] as string[] };
   const trpc = createTRPCClient<AppRouter>({
     links: [

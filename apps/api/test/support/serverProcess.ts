@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { waitFor } from "@restic-manager/test-support";
+import { inject } from "vitest";
+import { openDatabase } from "../../src/db.js";
+import { createUser } from "../../src/users/service.js";
+import { type Client, makeClient, PASSWORD } from "./world.js";
+
+const API_DIR = path.resolve(import.meta.dirname, "../..");
+
+/**
+ * The real server as a process of its own (`restic-manager serve`, run from source), so a test
+ * can SIGKILL it mid-job and start it again on the same data directory and port: what a crash
+ * and a service manager's restart do. World (in-process) cannot be killed that way.
+ */
+export interface ServerProcess {
+  url: string;
+  dataDir: string;
+  /** Everything every run of the server printed so far. */
+  output(): string;
+  /** Signals the running server and waits for it to exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts the server again (after kill) and waits until it answers /healthz. */
+  start(): Promise<void>;
+  signIn(username: string): Promise<Client>;
+  close(): Promise<void>;
+}
+
+/** A migrated data directory with an admin in it, and the server started on it. */
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "rm-proc-"));
+  const databasePath = path.join(dataDir, "restic-manager.db");
+  copyFileSync(inject("templateDatabase"), databasePath);
+  const db = await openDatabase(databasePath);
+  try {
+    await createUser(
+      db,
+      { username: "admin", role: "admin", password: PASSWORD },
+      {
+        type: "system",
+        name: "test",
+      },
+    );
+  } finally {
+    await db.$disconnect();
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let output = "";
+  let child: ChildProcess | undefined;
+
+  const start = async () => {
+    const started = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+      cwd: API_DIR,
+      env: {
+        PATH: process.env.PATH ?? "",
+        RM_DATA_DIR: dataDir,
+        RM_PORT: String(port),
+        RM_HOST: "127.0.0.1",
+        RM_LOG_LEVEL: "info",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = started;
+    const append = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    started.stdout?.on("data", append);
+    started.stderr?.on("data", append);
+    await waitFor(
+      async () => {
+        if (started.exitCode !== null) throw new Error(`the server exited:\n${output}`);
+        try {
+          return (await fetch(`${url}/healthz`)).ok || undefined;
+        } catch {
+          return undefined; // not listening yet
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: "the server to answer /healthz" },
+    );
+  };
+
+  const kill = async (signal: NodeJS.Signals) => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, "exit");
+    running.kill(signal);
+    await exited;
+  };
+
+  await start();
+  return {
+    url,
+    dataDir,
+    output: () => output,
+    kill,
+    start,
+    async signIn(username) {
+      const client = makeClient(url);
+      await client.auth.login.mutate({ username, password: PASSWORD });
+      return client;
+    },
+    async close() {
+      await kill("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
