@@ -121,7 +121,9 @@ describe("fault drill: the server SIGKILLed during a backup", () => {
     expect(jobs.filter((job) => ["failed", "lost", "cancelled"].includes(job.state))).toEqual([]);
   }
 
-  it("restarted before RM_JOB_LOST_AFTER: the backup and the jobs queued behind it each succeed once", async () => {
+  it("restarted before RM_JOB_LOST_AFTER: the backup and the jobs queued behind it each succeed once", {
+    timeout: 90_000,
+  }, async () => {
     const drill = await backupWithJobsQueued();
     await server.kill("SIGKILL");
     await server.start();
@@ -131,7 +133,9 @@ describe("fault drill: the server SIGKILLed during a backup", () => {
     expect(host.lastBackupJobId).toBe(drill.ids[0]);
   });
 
-  it("restarted after RM_JOB_LOST_AFTER: the job is marked lost, then takes its real result once: succeeded", async () => {
+  it("restarted after RM_JOB_LOST_AFTER: the job is marked lost, then takes its real result once: succeeded", {
+    timeout: 90_000,
+  }, async () => {
     const drill = await backupWithJobsQueued();
     const [backupId = ""] = drill.ids;
     // The agent frozen (restic goes on without it): to the new server, the host stays away.
