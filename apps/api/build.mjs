@@ -24,8 +24,10 @@ await build({
     "@restic-manager/contracts": "../../packages/contracts/src/index.ts",
     "@restic-manager/schedule": "../../packages/schedule/src/index.ts",
   },
+  // CommonJS packages bundled in call require(); the server's own modules may import
+  // createRequire themselves, hence the name of this one.
   banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    js: "import { createRequire as createBannerRequire } from 'node:module'; const require = createBannerRequire(import.meta.url);",
   },
   logLevel: "warning",
 });
