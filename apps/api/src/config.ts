@@ -137,6 +137,9 @@ const ZEnv = z.object({
     .default(false),
 });
 
+/** The variables the server reads, so a deployment's environment can be checked against them. */
+export const SETTING_NAMES: readonly string[] = Object.keys(ZEnv.shape);
+
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {

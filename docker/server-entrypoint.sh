@@ -1,0 +1,11 @@
+#!/bin/sh
+# The server image's entry point: applies the database migrations, then runs the server.
+# Migrations are idempotent, so every start (and so every upgrade) brings the database up to
+# the image's schema first. Other commands (user create, keys rotate) run as given.
+set -eu
+cd "${APP_DIR:-/opt/restic-manager}"
+if [ "$#" -eq 0 ] || [ "$1" = "serve" ]; then
+  node node_modules/prisma/build/index.js migrate deploy
+  exec node apps/api/dist/main.js serve
+fi
+exec node apps/api/dist/main.js "$@"
