@@ -34,8 +34,9 @@ async function statementsOf(db: Db, fn: () => Promise<unknown>): Promise<string[
 }
 
 const isRead = (sql: string) => /^\s*SELECT/i.test(sql);
-/** A statement that reads or writes `table` (Prisma names tables `main`.`Table`). */
-const touches = (table: string) => (sql: string) => sql.includes(`\`main\`.\`${table}\``);
+/** A statement that reads or writes `table` (Prisma writes `main`.`Table`, the server "Table"). */
+const touches = (table: string) => (sql: string) =>
+  sql.includes(`\`main\`.\`${table}\``) || sql.includes(`"${table}"`);
 
 describe("hot paths with a real SQLite file and a fake agent connection", () => {
   let db: Db;

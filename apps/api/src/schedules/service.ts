@@ -21,7 +21,7 @@ import {
 import { describeTiming, nextRuns } from "@restic-manager/schedule";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
-import type { Db } from "../db.js";
+import { type Db, directStatements } from "../db.js";
 import { drillHost, drillParams } from "../drills/service.js";
 import { AppError, found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
@@ -510,8 +510,11 @@ export class ScheduleService {
 
   /** Every schedule of a host, as its agent keeps them; ones that cannot run are left out. */
   async definitionsFor(hostId: string): Promise<TScheduleDefinition[]> {
-    // Most hosts have none: one query instead of one per relation (Prisma reads those anyway).
-    const any = await this.db.schedule.findFirst({ where: { hostId }, select: { id: true } });
+    // Most hosts have none, and every agent's connect asks: one statement of the server's own
+    // (see DirectStatements) on the hostId index, instead of Prisma's query and its relations.
+    const any = directStatements(this.db)
+      .statement(`SELECT 1 AS "found" FROM "Schedule" WHERE "hostId" = ? LIMIT 1`)
+      .get(hostId);
     if (!any) return [];
     const rows = await this.db.schedule.findMany({
       where: { hostId },
