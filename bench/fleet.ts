@@ -15,7 +15,7 @@ import { type ApiProcess, call, migrate, startApi } from "./fleet/api.js";
 import { type BareProcess, startBare } from "./fleet/bare.js";
 import { bundle, bundleDir } from "./fleet/bundle.js";
 import { dispatchJobs } from "./fleet/measure/dispatch.js";
-import { probeHealth } from "./fleet/measure/healthz.js";
+import { probeHealth, settle } from "./fleet/measure/healthz.js";
 import { holdFleet } from "./fleet/measure/hold.js";
 import { type ListCase, measureLists } from "./fleet/measure/lists.js";
 import { type ProgressFigures, progressFanout } from "./fleet/measure/progress.js";
@@ -77,7 +77,7 @@ async function measureBare(bareJs: string) {
         ),
     });
     log(
-      `  all ${hold.connected} connected in ${hold.seconds.toFixed(1)} s; RSS ${hold.rssMb.toFixed(0)} MB`,
+      `  all ${hold.connected} connected in ${hold.seconds.toFixed(1)} s; RSS ${hold.rssMb.toFixed(0)} MB, idle CPU ${hold.idleCpuPercent.toFixed(1)} %`,
     );
     const storm = await reconnectStorm({
       workers,
@@ -167,7 +167,7 @@ async function measureApi(mainJs: string, work: string) {
         ),
     });
     log(
-      `  all ${hold.connected} connected in ${hold.seconds.toFixed(1)} s; RSS ${hold.rssMb.toFixed(0)} MB (${hold.rssMbBefore.toFixed(0)} MB before)`,
+      `  all ${hold.connected} connected in ${hold.seconds.toFixed(1)} s; RSS ${hold.rssMb.toFixed(0)} MB (${hold.rssMbBefore.toFixed(0)} MB before), idle CPU ${hold.idleCpuPercent.toFixed(1)} %`,
     );
     log(`  warnings so far: ${JSON.stringify(workers.warnings())}`);
 
@@ -190,6 +190,7 @@ async function measureApi(mainJs: string, work: string) {
 
     const progress: ProgressFigures[] = [];
     for (const rate of PROGRESS_RATES) {
+      log(`  settled in ${(await settle(api.url)).toFixed(1)} s`);
       health.samples.length = 0;
       const figures = await progressFanout({
         workers,
@@ -244,6 +245,8 @@ async function measureApi(mainJs: string, work: string) {
       await sleep(3000);
     }
 
+    // Each list call's own cost, not the backlog the progress step may have left behind.
+    log(`  settled in ${(await settle(api.url)).toFixed(1)} s`);
     health.samples.length = 0;
     log("lists, with 1 per cent of the hosts and jobs behind every page");
     const lists: ListCase[] = await measureLists({

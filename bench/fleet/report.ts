@@ -46,6 +46,12 @@ export function figuresOf(bare: BareRun, api: ApiRun): Record<string, number> {
     dispatch_failed: api.dispatch.failed + api.dispatch.undelivered,
     dispatch_create_p99_ms: api.dispatch.createP99Ms,
     api_cpu_ms_per_job: api.dispatch.cpuMsPerJob,
+    // Less what holding the fleet costs anyway (its keep-alives) over the same time.
+    api_cpu_ms_per_job_above_idle:
+      (api.dispatch.cpuMs - (api.hold.idleCpuPercent / 100) * api.dispatch.cpuWallMs) /
+      Math.max(1, api.dispatch.created),
+    api_cpu_pct_idle_at_agents: api.hold.idleCpuPercent,
+    bare_cpu_pct_idle_at_clients: bare.hold.idleCpuPercent,
     progress_events_per_s: top?.eventsPerSecond ?? Number.NaN,
     fanout_p99_ms: top?.fanoutP99Ms ?? Number.NaN,
     bare_fanout_p99_ms: bareTop?.fanoutP99Ms ?? Number.NaN,

@@ -21,6 +21,9 @@ export interface DispatchFigures {
   errors: Record<string, number>;
   /** The server's CPU time over the run divided by the jobs created. */
   cpuMsPerJob: number;
+  /** The server's CPU over the calls, and the wall time it was taken over. */
+  cpuMs: number;
+  cpuWallMs: number;
 }
 
 /**
@@ -85,6 +88,7 @@ export async function dispatchJobs(options: {
   }
   await Promise.all(calls);
   const cpuAfter = cpuMs(options.serverPid);
+  const cpuWallMs = performance.now() - started;
   // Let the last commands arrive and be reported.
   const allArrived = () => [...calledAt.keys()].every((id) => workers.received.has(id));
   const deadline = Date.now() + DRAIN_MS;
@@ -111,5 +115,7 @@ export async function dispatchJobs(options: {
     createP99Ms: percentile(createMs, 99),
     errors,
     cpuMsPerJob: (cpuAfter - cpuBefore) / Math.max(1, calledAt.size),
+    cpuMs: cpuAfter - cpuBefore,
+    cpuWallMs,
   };
 }

@@ -33,3 +33,26 @@ export function probeHealth(url: string, everyMs = 50) {
     },
   };
 }
+
+/**
+ * Waits until /healthz answers within `withinMs` `inARow` times in a row — the server worked
+ * off what the previous step left it — for at most `timeoutMs`. Returns the seconds it took.
+ */
+export async function settle(
+  url: string,
+  { withinMs = 50, inARow = 5, timeoutMs = 120_000 } = {},
+): Promise<number> {
+  const started = performance.now();
+  let fast = 0;
+  while (fast < inARow && performance.now() - started < timeoutMs) {
+    const asked = performance.now();
+    try {
+      await (await fetch(`${url}/healthz`)).text();
+      fast = performance.now() - asked <= withinMs ? fast + 1 : 0;
+    } catch {
+      fast = 0;
+    }
+    await sleep(100);
+  }
+  return (performance.now() - started) / 1000;
+}

@@ -1,4 +1,4 @@
-import { rssMb, sleep } from "../proc.js";
+import { cpuMs, cpuPercent, rssMb, sleep } from "../proc.js";
 import type { Workers } from "../workers.js";
 
 export interface HoldFigures {
@@ -7,11 +7,17 @@ export interface HoldFigures {
   seconds: number;
   rssMb: number;
   rssMbBefore: number;
+  /** The server's CPU, in per cent of a core, while it only holds the fleet (keep-alives). */
+  idleCpuPercent: number;
 }
+
+/** How long the held fleet's idle CPU is read over. */
+const IDLE_MS = 10_000;
 
 /**
  * Brings the whole fleet up (the workers ramp their clients in) and reads the server's
- * resident memory once every client is connected and a few seconds have passed to settle.
+ * resident memory once every client is connected and a few seconds have passed to settle, then
+ * its CPU while it does nothing but hold them.
  */
 export async function holdFleet(options: {
   workers: Workers;
@@ -32,5 +38,10 @@ export async function holdFleet(options: {
   }
   const seconds = (Date.now() - started) / 1000;
   await sleep(5000);
-  return { connected: workers.connected(), seconds, rssMb: rssMb(serverPid), rssMbBefore };
+  const rss = rssMb(serverPid);
+  const cpuBefore = cpuMs(serverPid);
+  const idleFrom = performance.now();
+  await sleep(IDLE_MS);
+  const idleCpuPercent = cpuPercent(cpuBefore, cpuMs(serverPid), performance.now() - idleFrom);
+  return { connected: workers.connected(), seconds, rssMb: rss, rssMbBefore, idleCpuPercent };
 }
