@@ -1,139 +1,40 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { once } from "node:events";
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
-import { toolOrPath, toolsEnv, waitFor } from "@restic-manager/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig, SETTING_NAMES } from "../src/config.js";
 import {
-  interpolate,
-  parseYamlSubset,
-  type YamlMap,
-  type YamlValue,
-} from "./support/composeYaml.js";
+  compose,
+  DOCKERFILES,
+  dockerDir,
+  dockerfileOf,
+  dockerfiles,
+  environmentOf,
+  finalStage,
+  flagValue,
+  installedFromContext,
+  instructions,
+  map,
+  mountsOf,
+  read,
+  restServerArgs,
+  root,
+  service,
+  services,
+  strings,
+} from "./support/dockerDeployment.js";
 import {
   copyParts,
+  dockerignoreMatcher,
   envVariables,
   execForm,
-  parseDockerfile,
   type Stage,
 } from "./support/dockerfile.js";
-import { type Client, createWorld, type World } from "./support/world.js";
 
 /**
- * docker/: no container engine runs where these tests run, so the images are not built here.
- * What can be checked is: the Compose file and the Dockerfiles say what the deployment needs
- * (read and checked below), and the scripts the images start and probe with work, run for
- * real outside a container.
+ * docker/: no container engine runs where the tests run, so the images are not built here.
+ * These checks read the Compose file and the Dockerfiles and hold them to what the deployment
+ * needs and to hadolint's main rules; dockerScripts.test.ts runs the scripts the images start.
  */
-const root = path.resolve(import.meta.dirname, "../../..");
-const dockerDir = path.join(root, "docker");
-const read = (relative: string) => readFileSync(path.join(root, relative), "utf8");
-const run = promisify(execFile);
-
-const compose = parseYamlSubset(read("docker/compose.yaml"));
-const DOCKERFILES = ["server", "agent", "rest-server"] as const;
-const dockerfiles = Object.fromEntries(
-  DOCKERFILES.map((name) => [name, parseDockerfile(read(`docker/${name}.Dockerfile`))]),
-) as Record<(typeof DOCKERFILES)[number], Stage[]>;
-
-function map(value: YamlValue | undefined, what: string): YamlMap {
-  if (value === undefined || typeof value === "string" || Array.isArray(value)) {
-    throw new Error(`${what} is not a mapping`);
-  }
-  return value;
-}
-
-function list(value: YamlValue | undefined, what: string): YamlValue[] {
-  if (!Array.isArray(value)) throw new Error(`${what} is not a list`);
-  return value;
-}
-
-function strings(value: YamlValue | undefined, what: string): string[] {
-  return list(value, what).map((item) => {
-    if (typeof item !== "string") throw new Error(`${what} holds a non-scalar`);
-    return item;
-  });
-}
-
-const services = map(compose.services, "services");
-const service = (name: string) => map(services[name], `service ${name}`);
-
-/** A service's environment with Compose's ${…} resolved as on a host that sets none of them. */
-function environmentOf(name: string, env: Record<string, string> = {}): Record<string, string> {
-  const entries = Object.entries(map(service(name).environment, `${name}.environment`));
-  return Object.fromEntries(
-    entries.map(([key, value]) => {
-      if (typeof value !== "string") throw new Error(`${name}.environment.${key} is not a scalar`);
-      return [key, interpolate(value, env)];
-    }),
-  );
-}
-
-/** "source:target[:mode]" volume entries of a service. */
-function mountsOf(name: string): { source: string; target: string; mode: string | undefined }[] {
-  return strings(service(name).volumes ?? [], `${name}.volumes`).map((entry) => {
-    const [source = "", target = "", mode] = entry.split(":");
-    return { source, target, mode };
-  });
-}
-
-function dockerfileOf(name: string): Stage[] {
-  const build = map(service(name).build, `${name}.build`);
-  const file = String(build.dockerfile);
-  const match = /^docker\/(.+)\.Dockerfile$/.exec(file);
-  const stages = match?.[1] ? dockerfiles[match[1] as keyof typeof dockerfiles] : undefined;
-  if (!stages) throw new Error(`${name} is built from ${file}, not one of docker/*.Dockerfile`);
-  return stages;
-}
-
-function finalStage(stages: Stage[]): Stage {
-  const stage = stages.at(-1);
-  if (!stage) throw new Error("a Dockerfile without FROM");
-  return stage;
-}
-
-function instructions(stage: Stage, keyword: string) {
-  return stage.instructions.filter((instruction) => instruction.keyword === keyword);
-}
-
-/** Where the final stage COPYs each file from the build context, by its path in the image. */
-function installedFromContext(stages: Stage[]): Map<string, string> {
-  const installed = new Map<string, string>();
-  for (const copy of instructions(finalStage(stages), "COPY")) {
-    const { flags, sources, destination } = copyParts(copy.args);
-    if (flags.from === undefined && sources.length === 1 && sources[0]) {
-      installed.set(destination, sources[0]);
-    }
-  }
-  return installed;
-}
-
-function restServerArgs(name: string): string[] {
-  const entrypoint = execForm(
-    instructions(finalStage(dockerfileOf(name)), "ENTRYPOINT")[0]?.args ?? "",
-  );
-  const command = service(name).command;
-  return [...(entrypoint ?? []), ...strings(command, `${name}.command`)];
-}
-
-function flagValue(args: string[], flag: string): string | undefined {
-  const at = args.indexOf(flag);
-  return at >= 0 ? args[at + 1] : undefined;
-}
-
 describe("docker/compose.yaml", () => {
   it("runs the server, a rest-server pair and the sample agent, with its volumes and secrets declared", () => {
     expect(Object.keys(services).sort()).toEqual([
@@ -325,7 +226,7 @@ describe("docker/*.Dockerfile", () => {
 
   it("copies only files that exist and that the .dockerignore beside it lets through, never with ADD", () => {
     for (const name of DOCKERFILES) {
-      const ignore = dockerignore(`docker/${name}.Dockerfile.dockerignore`);
+      const ignore = dockerignoreMatcher(read(`docker/${name}.Dockerfile.dockerignore`));
       for (const stage of dockerfiles[name]) {
         expect(instructions(stage, "ADD"), name).toEqual([]);
         for (const copy of instructions(stage, "COPY")) {
@@ -339,7 +240,7 @@ describe("docker/*.Dockerfile", () => {
       }
     }
     // What the build stage's `COPY . .` must carry for the build script.
-    const ignore = dockerignore("docker/server.Dockerfile.dockerignore");
+    const ignore = dockerignoreMatcher(read("docker/server.Dockerfile.dockerignore"));
     for (const needed of [
       "scripts/build-release.sh",
       "pnpm-lock.yaml",
@@ -444,223 +345,3 @@ describe("docker/*.Dockerfile", () => {
     );
   });
 });
-
-/** A .dockerignore's verdict on a path: the last matching pattern wins, `!` lets through. */
-function dockerignore(relative: string): (file: string) => boolean {
-  const patterns = read(relative)
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"))
-    .map((line) => ({ allow: line.startsWith("!"), regex: globToRegex(line.replace(/^!/, "")) }));
-  return (file) => {
-    let ignored = false;
-    const parts = file.split("/");
-    // A pattern matching a parent folder ignores everything below it.
-    for (let depth = 1; depth <= parts.length; depth++) {
-      const prefix = parts.slice(0, depth).join("/");
-      for (const pattern of patterns) if (pattern.regex.test(prefix)) ignored = !pattern.allow;
-    }
-    return ignored;
-  };
-}
-
-function globToRegex(glob: string): RegExp {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] ?? "";
-    if (glob.startsWith("**/", i)) {
-      source += "(?:.*/)?";
-      i += 2;
-    } else if (c === "*") source += "[^/]*";
-    else if (c === "?") source += "[^/]";
-    else source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
-
-describe("the images' scripts, run outside a container", () => {
-  const scratch = mkdtempSync(path.join(tmpdir(), "rm-docker-"));
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-  /** The master key made with the README's own command line. */
-  function masterKeyAsDocumented(): string {
-    const line = read("docker/README.md")
-      .split("\n")
-      .find((l) => l.includes("> docker/secrets/master.key"));
-    if (!line) throw new Error("docker/README.md no longer says how to make the master key");
-    const dir = mkdtempSync(path.join(scratch, "key-"));
-    mkdirSync(path.join(dir, "docker/secrets"), { recursive: true });
-    execFileSync("sh", ["-c", line], { cwd: dir });
-    return path.join(dir, "docker/secrets/master.key");
-  }
-
-  it("the rest-server pair over one directory: a user reaches only its own repositories, the endpoint refuses a delete the maintenance server carries out, and the health check passes until the server stops", async () => {
-    const data = mkdtempSync(path.join(scratch, "repositories-"));
-    const htpasswd = path.join(scratch, "rest.htpasswd");
-    // {SHA}: rest-server takes it, and node:crypto makes it (htpasswd -B makes bcrypt).
-    const sha = (password: string) =>
-      `{SHA}${createHash("sha1").update(password).digest("base64")}`;
-    writeFileSync(htpasswd, `alice:${sha("alice-pw")}\nbob:${sha("bob-pw")}\n`);
-    const start = (name: string) => {
-      const args = restServerArgs(name).slice(1);
-      args[args.indexOf("--path") + 1] = data;
-      args[args.indexOf("--listen") + 1] = "127.0.0.1:0";
-      args[args.indexOf("--htpasswd-file") + 1] = htpasswd;
-      return startListening(toolOrPath("rest-server"), args, /start server on 127\.0\.0\.1:(\d+)/);
-    };
-    const endpoint = await start("rest-server");
-    const maintenance = await start("rest-server-maintenance");
-    try {
-      const call = (port: number, method: string, url: string, user?: string, body?: string) =>
-        fetch(`http://127.0.0.1:${port}${url}`, {
-          method,
-          body,
-          headers: user
-            ? { authorization: `Basic ${Buffer.from(`${user}:${user}-pw`).toString("base64")}` }
-            : {},
-        }).then((response) => response.status);
-      // rest-server checks that a data file is named by the SHA-256 of its content.
-      const blob = createHash("sha256").update("x").digest("hex");
-      expect(await call(endpoint.port, "POST", "/alice/sample/?create=true", "alice")).toBe(200);
-      expect(await call(endpoint.port, "POST", `/alice/sample/data/${blob}`, "alice", "x")).toBe(
-        200,
-      );
-      expect(await call(endpoint.port, "GET", "/alice/sample/config")).toBe(401);
-      expect(await call(endpoint.port, "GET", `/alice/sample/data/${blob}`, "bob")).toBe(401);
-      expect(await call(endpoint.port, "DELETE", `/alice/sample/data/${blob}`, "alice")).toBe(403);
-      expect(await call(maintenance.port, "HEAD", `/alice/sample/data/${blob}`, "alice")).toBe(200);
-      expect(await call(maintenance.port, "DELETE", `/alice/sample/data/${blob}`, "alice")).toBe(
-        200,
-      );
-      expect(await call(endpoint.port, "HEAD", `/alice/sample/data/${blob}`, "alice")).toBe(404);
-
-      const healthcheck = path.join(dockerDir, "rest-server-healthcheck.sh");
-      await expect(run("bash", [healthcheck, String(endpoint.port)])).resolves.toBeDefined();
-      await endpoint.stop();
-      await expect(run("bash", [healthcheck, String(endpoint.port)])).rejects.toMatchObject({
-        code: 1,
-      });
-    } finally {
-      await endpoint.stop();
-      await maintenance.stop();
-    }
-  });
-
-  describe("with a server started on the Compose file's settings and a key file made as the README says", () => {
-    let world: World;
-    let admin: Client;
-    const agentMjs = path.join(root, "apps/agent/dist/agent.mjs");
-
-    beforeAll(async () => {
-      execFileSync(process.execPath, ["build.mjs"], { cwd: path.join(root, "apps/agent") });
-      const { RM_DATA_DIR: _dataDir, ...settings } = environmentOf("server");
-      world = await createWorld({ ...settings, RM_MASTER_KEY_FILE: masterKeyAsDocumented() });
-      await world.addUser("admin", "admin");
-      admin = await world.signIn("admin");
-    });
-
-    afterAll(async () => {
-      await world?.close();
-    });
-
-    it("the server's health check passes while it runs, with the key from the secret file", async () => {
-      const healthcheck = path.join(dockerDir, "server-healthcheck.mjs");
-      const env = { ...process.env, RM_PORT: String(world.server.port) };
-      await expect(run(process.execPath, [healthcheck], { env })).resolves.toBeDefined();
-      // The key came from the file: none was generated in the data directory.
-      expect(existsSync(path.join(world.dataDir, "master.key"))).toBe(false);
-    });
-
-    it("the agent's entry point enrolls with a token, connects and passes its health check, starts again without the token, and refuses to start unenrolled without one", async () => {
-      const stateDir = mkdtempSync(path.join(scratch, "agent-state-"));
-      const env = {
-        ...toolsEnv(),
-        AGENT_MJS: agentMjs,
-        AGENT_STATE_DIR: stateDir,
-        AGENT_SERVER_URL: world.server.url,
-      };
-      const entrypoint = path.join(dockerDir, "agent-entrypoint.sh");
-      const healthcheck = path.join(dockerDir, "agent-healthcheck.sh");
-      const healthy = () =>
-        run("sh", [healthcheck], { env }).then(
-          () => true,
-          () => false,
-        );
-
-      const unenrolled = await run("sh", [entrypoint], { env }).catch((error: unknown) => error);
-      expect(unenrolled).toMatchObject({
-        code: 2,
-        stderr: expect.stringContaining("not enrolled yet"),
-      });
-
-      const { token } = await admin.hosts.createEnrollment.mutate({ expiresInHours: 1 });
-      let agent = startScript(entrypoint, { ...env, RM_ENROLL_TOKEN: token });
-      try {
-        await waitFor(healthy, {
-          timeoutMs: 20_000,
-          intervalMs: 200,
-          what: "the agent's health check",
-        });
-        expect(agent.output()).toContain("Enrolled as");
-        await agent.stop();
-        expect(await healthy()).toBe(false);
-
-        // The credential is in the state volume: a new container needs no token.
-        agent = startScript(entrypoint, env);
-        await waitFor(healthy, { timeoutMs: 20_000, intervalMs: 200, what: "the agent back" });
-        expect(agent.output()).not.toContain("Enrolled as");
-      } finally {
-        await agent.stop();
-      }
-    });
-  });
-});
-
-interface Started {
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** A process that prints the port it listens on. */
-async function startListening(
-  command: string,
-  args: string[],
-  listening: RegExp,
-): Promise<Started> {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  const port = await waitFor(
-    () => Number(listening.exec(output)?.[1] ?? 0) || (child.exitCode !== null && -1),
-    {
-      timeoutMs: 15_000,
-      what: `${command} to listen`,
-    },
-  );
-  if (port < 0) throw new Error(`${command} exited: ${output}`);
-  return { port, stop: () => stopChild(child) };
-}
-
-function startScript(script: string, env: NodeJS.ProcessEnv) {
-  const child = spawn("sh", [script], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  return { output: () => output, stop: () => stopChild(child) };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  await exited;
-}

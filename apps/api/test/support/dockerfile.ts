@@ -93,3 +93,38 @@ export function envVariables(args: string): Record<string, string> {
   }
   return variables;
 }
+
+/**
+ * A .dockerignore's verdict on a path in the build context: the last matching pattern wins,
+ * `!` lets a path through, and a pattern that matches a folder ignores what is below it.
+ */
+export function dockerignoreMatcher(text: string): (file: string) => boolean {
+  const patterns = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => ({ allow: line.startsWith("!"), regex: globToRegex(line.replace(/^!/, "")) }));
+  return (file) => {
+    let ignored = false;
+    const parts = file.split("/");
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const prefix = parts.slice(0, depth).join("/");
+      for (const pattern of patterns) if (pattern.regex.test(prefix)) ignored = !pattern.allow;
+    }
+    return ignored;
+  };
+}
+
+function globToRegex(glob: string): RegExp {
+  let source = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? "";
+    if (glob.startsWith("**/", i)) {
+      source += "(?:.*/)?";
+      i += 2;
+    } else if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
+}
