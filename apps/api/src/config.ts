@@ -135,6 +135,20 @@ const ZEnv = z.object({
     .enum(["true", "false"], { error: "must be true or false" })
     .transform((value) => value === "true")
     .default(false),
+  RM_DB_BACKUP_INTERVAL: z
+    .union([z.literal("0").transform(() => 0), ZDuration], {
+      error: "must be 0 (on request only) or a duration between 1m and 365d such as 12h or 1d",
+    })
+    .default(86_400),
+  RM_DB_BACKUP_KEEP: z
+    .string()
+    .regex(/^\d{1,4}$/, "must be a whole number of copies between 1 and 1000")
+    .transform(Number)
+    .refine(
+      (keep) => keep >= 1 && keep <= 1000,
+      "must be a whole number of copies between 1 and 1000",
+    )
+    .default(7),
 });
 
 /** The variables the server reads, so a deployment's environment can be checked against them. */
@@ -175,6 +189,10 @@ export interface Config {
   serveSourceMaps: boolean;
   /** Whether /metrics answers without an API token. */
   metricsPublic: boolean;
+  /** How old the newest copy of the database may get before another is taken; 0: on request only. */
+  dbBackupIntervalSeconds: number;
+  /** How many copies of the database the backups directory keeps. */
+  dbBackupKeep: number;
 }
 
 export class ConfigError extends Error {
@@ -224,6 +242,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     trustProxy: e.RM_TRUST_PROXY ?? false,
     serveSourceMaps: e.RM_SERVE_SOURCE_MAPS,
     metricsPublic: e.RM_METRICS_PUBLIC,
+    dbBackupIntervalSeconds: e.RM_DB_BACKUP_INTERVAL,
+    dbBackupKeep: e.RM_DB_BACKUP_KEEP,
   };
 }
 

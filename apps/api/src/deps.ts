@@ -14,6 +14,7 @@ import type { Logger } from "./logger.js";
 import type { FleetMetrics } from "./metrics/service.js";
 import type { ScheduleService } from "./schedules/service.js";
 import type { Keyring } from "./secrets/keyring.js";
+import type { ServerBackups } from "./serverBackups/service.js";
 import type { AgentQueries } from "./snapshots/queries.js";
 
 /** What every request handler may use; built once at start-up (see server.ts). */
@@ -42,4 +43,6 @@ export interface AppDeps {
   credentialFailures: LoginThrottle;
   /** What /metrics reports to Prometheus. */
   metrics: FleetMetrics;
+  /** Copies of the server's own database, on a schedule and on request. */
+  serverBackups: ServerBackups;
 }

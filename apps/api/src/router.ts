@@ -13,6 +13,7 @@ import { jobsRouter } from "./jobs/router.js";
 import { repositoriesRouter } from "./repositories/router.js";
 import { restoresRouter } from "./restores/router.js";
 import { schedulesRouter } from "./schedules/router.js";
+import { serverBackupsRouter } from "./serverBackups/router.js";
 import { snapshotsRouter } from "./snapshots/router.js";
 import { apiTokensRouter } from "./tokens/router.js";
 import { router } from "./trpc/trpc.js";
@@ -35,6 +36,7 @@ export const appRouter = router({
   channels: channelsRouter,
   events: eventsRouter,
   dashboard: dashboardRouter,
+  serverBackups: serverBackupsRouter,
   agent: agentRouter,
 });
 

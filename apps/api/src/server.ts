@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import path from "node:path";
 import { AGENT_LIMITS } from "@restic-manager/contracts";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
@@ -33,6 +34,7 @@ import { appRouter } from "./router.js";
 import { onScheduledJobFinished } from "./schedules/reactions.js";
 import { ScheduleService } from "./schedules/service.js";
 import { loadKeyring } from "./secrets/keyring.js";
+import { ServerBackups } from "./serverBackups/service.js";
 import { AgentQueries } from "./snapshots/queries.js";
 import { createAgentContextFactory } from "./trpc/context.js";
 
@@ -163,6 +165,14 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     refusals,
     credentialFailures,
     metrics,
+    serverBackups: new ServerBackups({
+      db,
+      logger,
+      databasePath: config.databasePath,
+      directory: path.join(config.dataDir, "backups"),
+      keep: config.dbBackupKeep,
+      intervalMs: config.dbBackupIntervalSeconds * 1000,
+    }),
   };
 }
 
@@ -290,6 +300,7 @@ export async function startServer(
 
   // Queued alert messages, including those a previous process left half-sent.
   await deps.deliveries.start();
+  deps.serverBackups.start();
 
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
@@ -315,6 +326,7 @@ export async function startServer(
       clearTimeout(grace);
       for (const client of wss.clients) client.terminate();
       await deps.deliveries.stop();
+      await deps.serverBackups.stop();
       await deps.refusals.close();
       await deps.presence.stop();
       await deps.db.$disconnect();

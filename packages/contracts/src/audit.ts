@@ -49,6 +49,7 @@ export const AUDIT_ACTIONS = [
   "channel.tested",
   "job.started",
   "job.cancelled",
+  "server.backed_up",
 ] as const;
 export const ZAuditAction = z.enum(AUDIT_ACTIONS);
 export type TAuditAction = z.infer<typeof ZAuditAction>;

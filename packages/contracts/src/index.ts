@@ -9,4 +9,5 @@ export * from "./jobs.js";
 export * from "./repositories.js";
 export * from "./roles.js";
 export * from "./schedules.js";
+export * from "./server-backups.js";
 export * from "./snapshots.js";
