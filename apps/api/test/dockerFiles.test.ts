@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig, SETTING_NAMES } from "../src/config.js";
+import { parseYamlSubset, YamlSubsetError } from "./support/composeYaml.js";
 import {
   compose,
   DOCKERFILES,
@@ -179,6 +180,44 @@ describe("docker/compose.yaml", () => {
     expect(env.AGENT_SERVER_URL).toBe("http://server:8080");
     expect(service("agent").depends_on).toEqual({ server: { condition: "service_healthy" } });
     expect(service("agent").profiles).toEqual(["sample-agent"]);
+  });
+});
+
+describe("the reader of compose.yaml's YAML", () => {
+  it("reads nesting, lists of mappings, flow lists, quotes and comments as YAML does", () => {
+    const text = [
+      "# comment",
+      "a:",
+      "  b: plain # trailing comment",
+      '  c: "quoted: #1"',
+      "  d: 'it''s'",
+      '  e: ["x", y]',
+      "  f: {}",
+      "list:",
+      "- one",
+      "- key: value",
+      '  other: "8080:8080"',
+    ].join("\n");
+    expect(parseYamlSubset(text)).toEqual({
+      a: { b: "plain", c: "quoted: #1", d: "it's", e: ["x", "y"], f: {} },
+      list: ["one", { key: "value", other: "8080:8080" }],
+    });
+  });
+
+  it("refuses YAML outside its subset instead of misreading it", () => {
+    for (const text of [
+      "a: &anchor x",
+      "a: *alias",
+      "a: |\n  block",
+      "a: {b: c}",
+      "a:\n\tb: c",
+      "a:",
+      "a: x\na: y",
+      "a: b: c",
+      "---\na: x",
+    ]) {
+      expect(() => parseYamlSubset(text), text).toThrow(YamlSubsetError);
+    }
   });
 });
 
