@@ -35,6 +35,10 @@ const SnapshotBrowserPage = page(
   "SnapshotBrowserPage",
 );
 const SnapshotsPage = page(() => import("../pages/snapshots/SnapshotsPage"), "SnapshotsPage");
+const ServerBackupsPage = page(
+  () => import("../pages/settings/ServerBackupsPage"),
+  "ServerBackupsPage",
+);
 const SettingsLayout = page(() => import("../pages/settings/SettingsLayout"), "SettingsLayout");
 const UsersPage = page(() => import("../pages/settings/UsersPage"), "UsersPage");
 
@@ -78,6 +82,14 @@ export function AppRoutes() {
             element={
               <RequireAdmin>
                 <ApiTokensPage />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="backups"
+            element={
+              <RequireAdmin>
+                <ServerBackupsPage />
               </RequireAdmin>
             }
           />

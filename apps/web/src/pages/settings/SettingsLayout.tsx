@@ -8,6 +8,7 @@ const TABS = [
   { to: "/settings/users", label: "Users", adminOnly: true, testId: "tab-users" },
   { to: "/settings/tokens", label: "API tokens", adminOnly: true, testId: "tab-tokens" },
   { to: "/settings/alerts", label: "Alerts", adminOnly: true, testId: "tab-alerts" },
+  { to: "/settings/backups", label: "Server backups", adminOnly: true, testId: "tab-backups" },
 ];
 
 export function SettingsLayout() {
@@ -17,7 +18,7 @@ export function SettingsLayout() {
     <div>
       <PageHeader
         title="Settings"
-        description="Your account, and for admins who may sign in and how, and where alerts go."
+        description="Your account, and for admins who may sign in and how, where alerts go and the server's own backups."
       />
       {tabs.length > 1 ? (
         <nav
