@@ -482,6 +482,16 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
     expect(failed.queries.some((q) => /FROM `main`.`Job`/.test(q.sql))).toBe(true);
   });
 
+  it("an agent's connect reads indexes only: its running jobs and whether it has schedules", async () => {
+    const host = hostId(4000);
+    const reconciled = await planned(() =>
+      deps.jobs.reconcile(host, { running: [], finished: [] }),
+    );
+    expect(reconciled.queries.some((q) => q.sql.includes(`"state" = 'running'`))).toBe(true);
+    const schedules = await planned(() => deps.schedules.definitionsFor(hostId(9999)));
+    expect(schedules.queries.some((q) => q.sql.includes(`FROM "Schedule"`))).toBe(true);
+  });
+
   it("the check fails when an index a list needs is dropped", async () => {
     const cases: Array<{
       call: () => Promise<unknown>;
