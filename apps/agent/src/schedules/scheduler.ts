@@ -113,7 +113,27 @@ export class Scheduler {
     }));
   }
 
-  private adopt(schedules: TScheduleDefinition[]): void {
+  /**
+   * The schedules whose times can be computed. One the server sent with a time zone or cron
+   * expression this host does not know is left out and said, never let through: the agent
+   * would die on it at every start.
+   */
+  private usable(schedules: TScheduleDefinition[]): TScheduleDefinition[] {
+    return schedules.filter((schedule) => {
+      try {
+        nextRuns(schedule, this.now(), 1);
+        return true;
+      } catch (error) {
+        const reason = (error as Error).message;
+        this.problem = `schedule ${schedule.id} cannot run on this host: ${reason}`;
+        this.options.log.error("schedule.rejected", { scheduleId: schedule.id, reason });
+        return false;
+      }
+    });
+  }
+
+  private adopt(all: TScheduleDefinition[]): void {
+    const schedules = this.usable(all);
     const now = this.now();
     const state: ScheduleState = {};
     for (const schedule of schedules) {

@@ -1,0 +1,419 @@
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type TAgentCommand, ZAgentCommand } from "@restic-manager/contracts";
+import { nextRuns } from "@restic-manager/schedule";
+import { type SpawnedAgent, spawnAgent } from "@restic-manager/test-support";
+import { initTRPC } from "@trpc/server";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import fc from "fast-check";
+import superjson from "superjson";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import { z } from "zod";
+import { writeAgentConfig } from "../src/config.js";
+import { namePattern } from "../src/reader/queries.js";
+
+/**
+ * Fuzzing the agent's end of the link: commands as the server sends them (a job, a cancel,
+ * the host's schedules, a query, an upload), mutated (wrong types, missing or renamed keys,
+ * huge and negative numbers, NaN, dates and bigints through superjson, unicode, oversized
+ * strings) and random values. The schema either takes a command or names what is wrong; the
+ * real agent process, fed them over a real tRPC WebSocket, logs each refusal and keeps running.
+ *
+ * Cases: 12,000 commands against the schema, 12,000 name patterns, and 500 commands sent to
+ * a running agent process: 24,500.
+ */
+
+const SCHEMA_RUNS = 12_000;
+const PATTERN_RUNS = 12_000;
+const PROCESS_RUNS = 500;
+
+// --- mutations of a valid command -----------------------------------------------------------------
+
+type Key = string | number;
+
+/** superjson refuses to carry these keys at all (prototype pollution): the server cannot send them. */
+const POLLUTING_KEYS = ["__proto__", "constructor", "prototype"];
+const safeKey = fc.string({ maxLength: 10 }).filter((key) => !POLLUTING_KEYS.includes(key));
+
+function pathsOf(value: unknown, prefix: Key[] = [], out: Key[][] = []): Key[][] {
+  out.push(prefix);
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) pathsOf(item, [...prefix, index], out);
+  } else if (typeof value === "object" && value !== null && !(value instanceof Date)) {
+    for (const [key, item] of Object.entries(value)) pathsOf(item, [...prefix, key], out);
+  }
+  return out;
+}
+
+type Edit =
+  | { op: "replace"; at: number; value: unknown }
+  | { op: "delete"; at: number }
+  | { op: "rename"; at: number; key: string };
+
+/** The command with one edit applied to a copy (`at` picks the place, modulo). */
+function applyEdit(root: unknown, edit: Edit): unknown {
+  const paths = pathsOf(root);
+  const path = paths[edit.at % paths.length] ?? [];
+  const last = path.at(-1);
+  if (last === undefined) return edit.op === "replace" ? edit.value : root;
+  const copy = structuredClone(root);
+  let parent = copy as Record<Key, unknown>;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<Key, unknown>;
+  if (edit.op === "replace") parent[last] = edit.value;
+  else if (Array.isArray(parent)) parent.splice(Number(last), 1);
+  else if (edit.op === "delete") delete parent[last];
+  else {
+    parent[edit.key] = parent[last];
+    delete parent[last];
+  }
+  return copy;
+}
+
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(
+    undefined,
+    null,
+    true,
+    0,
+    -1,
+    0.5,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    2 ** 53 + 1,
+    "",
+    "NaN",
+    "\u0000",
+    "\u202e\u0301💥",
+    "Mars/Olympus_Mons",
+    "61 * * * *",
+    "0 0 31 2 *",
+    "../../etc/passwd",
+    "z".repeat(5000),
+    [],
+    {},
+    new Date(Number.NaN),
+    new Map([["type", "job"]]),
+  ),
+  fc.integer(),
+  fc.double(),
+  fc.bigInt(),
+  fc.date(),
+  fc.string({ unit: "binary", maxLength: 60 }),
+  fc.jsonValue({ maxDepth: 2 }).filter((value) => !JSON.stringify(value).includes('"__proto__"')),
+);
+
+const edit: fc.Arbitrary<Edit> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("replace"), at: fc.nat(), value: hostileValue }),
+  },
+  fc.record({ op: fc.constant("delete"), at: fc.nat() }),
+  fc.record({
+    op: fc.constant("rename"),
+    at: fc.nat(),
+    key: fc.oneof(fc.constantFrom("type", "kind", "id", "jobId", "toString"), safeKey),
+  }),
+);
+
+const SNAPSHOT = "b3a217ffbf074da9a8bf1a12e9d38027ee4f51a1daa92d18a38cb7c4e1d0f598";
+const REPOSITORY = { url: "rest:http://127.0.0.1:9/fuzz", password: "pw", env: {} };
+
+/** One valid command of each type, as the server sends them. */
+function validCommands(n: number): TAgentCommand[] {
+  return [
+    {
+      type: "job",
+      job: {
+        id: `job-${n}`,
+        params: { kind: "backup", paths: ["/srv"] },
+        repository: REPOSITORY,
+        timeoutSeconds: 60,
+      },
+    },
+    { type: "job", job: { id: `job-v-${n}`, params: { kind: "version" }, repository: null } },
+    { type: "cancel", jobId: `job-${n}` },
+    {
+      type: "schedules",
+      schedules: [
+        {
+          id: `sched-${n}`,
+          revision: 1,
+          kind: "check",
+          timing: { type: "cron", expression: "0 3 * * *" },
+          timeZone: "Europe/Berlin",
+          spreadMs: 0,
+          catchUpMs: 3_600_000,
+          overlap: "skip",
+          paused: false,
+          readDataParts: 7,
+          job: { params: { kind: "check" }, repository: REPOSITORY },
+        },
+      ],
+    },
+    {
+      type: "query",
+      id: `query-${n}`,
+      repository: REPOSITORY,
+      query: { kind: "find", snapshotId: SNAPSHOT, pattern: "*.pdf" },
+    },
+    {
+      type: "upload",
+      id: `upload-${n}`,
+      secret: "s".repeat(32),
+      repository: REPOSITORY,
+      snapshotId: SNAPSHOT,
+      path: "/srv/a.txt",
+    },
+  ];
+}
+
+type CommandCase =
+  | { kind: "mutated"; which: number; edits: Edit[] }
+  | { kind: "valid"; which: number }
+  | { kind: "junk"; junk: unknown };
+
+const commandCase: fc.Arbitrary<CommandCase> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant("mutated" as const),
+      which: fc.nat(),
+      edits: fc.array(edit, { minLength: 1, maxLength: 3 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("valid" as const), which: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(hostileValue, fc.anything({ key: safeKey }))
+      .map((junk) => ({ kind: "junk" as const, junk })),
+  },
+);
+
+function commandOf(change: CommandCase, n: number): unknown {
+  if (change.kind === "junk") return change.junk;
+  const commands = validCommands(n);
+  const valid = commands[change.which % commands.length];
+  return change.kind === "valid" ? valid : change.edits.reduce(applyEdit, valid);
+}
+
+/** The command as the agent receives it: after the wire's superjson round trip. */
+function overTheWire(command: unknown): unknown {
+  return superjson.deserialize(superjson.serialize(command));
+}
+
+// --- a bare server end of the link -------------------------------------------------------------
+
+/**
+ * The agent router's shape with nothing behind it: the command subscription yields what the
+ * test pushes, and every report is taken and dropped. Only the wire is real.
+ */
+async function startLinkServer() {
+  // Boxed, so that `undefined` can be sent too.
+  const pending: Array<{ command: unknown }> = [];
+  let wake: (() => void) | undefined;
+  const t = initTRPC.create({ transformer: superjson });
+  const take = t.procedure.input(z.unknown()).mutation(() => ({ accepted: true }));
+  const router = t.router({
+    agent: t.router({
+      commands: t.procedure.subscription(async function* ({ signal }) {
+        while (!signal?.aborted) {
+          const next = pending.shift();
+          if (next) {
+            yield next.command;
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal?.addEventListener("abort", () => resolve(), { once: true });
+          });
+        }
+      }),
+      reconcile: t.procedure.input(z.unknown()).mutation(() => ({ recorded: 0, lost: 0 })),
+      scheduleReport: take,
+      queryReply: take,
+      jobStarted: take,
+      jobProgress: take,
+      jobLog: take,
+      jobFinished: take,
+    }),
+  });
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  const handler = applyWSSHandler({ wss, router, createContext: () => ({}) });
+  await once(wss, "listening");
+  return {
+    url: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    connections: () => wss.clients.size,
+    push(command: unknown) {
+      pending.push({ command });
+      wake?.();
+    },
+    async close() {
+      handler.broadcastReconnectNotification();
+      for (const client of wss.clients) client.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+    },
+  };
+}
+
+/** The ids of a schedules command's schedules whose times cannot be computed. */
+function unusableSchedules(command: TAgentCommand): string[] {
+  if (command.type !== "schedules") return [];
+  return command.schedules
+    .filter((schedule) => {
+      try {
+        nextRuns(schedule, new Date(), 1);
+        return false;
+      } catch {
+        return true;
+      }
+    })
+    .map((schedule) => schedule.id);
+}
+
+/** Waits for `text` in the agent's output, or fails when the agent exits first. */
+function outputContains(agent: SpawnedAgent, text: string, timeoutMs = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (agent.output().includes(text)) return done(resolve);
+      if (agent.child.exitCode !== null || agent.child.signalCode !== null) {
+        return done(() => reject(new Error(`the agent exited:\n${agent.output().slice(-4000)}`)));
+      }
+    };
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`timed out waiting for ${text}`))),
+      timeoutMs,
+    );
+    const done = (then: () => void) => {
+      clearTimeout(timer);
+      agent.child.stderr?.off("data", check);
+      agent.child.off("exit", check);
+      then();
+    };
+    agent.child.stderr?.on("data", check);
+    agent.child.on("exit", check);
+    check();
+  });
+}
+
+describe("server commands under fuzzing", () => {
+  it(`${SCHEMA_RUNS} mutated and random commands are taken by the schema or refused with issues that name the field`, () => {
+    fc.assert(
+      fc.property(commandCase, fc.nat(), (change, n) => {
+        const parsed = ZAgentCommand.safeParse(overTheWire(commandOf(change, n)));
+        if (parsed.success) {
+          expect(ZAgentCommand.safeParse(parsed.data).success).toBe(true);
+          return;
+        }
+        expect(parsed.error.issues.length).toBeGreaterThan(0);
+        for (const issue of parsed.error.issues) {
+          expect(issue.message.trim().length).toBeGreaterThan(0);
+          for (const key of issue.path) expect(["string", "number"]).toContain(typeof key);
+        }
+      }),
+      { numRuns: SCHEMA_RUNS },
+    );
+  });
+
+  it(`${PATTERN_RUNS} random find patterns make a matcher that never throws and matches the pattern's own literal text`, () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", minLength: 1, maxLength: 200 }),
+        fc.string(),
+        (pattern, name) => {
+          const matches = namePattern(pattern);
+          expect(typeof matches(name)).toBe("boolean");
+          // Without wildcards a pattern is a whole name: each character literal, none a regex's.
+          if (!/[*?]/.test(pattern)) {
+            expect(matches(pattern)).toBe(true);
+            expect(matches(`${pattern}x`)).toBe(false);
+          }
+        },
+      ),
+      { numRuns: PATTERN_RUNS },
+    );
+  });
+
+  describe("sent to a running agent process over a real tRPC WebSocket", () => {
+    let server: Awaited<ReturnType<typeof startLinkServer>>;
+    let agent: SpawnedAgent;
+    let dir: string;
+
+    beforeAll(async () => {
+      server = await startLinkServer();
+      dir = mkdtempSync(path.join(tmpdir(), "rm-agent-fuzz-"));
+      const configFile = path.join(dir, "agent.json");
+      writeAgentConfig(configFile, {
+        serverUrl: server.url,
+        hostId: "host-fuzz",
+        hostName: "fuzz",
+        credential: "rma_fuzz",
+        stateDir: path.join(dir, "state"),
+        // Jobs and queries fail at once with a spawn error: what is tested is the dispatch.
+        resticPath: path.join(dir, "no-restic-here"),
+      });
+      agent = spawnAgent(["run", "--config", configFile]);
+      await outputContains(agent, '"state":"connected"', 30_000);
+    }, 60_000);
+
+    afterAll(async () => {
+      await agent?.stop();
+      await server?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it(`${PROCESS_RUNS} mutated and random commands: each refusal is logged with its reason and the agent keeps running`, async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(commandCase, async (change) => {
+          n += 1;
+          const sent = commandOf(change, n);
+          const received = overTheWire(sent);
+          const parsed = ZAgentCommand.safeParse(received);
+          const mark = agent.output().length;
+          server.push(sent);
+          // A cancel of an unknown job is logged and does nothing: when it shows, the command
+          // before it has been handled.
+          const sentinel = `sentinel-${n}`;
+          server.push({ type: "cancel", jobId: sentinel });
+          await outputContains(agent, `"jobId":"${sentinel}"`);
+          const said = agent.output().slice(mark);
+          if (!parsed.success) {
+            expect(said).toMatch(/"event":"command.rejected","reason":".+"/);
+          } else {
+            expect(said).not.toContain('"event":"command.rejected"');
+            // A schedule no clock can follow is refused by name, and the rest still run.
+            for (const id of unusableSchedules(parsed.data)) {
+              expect(said).toContain(
+                `"event":"schedule.rejected","scheduleId":${JSON.stringify(id)}`,
+              );
+            }
+          }
+          expect(agent.child.exitCode).toBeNull();
+        }),
+        {
+          numRuns: PROCESS_RUNS,
+          // Schedules the schema takes but no clock can: an unknown zone, an impossible cron.
+          examples: [
+            [
+              {
+                kind: "mutated",
+                which: 3,
+                edits: [{ op: "replace", at: 10, value: "Mars/Olympus_Mons" }],
+              },
+            ],
+            [{ kind: "mutated", which: 3, edits: [{ op: "replace", at: 9, value: "61 * * * *" }] }],
+          ],
+        },
+      );
+      // Still connected on the one socket it opened, and still taking commands.
+      expect(server.connections()).toBe(1);
+      server.push({ type: "cancel", jobId: "the-last" });
+      await outputContains(agent, '"jobId":"the-last"');
+    }, 240_000);
+  });
+});
