@@ -76,6 +76,15 @@ export class AgentLink implements JobReporter, ScheduleReporter {
    */
   private readonly unannounced = new Set<string>();
   private reporting: Promise<void> = Promise.resolve();
+  /**
+   * What the spool could not keep (the state directory read-only or full): held here until the
+   * server has it, so a result is still delivered after a reconnect (not after a restart).
+   */
+  private readonly unspooled = {
+    results: new Map<string, TJobFinished>(),
+    runs: new Map<string, TScheduledRun>(),
+    misses: [] as TScheduleMissReport[],
+  };
 
   constructor(private readonly options: AgentLinkOptions) {
     const { config } = options;
@@ -164,16 +173,17 @@ export class AgentLink implements JobReporter, ScheduleReporter {
     try {
       // Runs started while away first: the server records them, then takes their results.
       await this.sendReports();
-      const finished = this.options.spool
-        .pendingResults()
-        .filter((result) => !this.unannounced.has(result.jobId));
+      const finished = [
+        ...this.options.spool.pendingResults(),
+        ...this.unspooled.results.values(),
+      ].filter((result) => !this.unannounced.has(result.jobId));
       // Log lines first: once a job's result is in, the server closes its log.
       await this.flushLogs();
       const outcome = await this.trpc.agent.reconcile.mutate({
         running: this.options.runningJobIds(),
         finished,
       });
-      for (const result of finished) this.options.spool.acknowledge(result.jobId);
+      for (const result of finished) this.acknowledge(result.jobId);
       this.options.log.info("reconciled", { delivered: finished.length, ...outcome });
     } catch (error) {
       this.options.log.warn("reconcile.failed", { message: (error as Error).message });
@@ -183,7 +193,11 @@ export class AgentLink implements JobReporter, ScheduleReporter {
   // ── JobReporter ──────────────────────────────────────────────────────────────────
 
   started(job: AgentJob, startedAt: Date): void {
-    this.options.spool.markRunning({ jobId: job.id, kind: job.params.kind, startedAt });
+    this.trySpool(
+      job.id,
+      () => this.options.spool.markRunning({ jobId: job.id, kind: job.params.kind, startedAt }),
+      "could not note the running job in the state directory",
+    );
     if (this.state !== "connected" || this.ownRuns.has(job.id)) return;
     this.trpc.agent.jobStarted.mutate({ jobId: job.id, startedAt }).catch((error: unknown) => {
       this.options.log.warn("report.failed", {
@@ -215,7 +229,12 @@ export class AgentLink implements JobReporter, ScheduleReporter {
     // What is sent is what was spooled: an untrimmed result over the message limit would make
     // the server close the socket, and only the reconnect would deliver the trimmed copy.
     const fitted = fitResult(result);
-    this.options.spool.saveResult(fitted);
+    const kept = this.trySpool(
+      result.jobId,
+      () => this.options.spool.saveResult(fitted),
+      "could not spool the result: it is reported live only, and lost if the agent stops before the server has it",
+    );
+    if (!kept) this.unspooled.results.set(fitted.jobId, fitted);
     void this.deliver(fitted);
   }
 
@@ -226,13 +245,40 @@ export class AgentLink implements JobReporter, ScheduleReporter {
     if (this.state !== "connected") return; // sent with the next reconcile
     try {
       await this.trpc.agent.jobFinished.mutate(result);
-      this.options.spool.acknowledge(result.jobId);
+      this.acknowledge(result.jobId);
     } catch (error) {
       this.options.log.warn("report.failed", {
         what: "finished",
         message: (error as Error).message,
       });
     }
+  }
+
+  /**
+   * Writes to the spool. When the state directory refuses (read-only, full) the agent goes on
+   * and says so, in its own log and in the job's: false tells the caller to hold on in memory.
+   */
+  private trySpool(jobId: string | undefined, write: () => void, consequence: string): boolean {
+    try {
+      write();
+      return true;
+    } catch (error) {
+      const message = (error as Error).message;
+      this.options.log.error("spool.failed", { jobId: jobId ?? null, message, consequence });
+      if (jobId)
+        this.log(jobId, { at: new Date(), stream: "agent", line: `${consequence} (${message})` });
+      return false;
+    }
+  }
+
+  /** The server has the job's result: the spool and memory may forget it. */
+  private acknowledge(jobId: string): void {
+    this.unspooled.results.delete(jobId);
+    this.trySpool(
+      undefined,
+      () => this.options.spool.acknowledge(jobId),
+      `could not forget the delivered result of job ${jobId}: it is sent again after a restart (and ignored)`,
+    );
   }
 
   private async flushLogs(onlyJobId?: string): Promise<void> {
@@ -269,14 +315,26 @@ export class AgentLink implements JobReporter, ScheduleReporter {
   // ── ScheduleReporter ─────────────────────────────────────────────────────────────
 
   runStarted(run: TScheduledRun): void {
-    this.options.spool.saveRun(run);
+    const kept = this.trySpool(
+      undefined,
+      () => this.options.spool.saveRun(run),
+      `could not spool the start of scheduled job ${run.jobId}: it is reported from memory only`,
+    );
+    if (!kept) this.unspooled.runs.set(run.jobId, run);
     this.ownRuns.add(run.jobId);
     this.unannounced.add(run.jobId);
     void this.sendReports();
   }
 
   missed(misses: TScheduleMissReport[]): void {
-    for (const miss of misses) this.options.spool.saveMiss(miss);
+    for (const miss of misses) {
+      const kept = this.trySpool(
+        undefined,
+        () => this.options.spool.saveMiss(miss),
+        "could not spool a missed slot: it is reported from memory only",
+      );
+      if (!kept) this.unspooled.misses.push(miss);
+    }
     void this.sendReports();
   }
 
@@ -287,7 +345,11 @@ export class AgentLink implements JobReporter, ScheduleReporter {
   private sendReports(): Promise<void> {
     this.reporting = this.reporting.then(async () => {
       if (this.state !== "connected") return;
-      const pending = this.options.spool.pendingReports();
+      const spooled = this.options.spool.pendingReports();
+      const pending = {
+        runs: [...spooled.runs, ...this.unspooled.runs.values()],
+        misses: [...spooled.misses, ...this.unspooled.misses],
+      };
       if (pending.runs.length === 0 && pending.misses.length === 0) return;
       const BATCH = 500;
       try {
@@ -298,7 +360,11 @@ export class AgentLink implements JobReporter, ScheduleReporter {
           };
           await this.trpc.agent.scheduleReport.mutate(batch);
           this.options.spool.acknowledgeReports(batch);
-          for (const run of batch.runs) this.unannounced.delete(run.jobId);
+          for (const run of batch.runs) {
+            this.unannounced.delete(run.jobId);
+            this.unspooled.runs.delete(run.jobId);
+          }
+          this.unspooled.misses = this.unspooled.misses.filter((m) => !batch.misses.includes(m));
         }
       } catch (error) {
         this.options.log.warn("report.failed", {
@@ -309,7 +375,8 @@ export class AgentLink implements JobReporter, ScheduleReporter {
       }
       const announced = new Set(pending.runs.map((run) => run.jobId));
       await this.flushLogs();
-      for (const result of this.options.spool.pendingResults()) {
+      const results = [...this.options.spool.pendingResults(), ...this.unspooled.results.values()];
+      for (const result of results) {
         if (announced.has(result.jobId)) await this.deliver(result);
       }
     });

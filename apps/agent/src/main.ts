@@ -19,7 +19,7 @@ import { JobRunner } from "./runner.js";
 import { Scheduler } from "./schedules/scheduler.js";
 import { ScheduleStateFile, ScheduleStore } from "./schedules/store.js";
 import { Spool } from "./spool.js";
-import { formatStatus, readStatus, writeStatus } from "./status.js";
+import { type AgentStatus, formatStatus, readStatus, writeStatus } from "./status.js";
 import { createUploadHandler } from "./upload.js";
 
 const USAGE = `usage: restic-manager-agent <command> [--config FILE] [--state-dir DIR]
@@ -96,23 +96,36 @@ async function run(configFile: string) {
     since: new Date(),
     error: null,
   };
-  const saveStatus = () =>
-    writeStatus(config.stateDir, {
-      pid: process.pid,
-      serverUrl: config.serverUrl,
-      hostName: config.hostName,
-      connection: connection.state,
-      since: connection.since,
-      lastError: connection.error,
-      restic: { version: restic.version, problem: restic.problem },
-      running: runner.runningJobs(),
-      queued: runner.queuedJobs(),
-      unreportedResults: spool.pendingResults().length,
-      logError: log.failure,
-      schedules: scheduler.summary(),
-      schedulesProblem: scheduler.problem,
-      updatedAt: new Date(),
-    });
+  let statusProblem: string | null = null;
+  const saveStatus = () => {
+    const current = status();
+    try {
+      writeStatus(config.stateDir, current);
+      statusProblem = null;
+    } catch (error) {
+      // The status file is for `agent status` only: a read-only or full state directory must
+      // not stop the agent. Said once, not every heartbeat.
+      const message = (error as Error).message;
+      if (statusProblem !== message) log.error("status.not_saved", { message });
+      statusProblem = message;
+    }
+  };
+  const status = (): AgentStatus => ({
+    pid: process.pid,
+    serverUrl: config.serverUrl,
+    hostName: config.hostName,
+    connection: connection.state,
+    since: connection.since,
+    lastError: connection.error,
+    restic: { version: restic.version, problem: restic.problem },
+    running: runner.runningJobs(),
+    queued: runner.queuedJobs(),
+    unreportedResults: spool.pendingResults().length,
+    logError: log.failure,
+    schedules: scheduler.summary(),
+    schedulesProblem: scheduler.problem,
+    updatedAt: new Date(),
+  });
 
   // The link and the runner need each other: the runner reports through the link.
   let link: AgentLink | undefined;
@@ -191,6 +204,8 @@ async function run(configFile: string) {
       saveStatus();
     },
   });
+  // Interrupted jobs the spool could not keep (read-only or full state directory) go from memory.
+  for (const result of recovered) if (!spool.hasResult(result.jobId)) link.finished(result);
   link.start();
   scheduler.start();
   saveStatus();

@@ -86,7 +86,8 @@ export class Spool {
 
   /**
    * Jobs that were running when the agent last stopped did not finish: each becomes a failed
-   * result, reported at the next connection. Called once at start-up.
+   * result, reported at the next connection. Called once at start-up. A result that cannot be
+   * written (read-only or full state directory) is still returned, for the caller to hold.
    */
   recoverInterrupted(now: Date): TJobFinished[] {
     const recovered: TJobFinished[] = [];
@@ -98,7 +99,11 @@ export class Spool {
         error: "the agent stopped while this job was running",
         finishedAt: now,
       };
-      this.saveResult(result);
+      try {
+        this.saveResult(result);
+      } catch {
+        // returned all the same: see above
+      }
       recovered.push(result);
     }
     return recovered;

@@ -101,6 +101,18 @@ describe("the agent's scheduler (fake clock and runner)", () => {
     expect(h.runs[1]?.jobId).not.toBe(run?.jobId);
   });
 
+  it("keeps firing from memory when its state directory takes no writes, and says why", () => {
+    // A directory that is not there: every write fails, as on a read-only or full disk.
+    const h = harness(path.join(mkdtempSync(path.join(tmpdir(), "rm-sched-")), "gone"));
+    start(h, [definition()]);
+    expect(h.scheduler.problem).toMatch(
+      /^could not save the schedules in the state directory \(ENOENT.*\); they run from memory/,
+    );
+    h.at("2026-03-10T10:00:01Z");
+    h.at("2026-03-10T10:00:30Z");
+    expect(h.runs.map((r) => r.slot.toISOString())).toEqual(["2026-03-10T10:00:00.000Z"]);
+  });
+
   it("skips a slot while the previous run still goes, and says so", () => {
     const h = harness();
     start(h, [definition()]);

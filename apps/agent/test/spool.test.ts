@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -39,6 +39,18 @@ describe("the spool", () => {
     ]);
     expect(spool.pendingResults()).toEqual(recovered);
     expect(spool.recoverInterrupted(new Date())).toEqual([]);
+  });
+
+  it("still returns an interrupted job's failed result when it cannot write it, for the agent to hold", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rm-spool-"));
+    new Spool(dir).markRunning({ jobId: "j3", kind: "backup", startedAt: finishedAt });
+    const spool = new Spool(dir);
+    // Results can no longer be written (a file where the directory was: ENOTDIR).
+    rmSync(path.join(dir, "spool", "results"), { recursive: true });
+    writeFileSync(path.join(dir, "spool", "results"), "");
+    expect(spool.recoverInterrupted(finishedAt).map((r) => [r.jobId, r.outcome])).toEqual([
+      ["j3", "failed"],
+    ]);
   });
 
   it("sets a damaged file aside instead of losing the others", () => {

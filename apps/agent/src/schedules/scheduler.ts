@@ -78,8 +78,8 @@ export class Scheduler {
 
   /** The server's schedules for this host, replacing what the agent had. */
   replace(schedules: TScheduleDefinition[]): void {
-    this.options.store.save(schedules, this.now());
     this.problem = null;
+    this.persist(() => this.options.store.save(schedules, this.now()));
     this.adopt(schedules);
     this.options.log.info("schedules.updated", { count: schedules.length });
     this.tick();
@@ -95,7 +95,7 @@ export class Scheduler {
     const match = job.params.readDataSubset?.match(/^(\d+)\/(\d+)$/);
     if (!state || !match) return;
     state.nextCheckPart = (Number(match[1]) % Number(match[2])) + 1;
-    this.options.state.save(this.state);
+    this.persist(() => this.options.state.save(this.state));
   }
 
   /** A job ended: a run that waited for it may go now. */
@@ -148,7 +148,21 @@ export class Scheduler {
     for (const id of this.waiting.keys()) if (!state[id]) this.waiting.delete(id);
     this.schedules = schedules;
     this.state = state;
-    this.options.state.save(state);
+    this.persist(() => this.options.state.save(state));
+  }
+
+  /**
+   * A state directory that is read-only or full must not stop the schedules: they keep firing
+   * from memory, and the status says why they may not survive a restart.
+   */
+  private persist(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      const problem = `could not save the schedules in the state directory (${(error as Error).message}); they run from memory until the agent restarts`;
+      if (this.problem !== problem) this.options.log.error("schedules.not_saved", { problem });
+      this.problem = problem;
+    }
   }
 
   private tick(): void {
@@ -209,7 +223,7 @@ export class Scheduler {
       }
     }
     if (misses.length > 0) this.options.reporter.missed(misses);
-    if (changed) this.options.state.save(this.state);
+    if (changed) this.persist(() => this.options.state.save(this.state));
   }
 
   /** A slot is due: run it, or skip it or hold it while the previous run still goes. */
