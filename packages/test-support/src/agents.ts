@@ -11,9 +11,17 @@ export interface SpawnedAgent {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs `agent <args>` from source; stdout and stderr are collected. */
-export function spawnAgent(args: string[]): SpawnedAgent {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+/**
+ * Runs `agent <args>` from source; stdout and stderr are collected. `launcher` is a command
+ * that execs the agent after setting up its surroundings (a mount namespace, say).
+ */
+export function spawnAgent(args: string[], launcher: string[] = []): SpawnedAgent {
+  const [command = process.execPath, ...rest] = [
+    ...launcher,
+    process.execPath,
+    ...["--import", "tsx", "src/main.ts", ...args],
+  ];
+  const child = spawn(command, rest, {
     cwd: AGENT_DIR,
     env: toolsEnv(),
     stdio: ["ignore", "pipe", "pipe"],
