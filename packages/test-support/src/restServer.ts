@@ -22,7 +22,12 @@ const LISTENING = /start server on 127\.0\.0\.1:(\d+)/;
 export async function startRestServer(
   dataDir: string,
   timeoutMs = 15_000,
-  options: { appendOnly?: boolean; users?: Readonly<Record<string, string>> } = {},
+  options: {
+    appendOnly?: boolean;
+    users?: Readonly<Record<string, string>>;
+    /** A fixed port (a rest-server started again where the last one was); the OS's choice when absent. */
+    port?: number;
+  } = {},
 ): Promise<RestServer> {
   const bin = process.env.REST_SERVER_BIN ?? toolOrPath("rest-server");
   const child: ChildProcess = spawn(
@@ -34,7 +39,7 @@ export async function startRestServer(
         ? ["--htpasswd-file", writeHtpasswd(dataDir, options.users)]
         : ["--no-auth"]),
       "--listen",
-      "127.0.0.1:0",
+      `127.0.0.1:${options.port ?? 0}`,
       ...(options.appendOnly ? ["--append-only"] : []),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },

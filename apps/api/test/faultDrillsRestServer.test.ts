@@ -1,0 +1,99 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { randomTree, resultOf, startSlowBackup, waitForJobEnd } from "./support/jobs.js";
+import { snapshotsOfPaths } from "./support/resticCli.js";
+import { type Client, createWorld, type World } from "./support/world.js";
+
+const PASSWORD = "repository password for the rest-server drill";
+
+/**
+ * Fault drill: rest-server stopped while restic backs up through it, and started again on the
+ * same port and data, with the real server, agent and restic. restic 0.18 retries a backend
+ * that does not answer for up to 15 minutes before it gives up, so within a test's time the
+ * backup does not fail: what the drill asks is that the job says what happens while it waits,
+ * and that it ends with exactly one snapshot and a sound repository once the server is back.
+ */
+describe("fault drill: rest-server stopped during a backup", () => {
+  let world: World;
+  let admin: Client;
+  let rest: RestServer;
+  let agent: AgentProcess;
+  let hostId: string;
+  let repositoryId: string;
+  const data = mkdtempSync(path.join(tmpdir(), "rm-rest-"));
+
+  beforeAll(async () => {
+    world = await createWorld();
+    await world.addUser("admin", "admin");
+    admin = await world.signIn("admin");
+    rest = await startRestServer(data);
+    agent = startAgent(await enrollAgent(admin, world.server.url));
+    hostId = (
+      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
+        timeoutMs: 30_000,
+        what: "the agent to come online",
+      })
+    ).id;
+    const { repository, setupJobId } = await admin.repositories.create.mutate({
+      name: "drills",
+      url: rest.repository("drills"),
+      password: PASSWORD,
+      setup: { mode: "init", hostId },
+    });
+    repositoryId = repository.id;
+    expect((await waitForJobEnd(admin, setupJobId)).state).toBe("succeeded");
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await rest?.stop();
+    await world?.close();
+  });
+
+  it("the job's log says the repository does not answer while it is away; back, the backup ends with one snapshot", {
+    timeout: 90_000,
+  }, async () => {
+    const tree = randomTree(3);
+    const id = await startSlowBackup(admin, {
+      hostId,
+      repositoryId,
+      paths: [tree],
+      limitUpload: 256,
+    });
+    const { port } = rest;
+    await rest.stop();
+
+    const waiting = await waitFor(
+      async () => {
+        const job = await admin.jobs.get.query({ id });
+        const refused = job.logs.find(
+          (l) => /connection refused/.test(l.line) && /retrying/.test(l.line),
+        );
+        return refused ? { job, refused } : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "the job's log to say the repository is away" },
+    );
+    expect(waiting.job.state).toBe("running");
+    expect(waiting.refused.stream).toBe("stderr");
+    expect(waiting.refused.line).toContain(`127.0.0.1:${port}`);
+    expect(waiting.refused.line).not.toContain(PASSWORD);
+
+    rest = await startRestServer(data, 15_000, { port });
+    const done = await waitForJobEnd(admin, id, 60_000);
+    expect(done.state, done.error ?? "").toBe("succeeded");
+    const inRestic = await snapshotsOfPaths(rest.repository("drills"), PASSWORD, [tree]);
+    expect(inRestic.map((s) => s.id)).toEqual([resultOf(done, "backup").snapshotId]);
+
+    const check = await admin.jobs.create.mutate({
+      hostId,
+      repositoryId,
+      params: { kind: "check" },
+    });
+    const checked = await waitForJobEnd(admin, check.id);
+    expect(resultOf(checked, "check")).toMatchObject({ ok: true, numErrors: 0 });
+  });
+});
