@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -11,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { waitFor } from "@restic-manager/test-support";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
@@ -52,16 +54,21 @@ function readCopy(file: string) {
 
 const backupsDir = (w: World) => path.join(w.dataDir, "backups");
 
+/** Rows of about 1 KB each, written in one statement: a database large enough to take a while. */
+async function fill(w: World, rows: number) {
+  await w.server.deps.db.$executeRawUnsafe(`
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
+    INSERT INTO "AuditEvent" ("id", "at", "actorType", "action", "outcome", "targetName", "details")
+    SELECT 'before-' || i, 0, 'system', 'job.started', 'success', 'before', hex(randomblob(500))
+    FROM n`);
+}
+
 describe("copies of the server's own database", () => {
   it("a copy taken while the server keeps writing is consistent and holds every row written before it started", async () => {
     const w = await world();
     const { db, serverBackups } = w.server.deps;
-    // About 40 MB, so the copy takes long enough for writes to land while it runs.
-    await db.$executeRawUnsafe(`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
-      INSERT INTO "AuditEvent" ("id", "at", "actorType", "action", "outcome", "targetName", "details")
-      SELECT 'before-' || i, 0, 'system', 'job.started', 'success', 'before', hex(randomblob(500))
-      FROM n`);
+    // About 60 MB, so the copy takes long enough for writes to land while it runs.
+    await fill(w, 40_000);
 
     let writing = true;
     let written = 0;
@@ -194,9 +201,30 @@ describe("copies of the server's own database", () => {
       ".restic-manager-2026-01-01T00-00-00.000Z.db.partial",
     );
     writeFileSync(leftover, "half a copy");
+    writeFileSync(`${leftover}-journal`, "and its journal");
     const run = await w.server.deps.serverBackups.create("request");
     expect(run.ok).toBe(true);
     expect(readdirSync(backupsDir(w))).toEqual([run.ok ? run.copy.name : ""]);
+  });
+
+  it("a server that stops while a copy is under way finishes the copy first, and it is whole", async () => {
+    const w = await world();
+    await fill(w, 100_000);
+    const { serverBackups } = w.server.deps;
+    const run = serverBackups.create("request");
+    await waitFor(
+      () =>
+        existsSync(backupsDir(w)) &&
+        readdirSync(backupsDir(w)).some((name) => name.endsWith(".partial")),
+      { what: "the copy to start writing", intervalMs: 5 },
+    );
+    await w.server.close();
+    const outcome = await run;
+    if (!outcome.ok) throw new Error(outcome.error);
+    expect(readdirSync(backupsDir(w))).toEqual([outcome.copy.name]);
+    const copy = readCopy(path.join(backupsDir(w), outcome.copy.name));
+    expect(copy.integrity).toEqual([{ integrity_check: "ok" }]);
+    expect(copy.before).toBe(100_000);
   });
 
   it("only admins may list, read the status of or take copies", async () => {

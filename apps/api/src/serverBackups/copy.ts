@@ -45,29 +45,15 @@ run().then(
 
 const driver = createRequire(import.meta.url).resolve("better-sqlite3");
 
-export class CopyAborted extends Error {
-  constructor() {
-    super("the copy was stopped (the server is shutting down)");
-    this.name = "CopyAborted";
-  }
-}
-
 /**
  * Writes a checked copy of the database at `source` to `destination` (which must not exist).
- * Rejects with SQLite's or the file system's reason when it cannot, and with CopyAborted when
- * `signal` fires first (the worker is stopped; the caller removes what it left).
+ * Rejects with SQLite's or the file system's reason when it cannot. A copy is never cut short:
+ * stopping the worker while SQLite runs in it aborts the whole process (a fatal V8 error in
+ * better-sqlite3), so a server that stops waits for the copy under way to end.
  */
-export function copyDatabase(options: {
-  source: string;
-  destination: string;
-  signal?: AbortSignal;
-}): Promise<void> {
-  const { source, destination, signal } = options;
+export function copyDatabase(options: { source: string; destination: string }): Promise<void> {
+  const { source, destination } = options;
   return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new CopyAborted());
-      return;
-    }
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { driver, source, destination },
@@ -76,15 +62,9 @@ export function copyDatabase(options: {
     const settle = (error?: Error) => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener("abort", abort);
       if (error) reject(error);
       else resolve();
     };
-    const abort = () => {
-      settle(new CopyAborted());
-      void worker.terminate();
-    };
-    signal?.addEventListener("abort", abort, { once: true });
     worker.once("message", (message: { ok: boolean; message?: string }) =>
       settle(message.ok ? undefined : new Error(message.message ?? "the copy failed")),
     );

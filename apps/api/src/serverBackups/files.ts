@@ -9,8 +9,8 @@ import type { TServerBackupCopy } from "@restic-manager/contracts";
  * else an admin keeps in the directory is touched.
  */
 const COPY_NAME = /^restic-manager-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}\.\d{3})Z\.db$/;
-/** A copy being written: hidden, and renamed to its final name once checked. */
-const PARTIAL_NAME = /^\.restic-manager-.*\.db\.partial$/;
+/** A copy being written (and SQLite's journal beside it): hidden, renamed once checked. */
+const PARTIAL_NAME = /^\.restic-manager-.*\.db\.partial(-journal|-wal|-shm)?$/;
 
 export function copyName(takenAt: Date): string {
   return `restic-manager-${takenAt.toISOString().replaceAll(":", "-")}.db`;

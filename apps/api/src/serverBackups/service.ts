@@ -9,7 +9,7 @@ import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import type { Logger } from "../logger.js";
-import { CopyAborted, copyDatabase } from "./copy.js";
+import { copyDatabase } from "./copy.js";
 import {
   copyName,
   listCopies,
@@ -17,7 +17,6 @@ import {
   partialName,
   pruneCopies,
   removePartials,
-  unlinkIfPresent,
 } from "./files.js";
 
 /** How often the schedule looks whether a copy is due (at most; less when the interval is short). */
@@ -47,7 +46,6 @@ export class ServerBackups {
   private running: Promise<TServerBackupRun> | undefined;
   private last: TServerBackupRun | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly stopping = new AbortController();
 
   constructor(private readonly options: ServerBackupsOptions) {
     this.now = options.now ?? (() => new Date());
@@ -118,11 +116,10 @@ export class ServerBackups {
     this.timer.unref();
   }
 
-  /** Stops the schedule and a copy under way (its partial file is removed). */
+  /** Stops the schedule; a copy under way is finished first (see copyDatabase). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.stopping.abort();
     await this.running;
   }
 
@@ -154,7 +151,7 @@ export class ServerBackups {
       this.last = run;
       return run;
     } catch (error) {
-      await unlinkIfPresent(partial).catch(() => undefined);
+      await removePartials(directory).catch(() => undefined);
       const message = error instanceof Error ? error.message : String(error);
       const run: TServerBackupRun = {
         ok: false,
@@ -163,14 +160,10 @@ export class ServerBackups {
         finishedAt: this.now(),
         error: message,
       };
-      if (error instanceof CopyAborted) {
-        logger.info({ event: "server_backup.stopped", trigger }, message);
-      } else {
-        logger.error(
-          { event: "server_backup.failed", trigger, directory, err: error },
-          `copying the database failed: ${message}`,
-        );
-      }
+      logger.error(
+        { event: "server_backup.failed", trigger, directory, err: error },
+        `copying the database failed: ${message}`,
+      );
       this.last = run;
       return run;
     }
@@ -182,11 +175,7 @@ export class ServerBackups {
     await mkdir(directory, { recursive: true, mode: 0o700 });
     await chmod(directory, 0o700);
     await removePartials(directory);
-    await copyDatabase({
-      source: databasePath,
-      destination: partial,
-      signal: this.stopping.signal,
-    });
+    await copyDatabase({ source: databasePath, destination: partial });
     await chmod(partial, 0o600);
     const name = copyName(takenAt);
     await rename(partial, path.join(directory, name));
