@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import {
   AGENT_LIMITS,
   type TJobFinished,
@@ -16,6 +17,7 @@ import { TRPCClientError } from "@trpc/client";
 import fc from "fast-check";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { type ZodError, z } from "zod";
 import { onStatement } from "../src/db.js";
 import { HALFWAY } from "./support/actors.js";
@@ -30,12 +32,14 @@ import { type Client, createWorld, type World } from "./support/world.js";
  * values. Every message is either accepted or refused with an error that names the field;
  * a refused message changes nothing.
  *
- * Cases: 9 message kinds × 3,000 against the schemas the agent router validates with, and
- * 2,000 sent through the real server over the agent's WebSocket to a real SQLite file: 29,000.
+ * Cases: 9 message kinds × 3,000 against the schemas the agent router validates with, 2,000
+ * sent through the real server over the agent's WebSocket to a real SQLite file, and 500 raw
+ * frames from another agent's socket: 29,500.
  */
 
 const SCHEMA_RUNS_PER_KIND = 3000;
-const SERVER_RUNS = Number(process.env.FUZZ_SERVER_RUNS ?? 2000);
+const SERVER_RUNS = 2000;
+const RAW_FRAMES = 500;
 
 // --- mutations of a valid message ---------------------------------------------------------------
 
@@ -74,7 +78,13 @@ function applyEdit(root: unknown, edit: Edit): unknown {
   else if (Array.isArray(parent)) parent.splice(Number(last), 1);
   else if (edit.op === "delete") delete parent[last];
   else {
-    parent[edit.key] = parent[last];
+    // An own key even when it is `__proto__`, as a JSON parser makes it.
+    Object.defineProperty(parent, edit.key, {
+      value: parent[last],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     delete parent[last];
   }
   return copy;
@@ -396,5 +406,177 @@ describe("agent link messages under fuzzing", () => {
         agent.trpc.agent.jobProgress.mutate({ jobId, progress: HALFWAY }),
       ).resolves.toEqual({ accepted: true });
     }, 120_000);
+
+    it(`${RAW_FRAMES} raw frames from another agent (junk, bad superjson, polluting keys) are answered or ignored, and the server goes on`, async () => {
+      const other = await enrollHost(world, admin, "raw-host");
+      const socket = await rawAgentSocket(world.server.url, other.credential);
+      const valid = validMessages(jobId);
+      const request = fc.record({
+        path: fc.oneof(
+          fc.constantFrom(...PROCEDURES).map((name) => `agent.${name}`),
+          fc.string({ maxLength: 20 }),
+        ),
+        method: fc.oneof(
+          { weight: 4, arbitrary: fc.constant("mutation") },
+          fc.constantFrom("query", "subscription", "subscription.stop", "x"),
+        ),
+        json: fc.oneof(
+          fc.constantFrom(...PROCEDURES).map((name) => valid[name].message),
+          fc.jsonValue({ maxDepth: 3 }),
+        ),
+        edits: fc.array(
+          fc.oneof(
+            edit,
+            fc.record({
+              op: fc.constant("rename" as const),
+              at: fc.nat(),
+              key: fc.constantFrom(...POLLUTING_KEYS),
+            }),
+          ),
+          { maxLength: 3 },
+        ),
+        meta: fc.option(
+          fc.oneof(
+            fc.jsonValue({ maxDepth: 3 }),
+            fc.constant({ values: { startedAt: ["Date"], "__proto__.x": ["bigint"] } }),
+            fc.constant({ values: [["map"], { constructor: ["set"] }] }),
+          ),
+          { nil: undefined },
+        ),
+      });
+      const frame = fc.oneof(
+        fc.string({ unit: "binary", maxLength: 200 }),
+        fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
+        {
+          weight: 6,
+          arbitrary: request.map(({ path, method, json, edits, meta }) =>
+            // Raw JSON, so the polluting keys superjson refuses to write do reach the server.
+            JSON.stringify(
+              {
+                id: "junk",
+                method,
+                params: { path, input: { json: edits.reduce(applyEdit, json), meta } },
+              },
+              jsonSafe,
+            ),
+          ),
+        },
+      );
+      const before = await jobRow(jobId);
+      const writes: string[] = [];
+      const stop = onStatement(world.server.deps.db, (sql) => {
+        if (/^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql) && /\bJob(Log)?\b/.test(sql)) {
+          writes.push(sql);
+        }
+      });
+      let probes = 0;
+      let refusals = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(frame, async (text) => {
+            socket.send(text);
+            // The server answers frames in order: once the probe is answered, the frame was handled.
+            probes += 1;
+            const answer = await socket.call(`probe-${probes}`, "agent.reconcile", {
+              running: [],
+              finished: [],
+            });
+            expect(answer).toMatchObject({
+              result: { type: "data", data: { json: { recorded: 0, lost: 0 } } },
+            });
+            for (const reply of socket.repliesTo(/^junk$/)) {
+              const error = (reply as { error?: { message?: unknown } }).error;
+              if (!error) continue;
+              refusals += 1;
+              expect(String(error.message).trim().length).toBeGreaterThan(0);
+            }
+          }),
+          { numRuns: RAW_FRAMES },
+        );
+      } finally {
+        stop();
+        socket.close();
+      }
+      // The tRPC-shaped frames reached the procedures and were refused with a message.
+      expect(refusals).toBeGreaterThan(RAW_FRAMES / 4);
+      // Another agent's junk touched neither this job nor any other.
+      expect(writes).toEqual([]);
+      expect(await jobRow(jobId)).toEqual(before);
+      await expect(
+        agent.trpc.agent.jobProgress.mutate({ jobId, progress: HALFWAY }),
+      ).resolves.toEqual({ accepted: true });
+    }, 120_000);
   });
 });
+
+/** JSON has no bigint: sent as its digits, as a hand-written agent might. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/**
+ * An agent's socket without the tRPC client: it sends whatever it is given. `call` sends a
+ * request and waits for its answer (reopening the socket if the server closed it).
+ */
+async function rawAgentSocket(url: string, credential: string) {
+  const replies = new Map<string, unknown>();
+  const waiters = new Map<string, (reply: unknown) => void>();
+  let socket: WebSocket;
+  const open = (): Promise<void> => {
+    socket = new WebSocket(`${url.replace("http", "ws")}/agent/ws?connectionParams=1`);
+    socket.on("message", (data) => {
+      let reply: { id?: unknown };
+      try {
+        reply = JSON.parse(data.toString()) as { id?: unknown };
+      } catch {
+        return;
+      }
+      const id = String(reply.id);
+      const waiter = waiters.get(id);
+      if (waiter) {
+        waiters.delete(id);
+        waiter(reply);
+      } else replies.set(id, reply);
+    });
+    socket.on("close", () => {
+      for (const [id, waiter] of waiters) waiter({ closed: id });
+      waiters.clear();
+    });
+    return once(socket, "open").then(() => {
+      socket.send(
+        JSON.stringify({
+          method: "connectionParams",
+          data: { credential, hello: JSON.stringify(HELLO) },
+        }),
+      );
+    });
+  };
+  await open();
+  return {
+    send(text: string) {
+      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+    },
+    async call(id: string, path: string, input: unknown): Promise<unknown> {
+      for (;;) {
+        if (socket.readyState !== WebSocket.OPEN) {
+          await open();
+        }
+        const answer = new Promise<unknown>((resolve) => waiters.set(id, resolve));
+        socket.send(
+          JSON.stringify({ id, method: "mutation", params: { path, input: { json: input } } }),
+        );
+        const reply = await answer;
+        if (!(typeof reply === "object" && reply !== null && "closed" in reply)) return reply;
+      }
+    },
+    /** The replies to ids matching `pattern` since the last look. */
+    repliesTo(pattern: RegExp): unknown[] {
+      const found = [...replies].filter(([id]) => pattern.test(id));
+      for (const [id] of found) replies.delete(id);
+      return found.map(([, reply]) => reply);
+    },
+    close() {
+      socket.close();
+    },
+  };
+}
