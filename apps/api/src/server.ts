@@ -264,11 +264,13 @@ export async function startServer(
     },
   });
 
+  // At least twice per RM_JOB_LOST_AFTER: a job is marked lost within 1.5 times the setting.
+  const lostSweepMs = Math.min(LOST_SWEEP_INTERVAL_MS, config.jobLostAfterSeconds * 500);
   const sweeper = setInterval(() => {
     deps.jobs.sweepLost().catch((error: unknown) => {
       logger.error({ event: "jobs.sweep_failed", err: error }, "lost-job sweep failed");
     });
-  }, LOST_SWEEP_INTERVAL_MS);
+  }, lostSweepMs);
   sweeper.unref();
   // Repositories whose health is older than the interval get a fresh look.
   const healthTimer = setInterval(
