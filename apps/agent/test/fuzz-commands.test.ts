@@ -23,13 +23,13 @@ import { namePattern } from "../src/reader/queries.js";
  * strings) and random values. The schema either takes a command or names what is wrong; the
  * real agent process, fed them over a real tRPC WebSocket, logs each refusal and keeps running.
  *
- * Cases: 12,000 commands against the schema, 12,000 name patterns, and 500 commands sent to
- * a running agent process: 24,500.
+ * Cases: 12,000 commands against the schema, 15,000 name patterns, and 300 commands sent to
+ * a running agent process: 27,300.
  */
 
 const SCHEMA_RUNS = 12_000;
-const PATTERN_RUNS = 12_000;
-const PROCESS_RUNS = 500;
+const PATTERN_RUNS = 15_000;
+const PROCESS_RUNS = 300;
 
 // --- mutations of a valid command -----------------------------------------------------------------
 

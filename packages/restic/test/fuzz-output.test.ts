@@ -41,12 +41,12 @@ import { fakeRunner, type RecordedRun } from "./support/runners.js";
  * contracts accept (what the agent sends, the server must take) or a ResticError that names
  * the command and what was wrong; nothing else may escape.
  *
- * Cases: 26 recorded runs × 600 mutated + 26 × 150 random outputs, 4,000 stderr streams,
- * 10,000 version texts, 6,000 prune reports, 10,000 sizes: 49,500 in all.
+ * Cases: 26 recorded runs × 400 mutated + 26 × 100 random outputs, 4,000 stderr streams,
+ * 15,000 version texts, 6,000 prune reports, 15,000 sizes: 53,000 in all.
  */
 
-const MUTATED_RUNS_PER_FIXTURE = 600;
-const RANDOM_RUNS_PER_FIXTURE = 150;
+const MUTATED_RUNS_PER_FIXTURE = 400;
+const RANDOM_RUNS_PER_FIXTURE = 100;
 
 // --- what a case changes ----------------------------------------------------------------------
 
@@ -491,7 +491,7 @@ describe("restic output parsers under fuzzing", () => {
     );
   });
 
-  it("version text: 10,000 random and mutated outputs parse to a valid version or to null", () => {
+  it("version text: 15,000 random and mutated outputs parse to a valid version or to null", () => {
     const recorded = loadFixture("version").runs[0]?.stdout ?? "";
     const text = fc.oneof(
       fc
@@ -507,7 +507,7 @@ describe("restic output parsers under fuzzing", () => {
         const parsed = parseVersionOutput(output);
         if (parsed !== null) expect(ZVersionResult.safeParse(parsed).success).toBe(true);
       }),
-      { numRuns: 10_000 },
+      { numRuns: 15_000 },
     );
   });
 
@@ -546,7 +546,7 @@ describe("restic output parsers under fuzzing", () => {
     );
   });
 
-  it("sizes: 10,000 random size texts parse to a finite, non-negative byte count or to null", () => {
+  it("sizes: 15,000 random size texts parse to a finite, non-negative byte count or to null", () => {
     const size = fc.oneof(
       fc.string({ unit: "binary", maxLength: 20 }),
       fc
@@ -566,7 +566,7 @@ describe("restic output parsers under fuzzing", () => {
           expect(bytes).toBeGreaterThanOrEqual(0);
         }
       }),
-      { numRuns: 10_000 },
+      { numRuns: 15_000 },
     );
   });
 });
