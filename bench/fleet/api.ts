@@ -49,6 +49,8 @@ export async function startApi(options: {
         RM_DATA_DIR: options.dataDir,
         RM_PUBLIC_URL: url,
         RM_MASTER_KEY: options.masterKey,
+        // No copy of its own database in the middle of a measurement.
+        RM_DB_BACKUP_INTERVAL: "0",
       },
       stdio: ["ignore", log, log],
     }),
