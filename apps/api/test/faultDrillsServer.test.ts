@@ -83,6 +83,7 @@ describe("fault drill: the server SIGKILLed during a backup", () => {
       what: "the listing to reach the agent",
     });
     expect(await state(check.id)).toBe("queued");
+    expect(await state(backupId)).toBe("running"); // so what follows happens mid-backup
     return { tree, ids: [backupId, snapshots.id, check.id], since };
   }
 
@@ -109,8 +110,7 @@ describe("fault drill: the server SIGKILLed during a backup", () => {
     expect(ended.map((job) => [job.id, job.state, job.error])).toEqual(
       drill.ids.map((id) => [id, "succeeded", null]),
     );
-    const [backup] = ended;
-    const snapshotId = resultOf(backup ?? { result: null }, "backup").snapshotId;
+    const snapshotId = ended[0] && resultOf(ended[0], "backup").snapshotId;
     const inRestic = await snapshotsOfPaths(rest.repository("drills"), PASSWORD, [drill.tree]);
     expect(inRestic.map((s) => s.id)).toEqual([snapshotId]);
     // Nothing lost, nothing run twice: the three jobs, and the health refreshes the backup's
