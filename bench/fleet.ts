@@ -4,7 +4,7 @@
  * generator of progress lines), against a bare tRPC-over-`ws` server with the same clients
  * in the same run. Prints a table; merges its figures into bench/results.json.
  *
- *   pnpm bench                    (RM_BENCH_AGENTS=300 RM_BENCH_JOBS=100000 for a quick run;
+ *   pnpm bench:fleet              (RM_BENCH_AGENTS=300 RM_BENCH_JOBS=100000 for a quick run;
  *                                  RM_BENCH_CPU_PROF=1 profiles the API: see docs/benchmarks.md)
  */
 import { randomBytes } from "node:crypto";
