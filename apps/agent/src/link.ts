@@ -14,6 +14,7 @@ import {
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import superjson from "superjson";
 import { WebSocket } from "ws";
+import type { z } from "zod";
 import type { AgentConfig } from "./config.js";
 import type { Log } from "./log.js";
 import { agentSocketUrl } from "./platform.js";
@@ -49,6 +50,24 @@ export function fitResult(result: TJobFinished): TJobFinished {
   if (bytes <= RESULT_BUDGET_BYTES) return result;
   const note = `the result (${bytes} bytes) is too large to send; narrow the command (e.g. ls of a subdirectory)`;
   return { ...result, result: undefined, error: result.error ? `${result.error}; ${note}` : note };
+}
+
+/** What a refused command was meant to be, when it says (bounded: it came from outside). */
+function commandType(data: unknown): string | null {
+  const type = typeof data === "object" && data !== null && "type" in data ? data.type : null;
+  return typeof type === "string" ? type.slice(0, 40) : null;
+}
+
+/** One line naming each field that is wrong, as the server words its own refusals. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) =>
+      issue.path.length > 0
+        ? `${issue.path.map(String).join(".")}: ${issue.message}`
+        : issue.message,
+    )
+    .join("; ");
 }
 
 /** Reconnect delays: exponential from 1 s up to 60 s, each with ±50 % jitter so a fleet spreads out. */
@@ -144,7 +163,10 @@ export class AgentLink implements JobReporter, ScheduleReporter {
       onData: (data) => {
         const command = ZAgentCommand.safeParse(data);
         if (!command.success) {
-          this.options.log.warn("command.rejected", { reason: command.error.message });
+          this.options.log.warn("command.rejected", {
+            type: commandType(data),
+            reason: describeIssues(command.error),
+          });
           return;
         }
         this.options.onCommand(command.data);
