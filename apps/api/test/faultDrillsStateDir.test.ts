@@ -34,15 +34,23 @@ function expectToSayNotSpooled(
 
 /** Whether the agent's own log says it could not spool the result of `jobId`. */
 function resultNotSpooled(agentOutput: string, jobId: string): boolean {
-  return agentOutput.split("\n").some((text) => {
-    if (!text.startsWith("{")) return false;
-    const line = JSON.parse(text) as { event?: string; jobId?: string; consequence?: string };
-    return (
-      line.event === "spool.failed" &&
-      line.jobId === jobId &&
-      (line.consequence ?? "").startsWith("could not spool the result")
-    );
-  });
+  // Complete lines only: the last one may still be arriving.
+  return agentOutput
+    .split("\n")
+    .slice(0, -1)
+    .some((text) => {
+      let line: { event?: string; jobId?: string; consequence?: string } | null;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        return false; // not one of the agent's log lines
+      }
+      return (
+        line?.event === "spool.failed" &&
+        line.jobId === jobId &&
+        (line.consequence ?? "").startsWith("could not spool the result")
+      );
+    });
 }
 
 describe("fault drill: the agent's state directory read-only or full", () => {
