@@ -3,9 +3,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type TAgentCommand, ZAgentCommand } from "@restic-manager/contracts";
+import {
+  type TAgentCommand,
+  type TJobFinished,
+  type TQueryReply,
+  ZAgentCommand,
+  ZJobFinished,
+  ZQueryReply,
+} from "@restic-manager/contracts";
 import { nextRuns } from "@restic-manager/schedule";
-import { type SpawnedAgent, spawnAgent } from "@restic-manager/test-support";
+import { type SpawnedAgent, spawnAgent, waitFor } from "@restic-manager/test-support";
 import { initTRPC } from "@trpc/server";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import fc from "fast-check";
@@ -211,7 +218,8 @@ function overTheWire(command: unknown): unknown {
 
 /**
  * The agent router's shape with nothing behind it: the command subscription yields what the
- * test pushes, and every report is taken and dropped. Only the wire is real.
+ * test pushes; job results and query answers are checked against the contracts the real
+ * server validates them with and kept by id; other reports are taken and dropped.
  */
 async function startLinkServer() {
   // Boxed, so that `undefined` can be sent too.
@@ -219,6 +227,15 @@ async function startLinkServer() {
   let wake: (() => void) | undefined;
   const t = initTRPC.create({ transformer: superjson });
   const take = t.procedure.input(z.unknown()).mutation(() => ({ accepted: true }));
+  const reports = new Map<string, unknown>();
+  const refused: unknown[] = [];
+  const keep = <T>(schema: z.ZodType<T>, key: (report: T) => string) =>
+    t.procedure.input(z.unknown()).mutation(({ input }) => {
+      const parsed = schema.safeParse(input);
+      if (parsed.success) reports.set(key(parsed.data), parsed.data);
+      else refused.push({ input, issues: parsed.error.issues });
+      return { accepted: true };
+    });
   const router = t.router({
     agent: t.router({
       commands: t.procedure.subscription(async function* ({ signal }) {
@@ -236,11 +253,11 @@ async function startLinkServer() {
       }),
       reconcile: t.procedure.input(z.unknown()).mutation(() => ({ recorded: 0, lost: 0 })),
       scheduleReport: take,
-      queryReply: take,
+      queryReply: keep(ZQueryReply, (reply) => `query:${reply.id}`),
       jobStarted: take,
       jobProgress: take,
       jobLog: take,
-      jobFinished: take,
+      jobFinished: keep(ZJobFinished, (result) => `finished:${result.jobId}`),
     }),
   });
   const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
@@ -249,6 +266,14 @@ async function startLinkServer() {
   return {
     url: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
     connections: () => wss.clients.size,
+    /** Reports the real server's schemas would have refused. */
+    refused,
+    /** Waits for the report kept under `key`, and forgets it. */
+    async report(key: string): Promise<unknown> {
+      const report = await waitFor(() => reports.get(key), { what: key, intervalMs: 2 });
+      reports.delete(key);
+      return report;
+    },
     push(command: unknown) {
       pending.push({ command });
       wake?.();
@@ -367,8 +392,27 @@ describe("server commands under fuzzing", () => {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    it(`${PROCESS_RUNS} mutated and random commands: each refusal is logged with its reason and the agent keeps running`, async () => {
+    it(`${PROCESS_RUNS} mutated and random commands: each refusal is logged with its reason, each job and query is answered, and the agent keeps running`, async () => {
       let n = 0;
+      const answered = new Set<string>();
+      /**
+       * A job (restic is missing here) ends failed with the reason, a query is answered with
+       * it: each once, for an id not seen before.
+       */
+      const expectAnswered = async (command: TAgentCommand) => {
+        if (command.type === "job" && !answered.has(`job:${command.job.id}`)) {
+          answered.add(`job:${command.job.id}`);
+          const result = (await server.report(`finished:${command.job.id}`)) as TJobFinished;
+          expect(["failed", "cancelled"]).toContain(result.outcome);
+          expect(result.error?.trim()).toBeTruthy();
+        }
+        if (command.type === "query" && !answered.has(`query:${command.id}`)) {
+          answered.add(`query:${command.id}`);
+          const reply = (await server.report(`query:${command.id}`)) as TQueryReply;
+          expect(reply.ok).toBe(false);
+          if (!reply.ok) expect(reply.error.trim()).toBeTruthy();
+        }
+      };
       await fc.assert(
         fc.asyncProperty(commandCase, async (change) => {
           n += 1;
@@ -397,6 +441,7 @@ describe("server commands under fuzzing", () => {
                 `"event":"schedule.rejected","scheduleId":${JSON.stringify(id)}`,
               );
             }
+            await expectAnswered(parsed.data);
           }
           expect(agent.child.exitCode).toBeNull();
         }),
@@ -415,7 +460,11 @@ describe("server commands under fuzzing", () => {
           ],
         },
       );
-      // Still connected on the one socket it opened, and still taking commands.
+      // Every report it sent passes the server's contracts; still connected on the one socket
+      // it opened, and still taking commands.
+      expect(server.refused).toEqual([]);
+      const kinds = new Set([...answered].map((key) => key.split(":")[0]));
+      expect(kinds).toEqual(new Set(["job", "query"]));
       expect(server.connections()).toBe(1);
       server.push({ type: "cancel", jobId: "the-last" });
       await outputContains(agent, '"jobId":"the-last"');
