@@ -107,6 +107,17 @@ describe("exclusive jobs wait for the repository's lock", () => {
   });
 
   it("a check queued while another host's backup runs starts after it and succeeds", async () => {
+    // The repository's health read after its set-up locks it too: over before the backup.
+    await waitFor(
+      async () => {
+        for (const state of ["queued", "dispatched", "running"] as const) {
+          const { items } = await admin.jobs.list.query({ kind: "health", state });
+          if (items.some((job) => job.repositoryId === repositoryId)) return undefined;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: "the set-up's health read to end" },
+    );
     const backup = await admin.jobs.create.mutate({
       hostId: backupHostId,
       repositoryId,
