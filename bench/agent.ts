@@ -28,7 +28,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { call, migrate, startApi } from "./fleet/api.js";
 import { bundle, bundleDir, ROOT } from "./fleet/bundle.js";
-import { freePort, removeAtExit, rssMb, sleep, track, until } from "./fleet/proc.js";
+import { cpuMs, freePort, removeAtExit, rssMb, sleep, track, until } from "./fleet/proc.js";
 import { writeResults } from "./fleet/report.js";
 import { seedDatabase } from "./fleet/seed.js";
 
@@ -186,6 +186,10 @@ async function main() {
 
     const throughAgent: number[] = [];
     const direct: number[] = [];
+    // What the agent and the server themselves use while a backup runs: on the endpoint, the
+    // agent's share competes with restic for the same cores.
+    const agentCpuS: number[] = [];
+    const apiCpuS: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       // Through the agent: a new repository (set up by the agent), then one backup.
       const { repository } = await ask<{ repository: { id: string } }>(
@@ -210,6 +214,8 @@ async function main() {
         "the repository to be set up and its health read",
         120_000,
       );
+      const agentCpuBefore = cpuMs(agent.pid ?? 0);
+      const apiCpuBefore = cpuMs(api.pid);
       const job = await ask<{ id: string }>(
         "jobs.create",
         { hostId, repositoryId: repository.id, params: { kind: "backup", paths: [tree] } },
@@ -236,6 +242,8 @@ async function main() {
         throw new Error(`the backup ${done?.state}: ${done?.error}`);
       }
       throughAgent.push((done.finishedAt.getTime() - done.createdAt.getTime()) / 1000);
+      agentCpuS.push((cpuMs(agent.pid ?? 0) - agentCpuBefore) / 1000);
+      apiCpuS.push((cpuMs(api.pid) - apiCpuBefore) / 1000);
       // The health read the backup asks for runs next: not beside the direct run.
       const backupEnd = done.finishedAt.getTime();
       await until(
@@ -256,7 +264,7 @@ async function main() {
       execFileSync(restic, ["init"], { env, stdio: "ignore" });
       direct.push(await run(restic, recorded.args, env));
       log(
-        `round ${round}: through the agent ${throughAgent.at(-1)?.toFixed(2)} s, restic directly ${direct.at(-1)?.toFixed(2)} s`,
+        `round ${round}: through the agent ${throughAgent.at(-1)?.toFixed(2)} s (agent CPU ${agentCpuS.at(-1)?.toFixed(2)} s, server CPU ${apiCpuS.at(-1)?.toFixed(2)} s), restic directly ${direct.at(-1)?.toFixed(2)} s`,
       );
     }
     const figures = {
@@ -264,6 +272,8 @@ async function main() {
       agent_backup_s: Number(median(throughAgent).toFixed(2)),
       restic_backup_s: Number(median(direct).toFixed(2)),
       agent_idle_rss_mb: Number(agentIdleRssMb.toFixed(1)),
+      agent_cpu_s_per_backup: Number(median(agentCpuS).toFixed(3)),
+      api_cpu_s_per_backup: Number(median(apiCpuS).toFixed(3)),
       agent_bench_tree_mb: TREE_MB,
     };
     writeResults(figures);
