@@ -5,7 +5,11 @@ import path from "node:path";
 import { AGENT_LIMITS } from "@restic-manager/contracts";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
-import { AlertSweeper, onJobFinishedForAlerts } from "./alerts/evaluators.js";
+import {
+  AlertSweeper,
+  onJobFinishedForAlerts,
+  onRepositoryUnreachable,
+} from "./alerts/evaluators.js";
 import { AlertService } from "./alerts/service.js";
 import { RefusalLog } from "./audit/refusals.js";
 import { AGENT_UPGRADE_RATE, RateLimiter } from "./auth/rateLimit.js";
@@ -128,6 +132,8 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     lostAfterMs: config.jobLostAfterSeconds * 1000,
     setupTimeoutSeconds: config.setupTimeoutSeconds,
     lockWaitSeconds: config.lockWaitSeconds,
+    onRepositoryUnreachable: (job, line) =>
+      onRepositoryUnreachable({ db, alerts, agents, logger }, job, line),
     afterFinish: async (job, report) => {
       metrics.jobFinished(job, report);
       await onRepositoryJobFinished({ db, keyring, jobs, agents, logger }, job, report);

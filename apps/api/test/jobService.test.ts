@@ -19,6 +19,7 @@ describe("JobService with a fake clock and a fake agent connection", () => {
   let db: Db;
   let now: number;
   let registry: AgentRegistry;
+  let keyring: Keyring;
   let jobs: JobService;
   let sent: TAgentCommand[];
   let hostId: string;
@@ -41,7 +42,7 @@ describe("JobService with a fake clock and a fake agent connection", () => {
     db = await openDatabase(path.join(dir, "db.sqlite"));
     now = Date.parse("2026-11-28T12:00:00Z");
     const clock = () => now;
-    const keyring = new Keyring([generateMasterKey()]);
+    keyring = new Keyring([generateMasterKey()]);
     registry = new AgentRegistry(clock);
     sent = [];
     jobs = new JobService({
@@ -94,6 +95,51 @@ describe("JobService with a fake clock and a fake agent connection", () => {
     expect((await db.job.findUniqueOrThrow({ where: { id: job.id } })).state).toBe("dispatched");
     const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "job.started" } });
     expect(audit.actorName).toBe("admin");
+  });
+
+  it("tells once that restic cannot reach the repository, only after it kept retrying for 10 s", async () => {
+    const told: Array<{ jobId: string; line: string }> = [];
+    jobs = new JobService({
+      db,
+      keyring,
+      registry,
+      bus: new JobEventBus(() => now),
+      logger: pino({ level: "silent" }),
+      lostAfterMs: 10 * MINUTE,
+      now: () => now,
+      onRepositoryUnreachable: async (job, line) => {
+        told.push({ jobId: job.id, line });
+      },
+    });
+    connect();
+    const job = await jobs.create(
+      { hostId, repositoryId, params: { kind: "backup", paths: ["/srv"] } },
+      ADMIN,
+      META,
+    );
+    await jobs.started(hostId, { jobId: job.id, startedAt: new Date(now) });
+    const retry = (seconds: number) => ({
+      at: new Date(now),
+      stream: "stderr" as const,
+      line: `Load(<data/6f2a>, 0, 0) returned error, retrying after ${seconds}s: connection refused`,
+    });
+    const say = (line: ReturnType<typeof retry>) =>
+      jobs.log(hostId, { jobId: job.id, lines: [line] });
+    // A blip restic rides out, and the same words on stdout: nobody is told.
+    await say(retry(0.5));
+    await jobs.log(hostId, {
+      jobId: job.id,
+      lines: [{ ...retry(1), stream: "stdout", at: new Date(now) }],
+    });
+    now += 9_000;
+    await say(retry(4));
+    expect(told).toEqual([]);
+    // Still retrying 10 s after the first: told once, with restic's line.
+    now += 1_000;
+    await say(retry(8));
+    now += 20_000;
+    await say(retry(16));
+    expect(told).toEqual([{ jobId: job.id, line: retry(8).line }]);
   });
 
   it("marks a running job lost when its host stays away past the timeout, not before", async () => {

@@ -123,6 +123,34 @@ export async function onJobFinishedForAlerts(
   }
 }
 
+/**
+ * A running job's restic cannot reach its repository and keeps retrying: the repository is
+ * failing now, not only after the job gives up. The same alert as N failures in a row (one per
+ * repository), resolved by the next job on the repository that succeeds.
+ */
+export async function onRepositoryUnreachable(
+  deps: AlertSourceDeps,
+  job: { id: string; hostId: string; repositoryId: string },
+  line: string,
+): Promise<void> {
+  const repository =
+    (
+      await deps.db.repository.findUnique({
+        where: { id: job.repositoryId },
+        select: { name: true },
+      })
+    )?.name ?? "a repository";
+  await deps.alerts.raise({
+    kind: "repository_failing",
+    hostId: null,
+    repositoryId: job.repositoryId,
+    jobId: job.id,
+    target: job.repositoryId,
+    subject: `repository ${repository}`,
+    summary: `${repository} does not answer; restic is retrying: ${line.slice(0, 500)}`,
+  });
+}
+
 /** N jobs in a row on a repository failed (N = the rule's threshold). */
 async function raiseIfFailingInARow(
   deps: AlertSourceDeps,

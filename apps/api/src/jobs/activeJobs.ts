@@ -19,6 +19,10 @@ export interface ActiveJob {
   cancelRequested: boolean;
   /** When its progress was last written (the database keeps it at most once a second). */
   progressStoredAt: number;
+  /** When its log first said restic cannot reach the repository and is retrying. */
+  unreachableSince?: number;
+  /** Whoever listens was told the repository does not answer (once per job). */
+  toldUnreachable?: boolean;
 }
 
 /** The columns an ActiveJob is loaded from. */

@@ -33,6 +33,13 @@ export type JobCreator =
   | { type: "system"; name: string };
 
 const PROGRESS_STORE_INTERVAL_MS = 1000;
+/**
+ * How restic says a backend call failed and will be tried again ("Load(<data/…>, 0, 0)
+ * returned error, retrying after 1.2s: … connection refused").
+ */
+const BACKEND_RETRY = /\) returned error, retrying after /;
+/** How long restic must have been retrying its repository before anyone is told. */
+const UNREACHABLE_ALERT_MS = 10_000;
 
 export interface JobServiceOptions {
   db: Db;
@@ -47,6 +54,16 @@ export interface JobServiceOptions {
   /** How long restic waits for a lock another restic holds on the repository (`--retry-lock`). */
   lockWaitSeconds?: number;
   now?: () => number;
+  /**
+   * A running job's stderr has said for UNREACHABLE_ALERT_MS that restic cannot reach its
+   * repository and is retrying (restic keeps at it for up to 15 minutes before the job fails):
+   * told once per job, with the line.
+   * Never fails the report.
+   */
+  onRepositoryUnreachable?: (
+    job: { id: string; hostId: string; repositoryId: string },
+    line: string,
+  ) => Promise<void>;
   /** Runs after a result is recorded (repository set-up, health, check); never fails the report. */
   afterFinish?: (
     job: {
@@ -494,7 +511,32 @@ export class JobService {
     }
     await this.appendLog(job.id, input.lines);
     this.options.bus.publish(job.id, { type: "log", lines: input.lines });
+    const retrying = input.lines.find(
+      (line) => line.stream === "stderr" && BACKEND_RETRY.test(line.line),
+    );
+    if (retrying) await this.noteRetrying(job, retrying.line);
     return { accepted: true };
+  }
+
+  /** restic keeps retrying the repository: told once it has gone on for a while (not a blip). */
+  private async noteRetrying(job: ActiveJob, line: string) {
+    job.unreachableSince ??= this.now();
+    const retryingFor = this.now() - job.unreachableSince;
+    if (retryingFor >= UNREACHABLE_ALERT_MS && job.repositoryId && !job.toldUnreachable) {
+      job.toldUnreachable = true;
+      try {
+        await this.options.onRepositoryUnreachable?.(
+          { id: job.id, hostId: job.hostId, repositoryId: job.repositoryId },
+          line,
+        );
+      } catch (error) {
+        this.options.logger.error({
+          event: "job.unreachable_hook_failed",
+          jobId: job.id,
+          err: error,
+        });
+      }
+    }
   }
 
   private appendLog(jobId: string, lines: TLogLine[]) {
