@@ -12,7 +12,13 @@ import {
   ZQueryReply,
 } from "@restic-manager/contracts";
 import { nextRuns } from "@restic-manager/schedule";
-import { type SpawnedAgent, spawnAgent, waitFor } from "@restic-manager/test-support";
+import {
+  applyEdit,
+  type SpawnedAgent,
+  spawnAgent,
+  type ValueEdit,
+  waitFor,
+} from "@restic-manager/test-support";
 import { initTRPC } from "@trpc/server";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import fc from "fast-check";
@@ -41,45 +47,9 @@ const PROCESS_RUNS = 300;
 
 // --- mutations of a valid command -----------------------------------------------------------------
 
-type Key = string | number;
-
 /** superjson refuses to carry these keys at all (prototype pollution): the server cannot send them. */
 const POLLUTING_KEYS = ["__proto__", "constructor", "prototype"];
 const safeKey = fc.string({ maxLength: 10 }).filter((key) => !POLLUTING_KEYS.includes(key));
-
-function pathsOf(value: unknown, prefix: Key[] = [], out: Key[][] = []): Key[][] {
-  out.push(prefix);
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) pathsOf(item, [...prefix, index], out);
-  } else if (typeof value === "object" && value !== null && !(value instanceof Date)) {
-    for (const [key, item] of Object.entries(value)) pathsOf(item, [...prefix, key], out);
-  }
-  return out;
-}
-
-type Edit =
-  | { op: "replace"; at: number; value: unknown }
-  | { op: "delete"; at: number }
-  | { op: "rename"; at: number; key: string };
-
-/** The command with one edit applied to a copy (`at` picks the place, modulo). */
-function applyEdit(root: unknown, edit: Edit): unknown {
-  const paths = pathsOf(root);
-  const path = paths[edit.at % paths.length] ?? [];
-  const last = path.at(-1);
-  if (last === undefined) return edit.op === "replace" ? edit.value : root;
-  const copy = structuredClone(root);
-  let parent = copy as Record<Key, unknown>;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<Key, unknown>;
-  if (edit.op === "replace") parent[last] = edit.value;
-  else if (Array.isArray(parent)) parent.splice(Number(last), 1);
-  else if (edit.op === "delete") delete parent[last];
-  else {
-    parent[edit.key] = parent[last];
-    delete parent[last];
-  }
-  return copy;
-}
 
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(
@@ -114,7 +84,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }).filter((value) => !JSON.stringify(value).includes('"__proto__"')),
 );
 
-const edit: fc.Arbitrary<Edit> = fc.oneof(
+const edit: fc.Arbitrary<ValueEdit> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.record({ op: fc.constant("replace"), at: fc.nat(), value: hostileValue }),
@@ -180,7 +150,7 @@ function validCommands(n: number): TAgentCommand[] {
 }
 
 type CommandCase =
-  | { kind: "mutated"; which: number; edits: Edit[] }
+  | { kind: "mutated"; which: number; edits: ValueEdit[] }
   | { kind: "valid"; which: number }
   | { kind: "junk"; junk: unknown };
 

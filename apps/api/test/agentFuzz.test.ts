@@ -12,7 +12,7 @@ import {
   ZQueryReply,
   ZScheduleReport,
 } from "@restic-manager/contracts";
-import { waitFor } from "@restic-manager/test-support";
+import { applyEdit, type ValueEdit, waitFor } from "@restic-manager/test-support";
 import { TRPCClientError } from "@trpc/client";
 import fc from "fast-check";
 import superjson from "superjson";
@@ -46,49 +46,6 @@ const RAW_FRAMES = 500;
 /** superjson refuses to send these keys at all; raw frames carry them to the server below. */
 const POLLUTING_KEYS = ["__proto__", "constructor", "prototype"];
 const safeKey = fc.string({ maxLength: 10 }).filter((key) => !POLLUTING_KEYS.includes(key));
-
-type Key = string | number;
-
-/** Every place an edit can land: the value itself and each nested key or index. */
-function pathsOf(value: unknown, prefix: Key[] = [], out: Key[][] = []): Key[][] {
-  out.push(prefix);
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) pathsOf(item, [...prefix, index], out);
-  } else if (typeof value === "object" && value !== null && !(value instanceof Date)) {
-    for (const [key, item] of Object.entries(value)) pathsOf(item, [...prefix, key], out);
-  }
-  return out;
-}
-
-type Edit =
-  | { op: "replace"; at: number; value: unknown }
-  | { op: "delete"; at: number }
-  | { op: "rename"; at: number; key: string };
-
-/** The message with one edit applied to a copy (`at` picks the place, modulo). */
-function applyEdit(root: unknown, edit: Edit): unknown {
-  const paths = pathsOf(root);
-  const path = paths[edit.at % paths.length] ?? [];
-  const last = path.at(-1);
-  if (last === undefined) return edit.op === "replace" ? edit.value : root;
-  const copy = structuredClone(root);
-  let parent = copy as Record<Key, unknown>;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<Key, unknown>;
-  if (edit.op === "replace") parent[last] = edit.value;
-  else if (Array.isArray(parent)) parent.splice(Number(last), 1);
-  else if (edit.op === "delete") delete parent[last];
-  else {
-    // An own key even when it is `__proto__`, as a JSON parser makes it.
-    Object.defineProperty(parent, edit.key, {
-      value: parent[last],
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-    delete parent[last];
-  }
-  return copy;
-}
 
 /** What superjson carries that JSON does not (undefined, NaN, dates, bigints), and worse. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -127,7 +84,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
 );
 
-const edit: fc.Arbitrary<Edit> = fc.oneof(
+const edit: fc.Arbitrary<ValueEdit> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.record({ op: fc.constant("replace"), at: fc.nat(), value: hostileValue }),
@@ -142,7 +99,7 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
 
 /** A change to a valid message: one to three edits, none (the message itself), or junk instead. */
 type MessageCase =
-  | { kind: "mutated"; edits: Edit[] }
+  | { kind: "mutated"; edits: ValueEdit[] }
   | { kind: "valid" }
   | { kind: "junk"; junk: unknown };
 

@@ -5,6 +5,7 @@ import {
   ZResticErrorReport,
   ZVersionResult,
 } from "@restic-manager/contracts";
+import { applyEdit, type ValueEdit } from "@restic-manager/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseVersionOutput } from "../src/commands/version.js";
@@ -50,43 +51,6 @@ const RANDOM_RUNS_PER_FIXTURE = 100;
 
 // --- what a case changes ----------------------------------------------------------------------
 
-type Key = string | number;
-
-/** Every place an edit can land in a JSON value: the value itself and each nested key or index. */
-function pathsOf(value: unknown, prefix: Key[] = [], out: Key[][] = []): Key[][] {
-  out.push(prefix);
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) pathsOf(item, [...prefix, index], out);
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) pathsOf(item, [...prefix, key], out);
-  }
-  return out;
-}
-
-type JsonEdit =
-  | { op: "replace"; at: number; value: unknown }
-  | { op: "delete"; at: number }
-  | { op: "rename"; at: number; key: string };
-
-/** The value with one edit applied to a copy (the edit's `at` picks the place, modulo). */
-function applyJsonEdit(root: unknown, edit: JsonEdit): unknown {
-  const paths = pathsOf(root);
-  const path = paths[edit.at % paths.length] ?? [];
-  const last = path.at(-1);
-  if (last === undefined) return edit.op === "replace" ? edit.value : root;
-  const copy = structuredClone(root);
-  let parent = copy as Record<Key, unknown>;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<Key, unknown>;
-  if (edit.op === "replace") parent[last] = edit.value;
-  else if (Array.isArray(parent)) parent.splice(Number(last), 1);
-  else if (edit.op === "delete") delete parent[last];
-  else {
-    parent[edit.key] = parent[last];
-    delete parent[last];
-  }
-  return copy;
-}
-
 /** Values restic should never print where a field is, and a few it might. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(
@@ -121,7 +85,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
 );
 
-const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
+const jsonEdit: fc.Arbitrary<ValueEdit> = fc.oneof(
   fc.record({ op: fc.constant("replace" as const), at: fc.nat(), value: hostileValue }),
   fc.record({ op: fc.constant("delete" as const), at: fc.nat() }),
   fc.record({
@@ -161,7 +125,7 @@ const randomLine: fc.Arbitrary<string> = fc.oneof(
 );
 
 type LineEdit =
-  | { kind: "json"; line: number; edit: JsonEdit }
+  | { kind: "json"; line: number; edit: ValueEdit }
   | { kind: "truncate"; line: number; at: number }
   | { kind: "insert"; line: number; at: number; text: string }
   | { kind: "replace"; line: number; text: string }
@@ -202,7 +166,7 @@ function editLines(text: string, edit: LineEdit): string {
     case "json": {
       const value = parseOrNull(line);
       // A text line (prune's report, a lock id) is replaced by the edit's value as JSON.
-      lines[index] = JSON.stringify(applyJsonEdit(value, edit.edit)) ?? "";
+      lines[index] = JSON.stringify(applyEdit(value, edit.edit)) ?? "";
       break;
     }
     case "truncate":

@@ -1,5 +1,6 @@
 /** What the tests of every package share; dev-only. */
 export { enrollAgentConfig, type SpawnedAgent, spawnAgent } from "./agents.js";
+export { applyEdit, pathsOf, type ValueEdit } from "./mutate.js";
 export { AGENT_DIR, REPO_ROOT, TOOLS_BIN, toolOrPath, toolsEnv } from "./paths.js";
 export { type RestServer, startRestServer } from "./restServer.js";
 export {
