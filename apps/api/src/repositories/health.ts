@@ -78,6 +78,7 @@ export async function refreshHealth(
   const hosts = await db.host.findMany({
     where: { id: { in: candidates }, revokedAt: null },
     select: { id: true },
+    take: candidates.length,
   });
   const usable = candidates
     .map((id) => hosts.find((h) => h.id === id))
