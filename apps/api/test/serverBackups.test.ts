@@ -161,7 +161,31 @@ describe("copies of the server's own database", () => {
       "restic-manager-2026-12-02T02-00-00.001Z.db",
       "restic-manager-2026-12-01T02-00-00.000Z.db",
     ]);
-    expect(restarted.status().lastRun).toMatchObject({ ok: true, trigger: "schedule" });
+    expect((await restarted.status()).lastRun).toMatchObject({ ok: true, trigger: "schedule" });
+
+    // Scheduled copies are audited under the server's name, and a server started later (a
+    // new instance on the same database) reports the last one from there.
+    const rows = await w.server.deps.db.auditEvent.findMany({
+      where: { action: "server.backed_up" },
+      orderBy: { at: "asc" },
+    });
+    expect(rows.map((row) => [row.actorType, row.actorName, row.outcome])).toEqual([
+      ["system", "server backups", "success"],
+      ["system", "server backups", "success"],
+    ]);
+    const later = (await backups(7).status()).lastRun;
+    expect(later).toEqual({
+      ok: true,
+      trigger: "schedule",
+      startedAt: new Date("2026-12-02T02:00:00.001Z"),
+      finishedAt: new Date("2026-12-02T02:00:00.001Z"),
+      copy: {
+        name: "restic-manager-2026-12-02T02-00-00.001Z.db",
+        sizeBytes: expect.any(Number),
+        takenAt: new Date("2026-12-02T02:00:00.001Z"),
+      },
+      pruned: [],
+    });
   });
 
   it("a copy that cannot be written is reported to admins and audited, and the server keeps serving", async () => {
@@ -191,6 +215,26 @@ describe("copies of the server's own database", () => {
     const retried = await admin.serverBackups.create.mutate();
     expect(retried.ok).toBe(true);
     expect((await admin.serverBackups.list.query()).items).toHaveLength(1);
+  });
+
+  it("the last outcome outlives a restart: a failed copy is still what admins see", async () => {
+    const w = await world();
+    await w.addUser("admin", "admin");
+    const admin = await w.signIn("admin");
+    writeFileSync(backupsDir(w), "in the way");
+    const failed = await admin.serverBackups.create.mutate();
+    expect(failed.ok).toBe(false);
+
+    const restarted = new ServerBackups({
+      db: w.server.deps.db,
+      logger: w.server.deps.logger,
+      databasePath: w.config.databasePath,
+      directory: backupsDir(w),
+      keep: 7,
+      intervalMs: 0,
+    });
+    const { lastRun } = await restarted.status();
+    expect(lastRun).toEqual(failed);
   });
 
   it("the next copy removes a partial copy a crashed server left behind", async () => {

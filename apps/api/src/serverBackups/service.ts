@@ -4,8 +4,9 @@ import {
   SERVER_BACKUP_LIST_LIMIT,
   type TServerBackupRun,
   type TServerBackupTrigger,
+  ZServerBackupRun,
 } from "@restic-manager/contracts";
-import { recordAudit } from "../audit/service.js";
+import { type AuditRecord, recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
 import type { Logger } from "../logger.js";
@@ -36,10 +37,14 @@ export interface ServerBackupsOptions {
   now?: () => Date;
 }
 
+/** Who takes the scheduled copies, in the audit log. */
+const SCHEDULE_ACTOR = { type: "system", name: "server backups" } as const;
+
 /**
  * The server's own database, copied online to its backups directory on a schedule and on an
- * admin's request. A copy that fails (a full disk, a directory it may not write) is logged and
- * kept as the last outcome for admins to see; it never stops the server.
+ * admin's request. Every copy, taken or failed (a full disk, a directory it may not write), is
+ * logged and written to the audit log, whose newest such row is the last outcome admins see,
+ * across restarts too; a failure never stops the server.
  */
 export class ServerBackups {
   private readonly now: () => Date;
@@ -59,19 +64,10 @@ export class ServerBackups {
     return this.running;
   }
 
-  /** An admin's "back up now", in the audit log with its outcome. */
+  /** An admin's "back up now", in the audit log with its outcome under the admin's name. */
   async createOnRequest(actor: Actor, meta: RequestMeta): Promise<TServerBackupRun> {
     const run = await this.create("request");
-    await recordAudit(this.options.db, {
-      action: "server.backed_up",
-      outcome: run.ok ? "success" : "failure",
-      actor,
-      ip: meta.ip,
-      target: { type: "server_backup", ...(run.ok ? { name: run.copy.name } : {}) },
-      details: run.ok
-        ? { sizeBytes: run.copy.sizeBytes, pruned: run.pruned }
-        : { error: run.error },
-    });
+    await this.audit(run, actor, meta.ip);
     return run;
   }
 
@@ -80,8 +76,9 @@ export class ServerBackups {
     return listCopies(this.options.directory, SERVER_BACKUP_LIST_LIMIT);
   }
 
-  /** How copies are taken, and how the last one went since the server started. */
-  status() {
+  /** How copies are taken, and how the last one went (before a restart too). */
+  async status() {
+    this.last ??= await this.lastRecorded();
     return {
       directory: this.options.directory,
       keep: this.options.keep,
@@ -99,7 +96,9 @@ export class ServerBackups {
     if (newest && this.now().getTime() - newest.getTime() < this.options.intervalMs) {
       return undefined;
     }
-    return this.create("schedule");
+    const run = await this.create("schedule");
+    await this.audit(run, SCHEDULE_ACTOR);
+    return run;
   }
 
   /**
@@ -169,6 +168,38 @@ export class ServerBackups {
     }
   }
 
+  /**
+   * The outcome in the audit log, with the whole run in its details so that `status` can read
+   * it back after a restart. A failure to write it is logged: the copy itself stands.
+   */
+  private async audit(run: TServerBackupRun, actor: AuditRecord["actor"], ip?: string) {
+    await recordAudit(this.options.db, {
+      action: "server.backed_up",
+      outcome: run.ok ? "success" : "failure",
+      actor,
+      ip,
+      target: { type: "server_backup", ...(run.ok ? { name: run.copy.name } : {}) },
+      details: run.ok
+        ? { ...run, sizeBytes: run.copy.sizeBytes } // sizeBytes on top, for the audit list
+        : run,
+    }).catch((error: unknown) =>
+      this.options.logger.error(
+        { event: "server_backup.audit_failed", err: error },
+        "the copy's outcome could not be written to the audit log",
+      ),
+    );
+  }
+
+  /** The newest outcome in the audit log, or none (none yet, or a row this server cannot read). */
+  private async lastRecorded(): Promise<TServerBackupRun | undefined> {
+    const row = await this.options.db.auditEvent.findFirst({
+      where: { action: "server.backed_up" },
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      select: { details: true },
+    });
+    return row?.details ? parseRecordedRun(row.details) : undefined;
+  }
+
   private async copyTo(partial: string, takenAt: Date) {
     const { directory, databasePath } = this.options;
     // Copies hold every secret the database holds (sealed) and every user's password hash.
@@ -181,5 +212,20 @@ export class ServerBackups {
     await rename(partial, path.join(directory, name));
     const { size } = await stat(path.join(directory, name));
     return { name, sizeBytes: size, takenAt };
+  }
+}
+
+/** The dates of a run as the audit log keeps it (JSON, so they are strings there). */
+const DATE_KEYS = new Set(["startedAt", "finishedAt", "takenAt"]);
+
+/** A run read back from its audit row; none when the row does not hold one this server reads. */
+function parseRecordedRun(details: string): TServerBackupRun | undefined {
+  try {
+    const value: unknown = JSON.parse(details, (key, item) =>
+      DATE_KEYS.has(key) && typeof item === "string" ? new Date(item) : item,
+    );
+    return ZServerBackupRun.safeParse(value).data;
+  } catch {
+    return undefined;
   }
 }

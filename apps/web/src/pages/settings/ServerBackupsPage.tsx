@@ -64,7 +64,7 @@ export function ServerBackupsPage() {
             className="text-sm text-slate-500 dark:text-slate-400"
             data-testid="server-backup-last"
           >
-            No copy taken since the server started.
+            No copy taken yet.
           </p>
         ) : null}
       </Card>
