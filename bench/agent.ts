@@ -34,6 +34,8 @@ import { seedDatabase } from "./fleet/seed.js";
 
 const TREE_MB = Number(process.env.RM_BENCH_TREE_MB ?? 1024);
 const ROUNDS = Number(process.env.RM_BENCH_ROUNDS ?? 3);
+/** Node options for the agent's process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/agent-prof`. */
+const AGENT_NODE_ARGS = (process.env.RM_BENCH_AGENT_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const IDLE_MS = 10_000;
 const PASSWORD = "bench-repository-password";
 
@@ -170,7 +172,7 @@ async function main() {
       JSON.stringify({ ...config, resticPath: path.join(work, "restic-shim.sh") }),
     );
     const agent = track(
-      spawn(process.execPath, [agentJs, "run", "--config", configFile], {
+      spawn(process.execPath, [...AGENT_NODE_ARGS, agentJs, "run", "--config", configFile], {
         stdio: ["ignore", "ignore", "inherit"],
       }),
     );

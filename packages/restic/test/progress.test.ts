@@ -1,7 +1,7 @@
 import type { TBackupProgress } from "@restic-manager/contracts";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { backup, createThrottle } from "../src/index.js";
-import { fakeRunner } from "./support/runners.js";
+import { fakeRunner, scriptedRunner } from "./support/runners.js";
 
 const status = (percent: number) =>
   `${JSON.stringify({ message_type: "status", percent_done: percent, total_files: 100, files_done: Math.round(percent * 100) })}\n`;
@@ -107,5 +107,23 @@ describe("backup progress with a fake runner and a fake clock", () => {
     expect(seen.at(-1)).toMatchObject({ percentDone: 1, filesDone: 100 });
     const gaps = deliveredAt.slice(1, -1).map((at, index) => at - (deliveredAt[index] ?? 0));
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(250);
+  });
+
+  it("asks restic for no more status lines than progress delivers, with a fake runner", async () => {
+    const started = (options: { progressIntervalMs?: number; progressFps?: number }) => {
+      const { runner, processes } = scriptedRunner({ stdout: [], exitCode: 1 });
+      const run = backup(
+        { repository: { url: "/r", password: "p" }, runner, inheritEnv: {}, ...options },
+        { paths: ["/d"] },
+      );
+      return run.then(
+        () => processes[0]?.spec.env,
+        () => processes[0]?.spec.env,
+      );
+    };
+    expect((await started({}))?.RESTIC_PROGRESS_FPS).toBe("4");
+    expect((await started({ progressIntervalMs: 1000 }))?.RESTIC_PROGRESS_FPS).toBe("1");
+    // Set outright, the setting wins.
+    expect((await started({ progressFps: 10 }))?.RESTIC_PROGRESS_FPS).toBe("10");
   });
 });

@@ -74,36 +74,43 @@ export async function runStreamingCommand<M extends StreamedMessage, P>(
   const progress = onProgress ? createThrottle(onProgress, options.progressIntervalMs) : null;
   const seen: { summary: OfType<M, "summary"> | null } = { summary: null };
   const stdoutErrors: TItemError[] = [];
+  // restic prints 60 status lines a second with --json unless told otherwise; no more are
+  // read than progress delivers (every line is parsed and checked, which is most of what
+  // running restic costs the agent).
+  const statusFps = options.progressFps ?? 1000 / options.progressIntervalMs;
   try {
-    const outcome = await execRestic(options, {
-      command,
-      args: request.args,
-      signal: request.signal,
-      stdout: {
-        kind: "json-lines",
-        onMessage(value, line, parse) {
-          const message = parseMessage(request.messages, MESSAGE_TYPES, value, line, parse);
-          if (isType(message, "status")) {
-            progress?.push(request.toProgress(message));
+    const outcome = await execRestic(
+      { ...options, progressFps: statusFps },
+      {
+        command,
+        args: request.args,
+        signal: request.signal,
+        stdout: {
+          kind: "json-lines",
+          onMessage(value, line, parse) {
+            const message = parseMessage(request.messages, MESSAGE_TYPES, value, line, parse);
+            if (isType(message, "status")) {
+              progress?.push(request.toProgress(message));
+              return false;
+            }
+            if (isType(message, "summary")) {
+              seen.summary = message;
+              return true;
+            }
+            if (isType(message, "error")) {
+              stdoutErrors.push({
+                item: message.item === undefined ? null : parse.redact(message.item),
+                during: message.during ?? null,
+                message: parse.redact(message.error.message),
+              });
+              return true;
+            }
+            // verbose_status: nothing is kept.
             return false;
-          }
-          if (isType(message, "summary")) {
-            seen.summary = message;
-            return true;
-          }
-          if (isType(message, "error")) {
-            stdoutErrors.push({
-              item: message.item === undefined ? null : parse.redact(message.item),
-              during: message.during ?? null,
-              message: parse.redact(message.error.message),
-            });
-            return true;
-          }
-          // verbose_status: nothing is kept.
-          return false;
+          },
         },
       },
-    });
+    );
     ensureExit(outcome, command, request.okExitCodes);
     const summary = seen.summary;
     if (summary === null) throw missingOutput(command, "its summary", outcome);
