@@ -1,9 +1,7 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
+import { waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { type AgentProcess, startAgent } from "./support/agents.js";
+import { agentAt, type FaultWorld, startFaultWorld } from "./support/faultWorld.js";
 import { randomTree, resultOf, startSlowBackup, waitForJobEnd } from "./support/jobs.js";
 import { lockIds, snapshotsOfPaths } from "./support/resticCli.js";
 import { type Client, createWorld, type World } from "./support/world.js";
@@ -17,41 +15,31 @@ const PASSWORD = "repository password for the agent drill";
  * must end with a reason and its restic's lock must be found and cleared the same way.
  */
 describe("fault drill: the agent SIGKILLed during a backup", () => {
-  let world: World;
+  let server: World;
+  let world: FaultWorld;
   let admin: Client;
-  let rest: RestServer;
   let agent: AgentProcess;
   let hostId: string;
   let repositoryId: string;
 
   beforeAll(async () => {
-    world = await createWorld({ RM_JOB_LOST_AFTER: "10s" });
-    await world.addUser("admin", "admin");
-    admin = await world.signIn("admin");
-    rest = await startRestServer(mkdtempSync(path.join(tmpdir(), "rm-rest-")));
-    agent = startAgent(await enrollAgent(admin, world.server.url));
-    hostId = (
-      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
-        timeoutMs: 30_000,
-        what: "the agent to come online",
-      })
-    ).id;
-    const { repository, setupJobId } = await admin.repositories.create.mutate({
-      name: "drills",
-      url: rest.repository("drills"),
-      password: PASSWORD,
-      // The same host maintains the repository: unlock may run there.
-      maintenance: { url: rest.repository("drills"), hostId },
-      setup: { mode: "init", hostId },
-    });
-    repositoryId = repository.id;
-    expect((await waitForJobEnd(admin, setupJobId)).state).toBe("succeeded");
+    server = await createWorld({ RM_JOB_LOST_AFTER: "10s" });
+    await server.addUser("admin", "admin");
+    admin = await server.signIn("admin");
+    world = await startFaultWorld(
+      { url: server.server.url, admin, close: () => server.close() },
+      {
+        password: PASSWORD,
+        // The same host maintains the repository: unlock may run there.
+        maintenanceHost: 0,
+      },
+    );
+    ({ agent, hostId } = agentAt(world, 0));
+    repositoryId = world.repositoryId;
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await rest?.stop();
-    await world?.close();
+    await (world ? world.close() : server?.close());
   });
 
   /** The repository's health from a health job created after `after`. */
@@ -70,7 +58,7 @@ describe("fault drill: the agent SIGKILLed during a backup", () => {
   it("the job ends with the reason, the stale lock is shown and unlocked on the maintenance host, and the next backup succeeds", {
     timeout: 90_000,
   }, async () => {
-    const repository = rest.repository("drills");
+    const repository = world.resticRepository();
     const tree = randomTree(3);
     const id = await startSlowBackup(admin, {
       hostId,
@@ -93,6 +81,7 @@ describe("fault drill: the agent SIGKILLed during a backup", () => {
     ]);
     // Once the agent is back (a service manager restarts it), it says what became of the job.
     agent = startAgent(agent.configFile);
+    world.agents[0] = agent;
     const failed = await waitFor(
       async () => {
         const job = await admin.jobs.get.query({ id });

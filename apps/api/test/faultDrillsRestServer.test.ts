@@ -1,9 +1,6 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
+import { startRestServer, waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { agentAt, type FaultWorld, startFaultWorld } from "./support/faultWorld.js";
 import { randomTree, resultOf, startSlowBackup, waitForJobEnd } from "./support/jobs.js";
 import { snapshotsOfPaths } from "./support/resticCli.js";
 import { type Client, createWorld, type World } from "./support/world.js";
@@ -19,40 +16,28 @@ const PASSWORD = "repository password for the rest-server drill";
  * and that it ends with exactly one snapshot and a sound repository once the server is back.
  */
 describe("fault drill: rest-server stopped during a backup", () => {
-  let world: World;
+  let server: World;
+  let world: FaultWorld;
   let admin: Client;
-  let rest: RestServer;
-  let agent: AgentProcess;
   let hostId: string;
   let repositoryId: string;
-  const data = mkdtempSync(path.join(tmpdir(), "rm-rest-"));
 
   beforeAll(async () => {
-    world = await createWorld();
-    await world.addUser("admin", "admin");
-    admin = await world.signIn("admin");
-    rest = await startRestServer(data);
-    agent = startAgent(await enrollAgent(admin, world.server.url));
-    hostId = (
-      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
-        timeoutMs: 30_000,
-        what: "the agent to come online",
-      })
-    ).id;
-    const { repository, setupJobId } = await admin.repositories.create.mutate({
-      name: "drills",
-      url: rest.repository("drills"),
-      password: PASSWORD,
-      setup: { mode: "init", hostId },
-    });
-    repositoryId = repository.id;
-    expect((await waitForJobEnd(admin, setupJobId)).state).toBe("succeeded");
+    server = await createWorld();
+    await server.addUser("admin", "admin");
+    admin = await server.signIn("admin");
+    world = await startFaultWorld(
+      { url: server.server.url, admin, close: () => server.close() },
+      {
+        password: PASSWORD,
+      },
+    );
+    ({ hostId } = agentAt(world, 0));
+    repositoryId = world.repositoryId;
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await rest?.stop();
-    await world?.close();
+    await (world ? world.close() : server?.close());
   });
 
   it("the job's log says the repository does not answer while it is away; back, the backup ends with one snapshot", {
@@ -65,8 +50,8 @@ describe("fault drill: rest-server stopped during a backup", () => {
       paths: [tree],
       limitUpload: 256,
     });
-    const { port } = rest;
-    await rest.stop();
+    const { port } = world.rest;
+    await world.rest.stop();
 
     const waiting = await waitFor(
       async () => {
@@ -98,10 +83,10 @@ describe("fault drill: rest-server stopped during a backup", () => {
     expect(raised[0]?.summary).toContain("does not answer");
     expect(raised[0]?.summary).not.toContain(PASSWORD);
 
-    rest = await startRestServer(data, 15_000, { port });
+    world.rest = await startRestServer(world.restDataDir, 15_000, { port });
     const done = await waitForJobEnd(admin, id, 60_000);
     expect(done.state, done.error ?? "").toBe("succeeded");
-    const inRestic = await snapshotsOfPaths(rest.repository("drills"), PASSWORD, [tree]);
+    const inRestic = await snapshotsOfPaths(world.resticRepository(), PASSWORD, [tree]);
     expect(inRestic.map((s) => s.id)).toEqual([resultOf(done, "backup").snapshotId]);
     // The backup's success resolves it: one alert, raised once and resolved after recovery.
     const all = await waitFor(

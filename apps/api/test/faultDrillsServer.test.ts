@@ -1,11 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { TERMINAL_JOB_STATES } from "@restic-manager/contracts";
-import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
+import { waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
-import { randomTree, resultOf, startSlowBackup, waitForJobEnd } from "./support/jobs.js";
+import type { AgentProcess } from "./support/agents.js";
+import { agentAt, type FaultWorld, startFaultWorld } from "./support/faultWorld.js";
+import { randomTree, resultOf, startSlowBackup } from "./support/jobs.js";
 import { snapshotsOfPaths } from "./support/resticCli.js";
 import { type ServerProcess, startServerProcess } from "./support/serverProcess.js";
 import type { Client } from "./support/world.js";
@@ -23,8 +21,8 @@ const LOST_AFTER_SECONDS = 10;
  */
 describe("fault drill: the server SIGKILLed during a backup", () => {
   let server: ServerProcess;
+  let world: FaultWorld;
   let admin: Client;
-  let rest: RestServer;
   let agent: AgentProcess;
   let hostId: string;
   let repositoryId: string;
@@ -32,29 +30,18 @@ describe("fault drill: the server SIGKILLed during a backup", () => {
   beforeAll(async () => {
     server = await startServerProcess({ RM_JOB_LOST_AFTER: `${LOST_AFTER_SECONDS}s` });
     admin = await server.signIn("admin");
-    rest = await startRestServer(mkdtempSync(path.join(tmpdir(), "rm-rest-")));
-    agent = startAgent(await enrollAgent(admin, server.url));
-    hostId = (
-      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
-        timeoutMs: 30_000,
-        what: "the agent to come online",
-      })
-    ).id;
-    const { repository, setupJobId } = await admin.repositories.create.mutate({
-      name: "drills",
-      url: rest.repository("drills"),
-      password: PASSWORD,
-      setup: { mode: "init", hostId },
-    });
-    repositoryId = repository.id;
-    expect((await waitForJobEnd(admin, setupJobId)).state).toBe("succeeded");
+    world = await startFaultWorld(
+      { url: server.url, admin, close: () => server.close() },
+      {
+        password: PASSWORD,
+      },
+    );
+    ({ agent, hostId } = agentAt(world, 0));
+    repositoryId = world.repositoryId;
   });
 
   afterAll(async () => {
-    agent?.child.kill("SIGCONT");
-    await agent?.stop();
-    await rest?.stop();
-    await server?.close();
+    await (world ? world.close() : server?.close());
   });
 
   /** A slow backup running, a listing queued behind it on the agent, a check held on the server. */
@@ -111,7 +98,7 @@ describe("fault drill: the server SIGKILLed during a backup", () => {
       drill.ids.map((id) => [id, "succeeded", null]),
     );
     const snapshotId = ended[0] && resultOf(ended[0], "backup").snapshotId;
-    const inRestic = await snapshotsOfPaths(rest.repository("drills"), PASSWORD, [drill.tree]);
+    const inRestic = await snapshotsOfPaths(world.resticRepository(), PASSWORD, [drill.tree]);
     expect(inRestic.map((s) => s.id)).toEqual([snapshotId]);
     // Nothing lost, nothing run twice: the three jobs, and the health refreshes the backup's
     // success asks for, all succeeded.

@@ -1,14 +1,10 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  generateTree,
-  type RestServer,
-  startRestServer,
-  waitFor,
-} from "@restic-manager/test-support";
+import { generateTree, waitFor } from "@restic-manager/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import type { AgentProcess } from "./support/agents.js";
+import { agentAt, type FaultWorld, startFaultWorld } from "./support/faultWorld.js";
 import { type StateDirFault, startAgentWithFaultyStateDir } from "./support/faultyStateDir.js";
 import { randomTree, resultOf, startSlowBackup, waitForJobEnd } from "./support/jobs.js";
 import { snapshotsOfPaths } from "./support/resticCli.js";
@@ -55,8 +51,8 @@ function resultNotSpooled(agentOutput: string, jobId: string): boolean {
 
 describe("fault drill: the agent's state directory read-only or full", () => {
   let world: World;
+  let drill: FaultWorld;
   let admin: Client;
-  let rest: RestServer;
   let agent: AgentProcess | undefined;
   let configFile: string;
   let hostId: string;
@@ -66,24 +62,17 @@ describe("fault drill: the agent's state directory read-only or full", () => {
     world = await createWorld();
     await world.addUser("admin", "admin");
     admin = await world.signIn("admin");
-    rest = await startRestServer(mkdtempSync(path.join(tmpdir(), "rm-rest-")));
-    configFile = await enrollAgent(admin, world.server.url);
+    drill = await startFaultWorld(
+      { url: world.server.url, admin, close: () => world.close() },
+      {
+        password: PASSWORD,
+      },
+    );
     // A first, healthy run leaves the state directory as a running agent has it.
-    const healthy = startAgent(configFile);
-    hostId = (
-      await waitFor(async () => (await admin.hosts.list.query()).items.find((h) => h.online), {
-        timeoutMs: 30_000,
-        what: "the agent to come online",
-      })
-    ).id;
-    const { repository, setupJobId } = await admin.repositories.create.mutate({
-      name: "drills",
-      url: rest.repository("drills"),
-      password: PASSWORD,
-      setup: { mode: "init", hostId },
-    });
-    repositoryId = repository.id;
-    expect((await waitForJobEnd(admin, setupJobId)).state).toBe("succeeded");
+    const { agent: healthy } = agentAt(drill, 0);
+    ({ hostId } = agentAt(drill, 0));
+    configFile = healthy.configFile;
+    repositoryId = drill.repositoryId;
     await healthy.stop();
     await waitFor(async () => !(await admin.hosts.get.query({ id: hostId })).online || undefined, {
       what: "the agent to go offline",
@@ -96,8 +85,7 @@ describe("fault drill: the agent's state directory read-only or full", () => {
   });
 
   afterAll(async () => {
-    await rest?.stop();
-    await world?.close();
+    await (drill ? drill.close() : world?.close());
   });
 
   const FAULTS: Array<[StateDirFault, RegExp]> = [
@@ -131,7 +119,7 @@ describe("fault drill: the agent's state directory read-only or full", () => {
       const job = await waitForJobEnd(admin, id, 60_000);
       expect(job.state, `${job.error ?? ""}\n${running.output()}`).toBe("succeeded");
       const snapshotId = resultOf(job, "backup").snapshotId;
-      const inRestic = await snapshotsOfPaths(rest.repository("drills"), PASSWORD, [tree]);
+      const inRestic = await snapshotsOfPaths(drill.resticRepository(), PASSWORD, [tree]);
       expect(inRestic.map((s) => s.id)).toEqual([snapshotId]);
 
       expectToSayNotSpooled(job, reason);
@@ -155,7 +143,7 @@ describe("fault drill: the agent's state directory read-only or full", () => {
       const held = await waitForJobEnd(admin, slowId, 60_000);
       expect(held.state, held.error ?? "").toBe("succeeded");
       expectToSayNotSpooled(held, reason);
-      const slowInRestic = await snapshotsOfPaths(rest.repository("drills"), PASSWORD, [slow]);
+      const slowInRestic = await snapshotsOfPaths(drill.resticRepository(), PASSWORD, [slow]);
       expect(slowInRestic.map((s) => s.id)).toEqual([resultOf(held, "backup").snapshotId]);
 
       expect(running.child.exitCode).toBeNull();
