@@ -34,7 +34,10 @@ import { seedDatabase } from "./fleet/seed.js";
 
 const TREE_MB = Number(process.env.RM_BENCH_TREE_MB ?? 1024);
 const ROUNDS = Number(process.env.RM_BENCH_ROUNDS ?? 3);
-/** Node options for the agent's process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/agent-prof`. */
+/**
+ * Node options for the agent's process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/agent-prof`;
+ * RM_BENCH_API_CPU_PROF_DIR profiles the server into that directory.
+ */
 const AGENT_NODE_ARGS = (process.env.RM_BENCH_AGENT_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const IDLE_MS = 10_000;
 const PASSWORD = "bench-repository-password";
@@ -140,6 +143,9 @@ async function main() {
     dataDir,
     masterKey,
     logFile: path.join(work, "api.log"),
+    ...(process.env.RM_BENCH_API_CPU_PROF_DIR
+      ? { cpuProfileDir: process.env.RM_BENCH_API_CPU_PROF_DIR }
+      : {}),
   });
   const ask = async <T>(
     procedure: string,
@@ -216,8 +222,11 @@ async function main() {
         "the repository to be set up and its health read",
         120_000,
       );
-      const agentCpuBefore = cpuMs(agent.pid ?? 0);
-      const apiCpuBefore = cpuMs(api.pid);
+      // CPU is read every 50 ms from /proc (no request to the server), and the readings at the
+      // job's creation and end as the server records them are used: the bench's own look at
+      // the job, once a second, and the health read that follows the backup stay out of them.
+      const agentCpu = new CpuSampler(agent.pid ?? 0);
+      const apiCpu = new CpuSampler(api.pid);
       const job = await ask<{ id: string }>(
         "jobs.create",
         { hostId, repositoryId: repository.id, params: { kind: "backup", paths: [tree] } },
@@ -238,14 +247,16 @@ async function main() {
         },
         "the backup through the agent to end",
         1_800_000,
-        200,
+        1000,
       );
+      agentCpu.stop();
+      apiCpu.stop();
       if (!done?.finishedAt || done.state !== "succeeded") {
         throw new Error(`the backup ${done?.state}: ${done?.error}`);
       }
       throughAgent.push((done.finishedAt.getTime() - done.createdAt.getTime()) / 1000);
-      agentCpuS.push((cpuMs(agent.pid ?? 0) - agentCpuBefore) / 1000);
-      apiCpuS.push((cpuMs(api.pid) - apiCpuBefore) / 1000);
+      agentCpuS.push(agentCpu.between(done.createdAt, done.finishedAt) / 1000);
+      apiCpuS.push(apiCpu.between(done.createdAt, done.finishedAt) / 1000);
       // The health read the backup asks for runs next: not beside the direct run.
       const backupEnd = done.finishedAt.getTime();
       await until(
@@ -283,6 +294,39 @@ async function main() {
     agent.kill("SIGTERM");
   } finally {
     await api.stop();
+  }
+}
+
+/** A process's CPU time, read every 50 ms, to tell how much it used between two moments. */
+class CpuSampler {
+  private readonly samples: Array<{ at: number; cpuMs: number }> = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    this.take();
+    this.timer = setInterval(() => this.take(), 50);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.take();
+  }
+
+  /** CPU milliseconds used from the reading nearest `from` to the one nearest `to`. */
+  between(from: Date, to: Date): number {
+    return this.nearest(to.getTime()) - this.nearest(from.getTime());
+  }
+
+  private take() {
+    this.samples.push({ at: Date.now(), cpuMs: cpuMs(this.pid) });
+  }
+
+  private nearest(at: number): number {
+    let best = this.samples[0];
+    for (const sample of this.samples) {
+      if (best === undefined || Math.abs(sample.at - at) < Math.abs(best.at - at)) best = sample;
+    }
+    return best?.cpuMs ?? 0;
   }
 }
 
