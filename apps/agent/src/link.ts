@@ -32,6 +32,8 @@ export interface AgentLinkOptions {
   runningJobIds: () => string[];
   onCommand: (command: TAgentCommand) => void;
   onStateChange: (state: ConnectionState, error: string | null) => void;
+  /** The server took the first reconcile: this agent is accepted (not merely connected). */
+  onAccepted?: () => void;
 }
 
 const LOG_FLUSH_MS = 300;
@@ -207,6 +209,7 @@ export class AgentLink implements JobReporter, ScheduleReporter {
       });
       for (const result of finished) this.acknowledge(result.jobId);
       this.options.log.info("reconciled", { delivered: finished.length, ...outcome });
+      this.options.onAccepted?.();
     } catch (error) {
       this.options.log.warn("reconcile.failed", { message: (error as Error).message });
     }

@@ -1,25 +1,23 @@
-import { arch, hostname as osHostname } from "node:os";
+import type { ChildProcess } from "node:child_process";
+import { arch, constants as osConstants, hostname as osHostname } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { AppRouter } from "@restic-manager/api/router";
-import {
-  AGENT_PROTOCOL_VERSION,
-  type TAgentHello,
-  type TResticStatus,
-} from "@restic-manager/contracts";
+import type { TAgentCommand, TAgentHello, TResticStatus } from "@restic-manager/contracts";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import { AgentConfigError, readAgentConfig, writeAgentConfig } from "./config.js";
 import { createExecutor, detectRestic } from "./execute.js";
 import { AgentLink, type ConnectionState } from "./link.js";
 import { createLog, streamSink } from "./log.js";
-import { agentOs, agentVersion, currentPlatform, defaultPaths } from "./platform.js";
+import { agentOs, agentProtocol, agentVersion, currentPlatform, defaultPaths } from "./platform.js";
 import { createQueryHandler } from "./reader/queries.js";
 import { JobRunner } from "./runner.js";
 import { Scheduler } from "./schedules/scheduler.js";
 import { ScheduleStateFile, ScheduleStore } from "./schedules/store.js";
 import { Spool } from "./spool.js";
 import { type AgentStatus, formatStatus, readStatus, writeStatus } from "./status.js";
+import { createUpdateExecutor, TRIAL_ENV, type TrialMessage } from "./update.js";
 import { createUploadHandler } from "./upload.js";
 
 const USAGE = `usage: restic-manager-agent <command> [--config FILE] [--state-dir DIR]
@@ -70,19 +68,36 @@ async function enroll(options: {
   }
 }
 
+/** How long a new agent has to connect during an update before the old one comes back. */
+function updateTrialMs(): number {
+  const seconds = Number(process.env.RM_AGENT_UPDATE_TRIAL_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+}
+
 async function run(configFile: string) {
   const config = readAgentConfig(configFile);
   // Both standard streams are listened to from here on: a pipe whose reader left (EPIPE) must
   // not end the agent mid-backup. A failed stderr is reported once on stdout and in the status.
   const log = createLog({ sink: streamSink(process.stderr), fallback: streamSink(process.stdout) });
   const spool = new Spool(config.stateDir);
-  const recovered = spool.recoverInterrupted(new Date());
+  // Started by an older agent to try this version: the update job is ours to finish once the
+  // server accepts us (the old agent noted it running; it is not an interrupted job).
+  let trialJobId = process.env[TRIAL_ENV.job] || null;
+  const updatedFrom = process.env[TRIAL_ENV.from] ?? "?";
+  const tellStarter = (message: TrialMessage) => {
+    try {
+      process.send?.(message);
+    } catch {
+      // the old agent is gone: nobody is waiting for the answer
+    }
+  };
+  const recovered = spool.recoverInterrupted(new Date(), trialJobId ?? undefined);
   if (recovered.length > 0) log.warn("jobs.interrupted", { jobIds: recovered.map((r) => r.jobId) });
 
   let restic: TResticStatus = await detectRestic(config);
   log.info("restic.detected", restic);
   const hello = (): TAgentHello => ({
-    protocolVersion: AGENT_PROTOCOL_VERSION,
+    protocolVersion: agentProtocol,
     agentVersion,
     hostname: hostnameOf(),
     os: agentOs(),
@@ -129,8 +144,30 @@ async function run(configFile: string) {
 
   // The link and the runner need each other: the runner reports through the link.
   let link: AgentLink | undefined;
+  const runRestic = createExecutor(config, log);
+  const runUpdate = createUpdateExecutor({
+    config,
+    log,
+    version: agentVersion,
+    bundlePath: process.argv[1] ?? "",
+    args: process.argv.slice(2),
+    trialMs: updateTrialMs(),
+    otherJobs: (jobId) =>
+      [...runner.runningJobs(), ...runner.queuedJobs()].filter((job) => job.jobId !== jobId).length,
+    suspend: async () => {
+      scheduler.stop();
+      await link?.stop();
+      link = undefined;
+    },
+    resume: () => {
+      link = connect();
+      scheduler.start();
+    },
+    handOver: (child) => becomeWaiter(child),
+  });
   const runner = new JobRunner(
-    createExecutor(config, log),
+    (job, hooks) =>
+      job.params.kind === "agent-update" ? runUpdate(job, hooks) : runRestic(job, hooks),
     {
       started: (job, at) => {
         link?.started(job, at);
@@ -163,51 +200,84 @@ async function run(configFile: string) {
     isActive: (scheduleId) => runner.isScheduleActive(scheduleId),
     log,
   });
-  link = new AgentLink({
-    config,
-    hello,
-    spool,
-    log,
-    runningJobIds: () => [...runner.runningJobs(), ...runner.queuedJobs()].map((j) => j.jobId),
-    onCommand: (command) => {
-      switch (command.type) {
-        case "job":
-          if (runner.submit(command.job)) {
-            scheduler.noteServerRun(command.job);
-            log.info("job.accepted", { jobId: command.job.id, kind: command.job.params.kind });
-          }
-          break;
-        case "cancel":
-          log.info("job.cancel", { jobId: command.jobId });
-          runner.cancel(command.jobId);
-          break;
-        case "schedules":
-          scheduler.replace(command.schedules);
-          break;
-        case "query":
-          void answerQuery(command).then((reply) => link?.queryReply(reply));
-          break;
-        case "upload":
-          log.info("upload.accepted", { id: command.id, archive: command.archive ?? null });
-          void upload(command);
-          break;
-        default: {
-          const exhaustive: never = command;
-          log.warn("command.unknown", { command: exhaustive });
+  /** The link to the server; made again when an update's trial fails and this agent resumes. */
+  const connect = (): AgentLink => {
+    const made = new AgentLink({
+      config,
+      hello,
+      spool,
+      log,
+      runningJobIds: () => [
+        ...runner.runningJobs().map((j) => j.jobId),
+        ...runner.queuedJobs().map((j) => j.jobId),
+        ...(trialJobId ? [trialJobId] : []),
+      ],
+      onAccepted: () => finishTrial(made),
+      onCommand,
+      onStateChange: (state, error) => {
+        if (state !== connection.state) log.info("connection", { state, error });
+        connection = { state, since: new Date(), error };
+        if (state === "refused" && trialJobId) {
+          tellStarter({ type: "agent-update.refused", reason: error ?? "refused" });
         }
+        saveStatus();
+      },
+    });
+    made.start();
+    return made;
+  };
+  /** On trial: the server took us, so the update worked; the old agent stops on this message. */
+  const finishTrial = (accepted: AgentLink) => {
+    if (!trialJobId) return;
+    const jobId = trialJobId;
+    trialJobId = null;
+    tellStarter({ type: "agent-update.connected" });
+    const line = `updated from ${updatedFrom} to ${agentVersion}`;
+    log.info("update.finished", { jobId, from: updatedFrom, to: agentVersion });
+    accepted.log(jobId, { at: new Date(), stream: "agent", line });
+    accepted.finished({
+      jobId,
+      outcome: "succeeded",
+      exitCode: 0,
+      error: null,
+      finishedAt: new Date(),
+    });
+    scheduler.start();
+  };
+  const onCommand = (command: TAgentCommand) => {
+    switch (command.type) {
+      case "job":
+        if (runner.submit(command.job)) {
+          scheduler.noteServerRun(command.job);
+          log.info("job.accepted", { jobId: command.job.id, kind: command.job.params.kind });
+        }
+        break;
+      case "cancel":
+        log.info("job.cancel", { jobId: command.jobId });
+        runner.cancel(command.jobId);
+        break;
+      case "schedules":
+        scheduler.replace(command.schedules);
+        break;
+      case "query":
+        void answerQuery(command).then((reply) => link?.queryReply(reply));
+        break;
+      case "upload":
+        log.info("upload.accepted", { id: command.id, archive: command.archive ?? null });
+        void upload(command);
+        break;
+      default: {
+        const exhaustive: never = command;
+        log.warn("command.unknown", { command: exhaustive });
       }
-      saveStatus();
-    },
-    onStateChange: (state, error) => {
-      if (state !== connection.state) log.info("connection", { state, error });
-      connection = { state, since: new Date(), error };
-      saveStatus();
-    },
-  });
+    }
+    saveStatus();
+  };
+  link = connect();
   // Interrupted jobs the spool could not keep (read-only or full state directory) go from memory.
   for (const result of recovered) if (!spool.hasResult(result.jobId)) link.finished(result);
-  link.start();
-  scheduler.start();
+  // On trial, the schedules start once the server has accepted this agent (finishTrial).
+  if (!trialJobId) scheduler.start();
   saveStatus();
   const heartbeat = setInterval(saveStatus, 10_000);
   // restic may be installed or upgraded while the agent runs: look again now and then.
@@ -230,8 +300,32 @@ async function run(configFile: string) {
     saveStatus();
     process.exit(0);
   };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  const onSigterm = () => void stop("SIGTERM");
+  const onSigint = () => void stop("SIGINT");
+  process.once("SIGTERM", onSigterm);
+  process.once("SIGINT", onSigint);
+
+  /**
+   * After an update the new agent runs as this process's child, and this process stays as a
+   * small waiter: it forwards SIGTERM/SIGINT and exits with the child's code. Node.js cannot
+   * exec(), and a waiter keeps every way the agent is run working the same: systemd's main PID
+   * and Restart=on-failure, the Windows task, and a terminal (where an exit with a "restart me"
+   * code would simply end the agent). Only the child is connected: this process's link, schedules
+   * and timers are stopped before the child starts, and its status file is the child's now.
+   */
+  const becomeWaiter = (child: ChildProcess) => {
+    stopping = true;
+    clearInterval(heartbeat);
+    clearInterval(redetect);
+    process.off("SIGTERM", onSigterm);
+    process.off("SIGINT", onSigint);
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      process.on(signal, () => child.kill(signal));
+    }
+    child.once("exit", (code, signal) => {
+      process.exit(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1));
+    });
+  };
 }
 
 async function main(argv: string[]) {

@@ -1,11 +1,16 @@
 import os from "node:os";
 import path from "node:path";
-import type { TAgentOs } from "@restic-manager/contracts";
+import { AGENT_PROTOCOL_VERSION, type TAgentOs } from "@restic-manager/contracts";
 
 declare const AGENT_VERSION: string | undefined;
+declare const AGENT_PROTOCOL_OVERRIDE: number | undefined;
 
 /** Set at bundle time; "dev" when run from source. */
 export const agentVersion: string = typeof AGENT_VERSION === "string" ? AGENT_VERSION : "dev";
+
+/** The protocol the hello names: the contracts' own, unless a test bundle was built with another. */
+export const agentProtocol: number =
+  typeof AGENT_PROTOCOL_OVERRIDE === "number" ? AGENT_PROTOCOL_OVERRIDE : AGENT_PROTOCOL_VERSION;
 
 export function agentOs(platform: NodeJS.Platform = process.platform): TAgentOs {
   switch (platform) {

@@ -88,10 +88,13 @@ export class Spool {
    * Jobs that were running when the agent last stopped did not finish: each becomes a failed
    * result, reported at the next connection. Called once at start-up. A result that cannot be
    * written (read-only or full state directory) is still returned, for the caller to hold.
+   * `except` names a job that is not interrupted although marked running.
    */
-  recoverInterrupted(now: Date): TJobFinished[] {
+  recoverInterrupted(now: Date, except?: string): TJobFinished[] {
     const recovered: TJobFinished[] = [];
     for (const marker of readAll(this.runningDir, ZRunningMarker)) {
+      // An agent on trial after an update: the update job is still going, and it finishes it.
+      if (marker.jobId === except) continue;
       const result: TJobFinished = {
         jobId: marker.jobId,
         outcome: "failed",

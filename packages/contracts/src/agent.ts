@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ZId } from "./ids.js";
 import { ZJobResult, ZResticErrorCode, ZResticProgress } from "./job-results.js";
-import { ZJobKind, ZJobParams, ZJobState, ZSnapshotId } from "./jobs.js";
+import { JOB_KIND_TRAITS, ZJobKind, ZJobParams, ZJobState, ZSnapshotId } from "./jobs.js";
 import { ZMissReason, ZScheduleKind, ZScheduleOverlap, ZScheduleTiming } from "./schedules.js";
 import { ZAgentQuery, ZSnapshotItemPath } from "./snapshots.js";
 
@@ -12,12 +12,14 @@ import { ZAgentQuery, ZSnapshotItemPath } from "./snapshots.js";
  */
 
 /** Bumped when a message changes shape. The server accepts a range, so fleets upgrade slowly. */
-export const AGENT_PROTOCOL_VERSION = 3;
-export const SUPPORTED_AGENT_PROTOCOLS = { min: 1, max: 3 } as const;
+export const AGENT_PROTOCOL_VERSION = 4;
+export const SUPPORTED_AGENT_PROTOCOLS = { min: 1, max: 4 } as const;
 /** From this version the agent keeps and fires its host's schedules. */
 export const SCHEDULES_PROTOCOL = 2;
 /** From this version the agent answers queries (snapshots, browse, find, diff) and uploads downloads. */
 export const READER_PROTOCOL = 3;
+/** From this version the agent updates itself (the `agent-update` job) and rolls back. */
+export const AGENT_UPDATE_PROTOCOL = JOB_KIND_TRAITS["agent-update"].minProtocol;
 
 /** Caps on what one agent message may carry (the socket itself refuses larger frames). */
 export const AGENT_LIMITS = {

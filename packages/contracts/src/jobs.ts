@@ -22,6 +22,7 @@ export const JOB_KINDS = [
   "version",
   "health",
   "drill",
+  "agent-update",
 ] as const;
 export const ZJobKind = z.enum(JOB_KINDS);
 export type TJobKind = z.infer<typeof ZJobKind>;
@@ -316,6 +317,22 @@ export const ZHealthParams = z.object({ kind: z.literal("health") });
 export type THealthParams = z.infer<typeof ZHealthParams>;
 
 /**
+ * Replace the agent's own bundle with the one the server offers, and restart into it: the
+ * agent checks the download against `size` and `sha256` and keeps the old file to roll back to.
+ */
+export const ZAgentUpdateParams = z.object({
+  kind: z.literal("agent-update"),
+  version: z.string().trim().min(1).max(100),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 hexadecimal digits"),
+  size: z
+    .number()
+    .int()
+    .min(1)
+    .max(256 * 1024 * 1024),
+});
+export type TAgentUpdateParams = z.infer<typeof ZAgentUpdateParams>;
+
+/**
  * The lock a job takes on its repository: `exclusive` conflicts with every other lock
  * (restic's forget, prune and check), `shared` only with exclusive ones, `none` with nothing.
  */
@@ -336,6 +353,13 @@ export interface JobKindTraits {
    * not know of.
    */
   lock: TJobLockMode;
+  /** The oldest agent protocol that knows the kind: the server sends it to no older agent. */
+  minProtocol: number;
+  /**
+   * Started only through its own action, which checks the host first (`hosts.updateAgent`
+   * for an agent update); the generic job form and retries refuse it.
+   */
+  ownAction: string | null;
 }
 
 const READS: JobKindTraits = {
@@ -344,6 +368,8 @@ const READS: JobKindTraits = {
   changesRepository: false,
   setsUpRepository: false,
   lock: "shared",
+  minProtocol: 1,
+  ownAction: null,
 };
 const MAINTAINS: JobKindTraits = {
   needsRepository: true,
@@ -351,6 +377,8 @@ const MAINTAINS: JobKindTraits = {
   changesRepository: true,
   setsUpRepository: false,
   lock: "exclusive",
+  minProtocol: 1,
+  ownAction: null,
 };
 
 /** What each kind of job is, read by the server, the agent and the web app alike. */
@@ -373,6 +401,13 @@ export const JOB_KIND_TRAITS: Record<TJobKind, JobKindTraits> = {
   version: { ...READS, needsRepository: false, lock: "none" },
   health: READS,
   drill: READS,
+  "agent-update": {
+    ...READS,
+    needsRepository: false,
+    lock: "none",
+    minProtocol: 4,
+    ownAction: "hosts.updateAgent",
+  },
 };
 
 function kindsWhere(test: (traits: JobKindTraits) => boolean): TJobKind[] {
@@ -399,6 +434,12 @@ export const MAINTENANCE_REFUSAL = {
     `runs only on ${maintenanceHost}: other hosts have append-only access`,
 } as const;
 
+/** Kinds anyone who may run jobs starts from the job form (their `ownAction` is null). */
+export type TOperationKind = Exclude<TJobKind, "agent-update">;
+export const OPERATION_KINDS = kindsWhere(
+  (traits) => traits.ownAction === null,
+) as TOperationKind[];
+
 /** Kinds that take any lock on their repository. */
 export const LOCKING_KINDS = kindsWhere((traits) => traits.lock !== "none");
 
@@ -420,6 +461,7 @@ export const ZJobParams = z.discriminatedUnion("kind", [
   ZVersionParams,
   ZHealthParams,
   ZDrillParams,
+  ZAgentUpdateParams,
 ]);
 export type TJobParams = z.infer<typeof ZJobParams>;
 export type TJobParamsInput = z.input<typeof ZJobParams>;

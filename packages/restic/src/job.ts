@@ -75,6 +75,8 @@ export async function runResticJob(
       return health(context, { signal });
     case "drill":
       return drill(context, params, { signal });
+    case "agent-update":
+      throw new Error("an agent update is the agent's own work, not a restic command");
     default: {
       const unhandled: never = params;
       throw new Error(`unhandled job kind ${JSON.stringify(unhandled)}`);

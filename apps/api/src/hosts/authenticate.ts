@@ -32,6 +32,7 @@ interface HostRow {
   resticVersion: string | null;
   resticProblem: string | null;
   timeZone: string | null;
+  tooOld: number;
 }
 
 /**
@@ -44,11 +45,11 @@ function readHost(db: Db, id: string) {
     .statement(
       `SELECT "id", "name", "credentialHash", "revokedAt" IS NOT NULL AS "revoked", "hostname",
          "os", "arch", "agentVersion", "protocolVersion", "resticVersion", "resticProblem",
-         "timeZone"
+         "timeZone", "refusedAt" IS NOT NULL AS "tooOld"
        FROM "Host" WHERE "id" = ?`,
     )
     .get<HostRow>(id);
-  return row && { ...row, revoked: row.revoked === 1 };
+  return row && { ...row, revoked: row.revoked === 1, tooOld: row.tooOld === 1 };
 }
 
 const ZConnectionParams = z.object({
@@ -114,6 +115,7 @@ export async function authenticateAgent(
       credentialHash: row.credentialHash,
       facts: factsOf(row),
       timeZone: row.timeZone,
+      tooOld: row.tooOld,
     };
   }
 
@@ -124,6 +126,18 @@ export async function authenticateAgent(
     throw await refuse("the hello message is malformed", host.id);
   }
   const { min, max } = SUPPORTED_AGENT_PROTOCOLS;
+  if (hello.protocolVersion < min) {
+    // Kept on the host so its pages say to reinstall: this agent cannot update itself.
+    await db.host.update({
+      where: { id: host.id },
+      data: {
+        refusedAgentVersion: hello.agentVersion,
+        refusedProtocol: hello.protocolVersion,
+        refusedAt: new Date(),
+      },
+    });
+    presence.remember({ ...host, tooOld: true });
+  }
   if (hello.protocolVersion < min || hello.protocolVersion > max) {
     throw await refuse(
       `agent protocol ${hello.protocolVersion} is not supported (this server speaks ${min}–${max}); ` +
@@ -134,8 +148,12 @@ export async function authenticateAgent(
 
   const facts = helloFacts(hello, host.timeZone);
   const written = factsOf(facts);
-  if (written !== host.facts) {
-    await db.host.update({ where: { id: host.id }, data: { ...facts, lastSeenAt: new Date() } });
+  if (written !== host.facts || host.tooOld) {
+    const cleared = { refusedAgentVersion: null, refusedProtocol: null, refusedAt: null };
+    await db.host.update({
+      where: { id: host.id },
+      data: { ...facts, ...(host.tooOld ? cleared : {}), lastSeenAt: new Date() },
+    });
   } else {
     presence.markSeen(host.id);
   }
@@ -145,6 +163,7 @@ export async function authenticateAgent(
     credentialHash: host.credentialHash,
     facts: written,
     timeZone: facts.timeZone,
+    tooOld: false,
   });
   return { hostId: host.id, hostName: host.name, hello };
 }

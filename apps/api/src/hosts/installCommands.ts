@@ -13,6 +13,17 @@ export function windowsInstallCommand(publicUrl: string, token: string): string 
   return `$env:RM_ENROLL_TOKEN = "${token}"; irm ${publicUrl}/agent/install.ps1 | iex`;
 }
 
+/**
+ * What reinstalls the agent on an endpoint that is enrolled already (an agent too old to
+ * connect): the install scripts keep the existing identity and need no token then.
+ */
+export function reinstallCommands(publicUrl: string) {
+  return {
+    installCommand: `curl -fsSL ${publicUrl}/agent/install.sh | sudo sh`,
+    windowsInstallCommand: `irm ${publicUrl}/agent/install.ps1 | iex`,
+  };
+}
+
 /** Every way to enroll an endpoint with one token, as the add-host dialog shows them. */
 export function enrollmentCommands(publicUrl: string, token: string) {
   return {

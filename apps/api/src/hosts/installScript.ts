@@ -25,7 +25,6 @@ UNIT=$ROOT/etc/systemd/system/restic-manager-agent.service
 fail() { echo "restic-manager agent: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || fail "run this as root (sudo)"
-[ -n "\${RM_ENROLL_TOKEN:-}" ] || fail "set RM_ENROLL_TOKEN to the enrollment token from the web app"
 NODE=$(command -v node) || fail "Node.js >= 20 is required (apt-get install nodejs)"
 "$NODE" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \\
   || fail "Node.js >= 20 is required; found $("$NODE" --version)"
@@ -41,6 +40,7 @@ chmod 0755 "$PREFIX/agent.mjs"
 if [ -f "$CONFIG" ]; then
   echo "already enrolled ($CONFIG exists): keeping that identity"
 else
+  [ -n "\${RM_ENROLL_TOKEN:-}" ] || fail "set RM_ENROLL_TOKEN to the enrollment token from the web app"
   "$NODE" "$PREFIX/agent.mjs" enroll --server "$SERVER" --config "$CONFIG" --state-dir "$STATE"
 fi
 
@@ -77,7 +77,9 @@ WantedBy=multi-user.target
 UNIT
 
 "$SYSTEMCTL" daemon-reload
-"$SYSTEMCTL" enable --now restic-manager-agent
+"$SYSTEMCTL" enable restic-manager-agent
+# A reinstall over a running agent starts the new file.
+"$SYSTEMCTL" restart restic-manager-agent
 echo "restic-manager agent installed and running; check it with:"
 echo "  $NODE $PREFIX/agent.mjs status --config $CONFIG"
 `;

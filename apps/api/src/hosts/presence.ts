@@ -11,6 +11,8 @@ export interface KnownHost {
   facts: string;
   /** Kept when a hello names none. */
   timeZone: string | null;
+  /** A refused too-old agent is on record (Host.refusedAt): the next accepted connect clears it. */
+  tooOld: boolean;
 }
 
 const FLUSH_MS = 5000;

@@ -1,5 +1,7 @@
 import { ZById, ZEnrollmentCreateInput, ZHostListInput } from "@restic-manager/contracts";
 import { adminProcedure, router, viewerProcedure } from "../trpc/trpc.js";
+import { agentOffer } from "./agentRelease.js";
+import { requestAgentUpdate } from "./agentUpdate.js";
 import {
   createEnrollmentToken,
   listEnrollmentTokens,
@@ -11,11 +13,20 @@ import { deleteHost, getHost, listHosts, revokeHost } from "./service.js";
 export const hostsRouter = router({
   list: viewerProcedure
     .input(ZHostListInput)
-    .query(({ ctx, input }) => listHosts(ctx.deps.db, ctx.deps.agents, input)),
+    .query(({ ctx, input }) =>
+      listHosts(ctx.deps.db, ctx.deps.agents, input, agentOffer(ctx.deps.config)),
+    ),
 
   get: viewerProcedure
     .input(ZById)
-    .query(({ ctx, input }) => getHost(ctx.deps.db, ctx.deps.agents, input.id)),
+    .query(({ ctx, input }) =>
+      getHost(ctx.deps.db, ctx.deps.agents, input.id, agentOffer(ctx.deps.config)),
+    ),
+
+  /** Has the host's agent replace itself with the bundle this server serves (see agentUpdate.ts). */
+  updateAgent: adminProcedure
+    .input(ZById)
+    .mutation(({ ctx, input }) => requestAgentUpdate(ctx.deps, input.id, ctx.actor, ctx.meta)),
 
   revoke: adminProcedure.input(ZById).mutation(async ({ ctx, input }) => {
     await revokeHost(ctx.deps, input.id, ctx.actor, ctx.meta);

@@ -1,4 +1,9 @@
-import { JOB_STATES, narrow, type THostListFilter } from "@restic-manager/contracts";
+import {
+  JOB_STATES,
+  narrow,
+  SUPPORTED_AGENT_PROTOCOLS,
+  type THostListFilter,
+} from "@restic-manager/contracts";
 import { recordAudit } from "../audit/service.js";
 import type { Actor, RequestMeta } from "../auth/actor.js";
 import type { Db } from "../db.js";
@@ -6,6 +11,8 @@ import { found } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { JobService } from "../jobs/service.js";
 import { afterKeyset, decodeCursorOf, keysetOrder, pageOf } from "../pagination.js";
+import { type AgentRelease, updateFor } from "./agentRelease.js";
+import { reinstallCommands } from "./installCommands.js";
 import type { AgentRegistry } from "./registry.js";
 
 const PUBLIC_FIELDS = {
@@ -26,13 +33,36 @@ const PUBLIC_FIELDS = {
   lastBackupJobId: true,
   timeZone: true,
   restoreRoots: true,
+  refusedAgentVersion: true,
+  refusedProtocol: true,
+  refusedAt: true,
 } as const;
 
 type HostRow = Prisma.HostGetPayload<{ select: typeof PUBLIC_FIELDS }>;
 
-function present(host: HostRow, agents: AgentRegistry) {
+/** What the server offers agents: the served bundle, and where the install scripts are. */
+export interface AgentOffer {
+  release: AgentRelease | null;
+  publicUrl: string;
+}
+
+function present(host: HostRow, agents: AgentRegistry, offer: AgentOffer | null) {
+  const { refusedAgentVersion, refusedProtocol, refusedAt, ...rest } = host;
   return {
-    ...host,
+    ...rest,
+    /** The version the server offers this host's agent, when it runs another. */
+    agentUpdate: updateFor(host, offer?.release ?? null),
+    /** An agent too old for this server tried to connect: it has to be reinstalled. */
+    tooOldAgent:
+      refusedProtocol !== null && refusedAt !== null
+        ? {
+            agentVersion: refusedAgentVersion,
+            protocolVersion: refusedProtocol,
+            at: refusedAt,
+            supported: { ...SUPPORTED_AGENT_PROTOCOLS },
+            ...(offer ? reinstallCommands(offer.publicUrl) : {}),
+          }
+        : null,
     lastBackupState:
       host.lastBackupState === null ? null : narrow(JOB_STATES, host.lastBackupState),
     restoreRoots: JSON.parse(host.restoreRoots) as string[],
@@ -50,7 +80,12 @@ function namePrefix(search: string | undefined): Prisma.HostWhereInput {
  * One page of hosts. All hosts and active ones come by name (the unique name index, or
  * (revokedAt, name) for active); revoked ones most recently revoked first, on (revokedAt, id).
  */
-export async function listHosts(db: Db, agents: AgentRegistry, input: THostListFilter) {
+export async function listHosts(
+  db: Db,
+  agents: AgentRegistry,
+  input: THostListFilter,
+  offer: AgentOffer | null = null,
+) {
   const byRevocation = input.state === "revoked";
   const after = byRevocation
     ? decodeCursorOf(input.cursor, "date")
@@ -71,15 +106,20 @@ export async function listHosts(db: Db, agents: AgentRegistry, input: THostListF
   const { page, nextCursor } = pageOf(rows, input.limit, (row) =>
     byRevocation ? (row.revokedAt ?? new Date(0)) : row.name,
   );
-  return { items: page.map((host) => present(host, agents)), nextCursor };
+  return { items: page.map((host) => present(host, agents, offer)), nextCursor };
 }
 
-export async function getHost(db: Db, agents: AgentRegistry, id: string) {
+export async function getHost(
+  db: Db,
+  agents: AgentRegistry,
+  id: string,
+  offer: AgentOffer | null = null,
+) {
   const host = found(
     await db.host.findUnique({ where: { id }, select: PUBLIC_FIELDS }),
     "No such host",
   );
-  return present(host, agents);
+  return present(host, agents, offer);
 }
 
 /** Revoking ends the agent's access at once: its credential stops working and its socket closes. */

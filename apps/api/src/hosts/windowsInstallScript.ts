@@ -24,7 +24,6 @@ $principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.
 if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
   throw 'restic-manager agent: run this in an elevated (administrator) PowerShell'
 }
-if (-not $env:RM_ENROLL_TOKEN) { throw 'restic-manager agent: set $env:RM_ENROLL_TOKEN to the enrollment token' }
 $Node = (Get-Command node -ErrorAction SilentlyContinue).Source
 if (-not $Node) { throw 'restic-manager agent: Node.js >= 20 is required (winget install OpenJS.NodeJS.LTS)' }
 $major = [int](& $Node -p 'process.versions.node.split(".")[0]')
@@ -42,6 +41,7 @@ Move-Item -Force "$Agent.new" $Agent
 if (Test-Path $Config) {
   Write-Host "already enrolled ($Config exists): keeping that identity"
 } else {
+  if (-not $env:RM_ENROLL_TOKEN) { throw 'restic-manager agent: set $env:RM_ENROLL_TOKEN to the enrollment token' }
   & $Node $Agent enroll --server $Server --config $Config --state-dir $State
   if ($LASTEXITCODE -ne 0) { throw 'restic-manager agent: enrollment failed' }
 }
@@ -74,6 +74,8 @@ if ($ServiceWrapper) {
   $system = New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest
   Register-ScheduledTask -TaskName 'restic-manager-agent' -Action $action -Trigger $trigger \`
     -Settings $settings -Principal $system -Force | Out-Null
+  # A reinstall over a running agent starts the new file.
+  Stop-ScheduledTask -TaskName 'restic-manager-agent' -ErrorAction SilentlyContinue
   Start-ScheduledTask -TaskName 'restic-manager-agent'
   Write-Host 'restic-manager agent installed as the SYSTEM task "restic-manager-agent" (starts at boot).'
 }

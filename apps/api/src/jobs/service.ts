@@ -140,12 +140,25 @@ export class JobService {
       backupSetId?: string;
       scheduleId?: string;
       setsUpRepository?: boolean;
+      /** Made by the kind's own action (JOB_KIND_TRAITS.ownAction), which checked the host. */
+      ownAction?: boolean;
     } = {},
   ) {
     await this.ready();
     const spec = parseJobParams(input.params);
+    const traits = JOB_KIND_TRAITS[spec.kind];
+    if (traits.ownAction && !options.ownAction) {
+      throw new AppError("BAD_REQUEST", `A ${spec.kind} job is started with ${traits.ownAction}`);
+    }
     const host = await this.liveHost(input.hostId);
     if (!host) throw new AppError("NOT_FOUND", "No such host");
+    const protocol = this.options.registry.get(host.id)?.protocolVersion ?? 1;
+    if (protocol < traits.minProtocol) {
+      throw new AppError(
+        "BAD_REQUEST",
+        `${host.name}'s agent speaks protocol ${protocol}; ${spec.kind} needs ${traits.minProtocol} or newer: reinstall the agent with the install command`,
+      );
+    }
     let endpoint: Endpoint = "backup";
     let repository: CommandRepository | null = null;
     if (needsRepository(spec.kind)) {

@@ -1,4 +1,4 @@
-import { JOB_KIND_TRAITS, type TJobKind, ZJobKind } from "@restic-manager/contracts";
+import { JOB_KIND_TRAITS, OPERATION_KINDS, type TOperationKind } from "@restic-manager/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Play } from "lucide-react";
 import { type FormEvent, useState } from "react";
@@ -28,7 +28,7 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [kind, setKind] = useState<TJobKind>("backup");
+  const [kind, setKind] = useState<TOperationKind>("backup");
   const [repositoryId, setRepositoryId] = useState("");
   const repositories = useRepositoryChoices(repositoryId);
   const [values, setValues] = useState(() => initialValues("backup"));
@@ -54,10 +54,10 @@ export function RunOperationCard({ hostId }: { hostId: string }) {
   );
 
   const chooseKind = (value: string) => {
-    const parsed = ZJobKind.safeParse(value);
-    if (!parsed.success) return;
-    setKind(parsed.data);
-    setValues(initialValues(parsed.data));
+    const chosen = OPERATION_KINDS.find((operation) => operation === value);
+    if (!chosen) return;
+    setKind(chosen);
+    setValues(initialValues(chosen));
     setErrors({});
     create.reset();
   };

@@ -1,4 +1,4 @@
-import { STATS_MODES, type TJobKind } from "@restic-manager/contracts";
+import { STATS_MODES, type TOperationKind } from "@restic-manager/contracts";
 import { BACKUP_FIELDS, FORGET_FIELDS } from "./backupForgetFields";
 import {
   checkbox,
@@ -14,7 +14,7 @@ function snapshot(name: string, label: string, initial = "latest"): OperationFie
   return text(name, label, { initial, hint: SNAPSHOT_HINT });
 }
 
-export const OPERATIONS: Record<TJobKind, OperationSpec> = {
+export const OPERATIONS: Record<TOperationKind, OperationSpec> = {
   backup: {
     label: "Backup",
     description: "Back up files from this host into a new snapshot.",

@@ -1,11 +1,11 @@
-import { type TJobKind, type TJobParams, ZJobParams } from "@restic-manager/contracts";
+import { type TJobParams, type TOperationKind, ZJobParams } from "@restic-manager/contracts";
 import { type FieldErrors, type Validation, validateNested } from "../../../lib/forms";
 import { fieldValue, type OperationField } from "./fields";
 import { OPERATIONS } from "./kinds";
 
 export type OperationValues = Record<string, string>;
 
-export function initialValues(kind: TJobKind): OperationValues {
+export function initialValues(kind: TOperationKind): OperationValues {
   return Object.fromEntries(OPERATIONS[kind].fields.map((f) => [f.name, f.initial ?? ""]));
 }
 
@@ -24,7 +24,7 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown) 
 }
 
 /** The form's values as job params, checked against the kind's schema from the contracts. */
-export function toJobParams(kind: TJobKind, values: OperationValues): Validation<TJobParams> {
+export function toJobParams(kind: TOperationKind, values: OperationValues): Validation<TJobParams> {
   const params: Record<string, unknown> = { kind };
   for (const field of OPERATIONS[kind].fields) {
     const value = fieldValue(field.control, values[field.name] ?? "");
