@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides npm packages, on Debian or Ubuntu:
 #   - Chromium (Debian's package) for Playwright, and curl;
+#   - PostgreSQL's server (Debian's package): the tests start their own throwaway clusters
+#     (scripts/postgres-cluster.mjs), so the package is told not to make and start its own;
 #   - restic 0.18, rest-server and ntfy, unpacked from Debian trixie's packages into .tools/bin,
 #     without adding an apt source to the system.
 # Safe to run again: what is already there is kept.
@@ -20,6 +22,15 @@ apt_update() {
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v curl >/dev/null 2>&1 || missing="$missing curl" # the agent install test pipes curl into sh
+have_postgres() {
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && compgen -G "/usr/lib/postgresql/*/bin/psql" >/dev/null
+}
+if ! have_postgres; then
+  missing="$missing postgresql"
+  # No cluster of the package's own on port 5432: nothing here uses one.
+  $sudo mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/restic-manager-tests.conf >/dev/null
+fi
 if [ -n "$missing" ]; then
   echo "==> installing$missing"
   apt_update
@@ -61,3 +72,4 @@ echo "${rest_server_version%%$'\n'*}"
 ntfy_help=$("$bin/ntfy" --help 2>&1 || true)
 echo "ntfy $(echo "$ntfy_help" | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | sed -n 1p)"
 chromium --version 2>/dev/null || true
+for initdb in /usr/lib/postgresql/*/bin/initdb; do "$initdb" --version; done

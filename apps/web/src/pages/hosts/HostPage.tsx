@@ -9,6 +9,7 @@ import { describeError } from "../../lib/errors";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 import { HostBackupSets } from "../backupSets/HostBackupSets";
+import { HostAgentNotices } from "./HostAgentNotices";
 import { HostAlertsCard } from "./HostAlertsCard";
 import { HostDangerZone } from "./HostDangerZone";
 import { HostRecentJobs } from "./HostRecentJobs";
@@ -52,6 +53,7 @@ export function HostPage() {
         }
       />
       <HostSummary host={data} />
+      {revoked ? null : <HostAgentNotices host={data} isAdmin={isAdmin} />}
       {data.protocolVersion !== null && data.protocolVersion < SCHEDULES_PROTOCOL ? (
         <Alert tone="warning" title="Schedules do not run here" data-testid="host-agent-too-old">
           This agent is too old to run schedules: upgrade it. Jobs started from the server still

@@ -1,5 +1,6 @@
 import { Link } from "react-router";
 import { OnlineDot } from "../../components/OnlineDot";
+import { Badge } from "../../components/ui/Badge";
 import { Table, Td, Th } from "../../components/ui/Table";
 import type { HostListItem } from "../../lib/api-types";
 import { LastBackup, LastSeen, ResticVersion } from "./HostFacts";
@@ -42,6 +43,15 @@ export function HostsTable({ hosts }: { hosts: HostListItem[] }) {
             </Td>
             <Td className="font-mono text-xs whitespace-nowrap" data-testid="host-agent-version">
               {host.agentVersion}
+              {host.tooOldAgent ? (
+                <span className="block" data-testid="host-agent-too-old-marker">
+                  <Badge tone="danger">too old: reinstall</Badge>
+                </span>
+              ) : host.agentUpdate ? (
+                <span className="block" data-testid="host-agent-update-marker">
+                  <Badge tone="accent">update: {host.agentUpdate}</Badge>
+                </span>
+              ) : null}
             </Td>
             <Td>
               <ResticVersion version={host.resticVersion} problem={host.resticProblem} />
