@@ -154,9 +154,15 @@ async function startOn({ bin, user, dir, data, port, timeoutMs, settings }) {
       reject(new Error(`postgres exited with ${code}: ${output}`));
     });
   });
-  // Keep reading its output so a full pipe never blocks it.
-  child.stdout.resume();
-  child.stderr.resume();
+  // Keep reading its output so a full pipe never blocks it, without keeping it.
+  child.stdout.removeAllListeners("data").resume();
+  child.stderr.removeAllListeners("data").resume();
+  // A test process that ends without stop() (a crash, a forgotten afterAll) takes it along.
+  const killOnExit = () => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  process.once("exit", killOnExit);
   const url = (database) => `postgresql://${SUPERUSER}@127.0.0.1:${port}/${database}`;
   const psql = (databaseUrl, args) =>
     execFileSync(
@@ -181,6 +187,7 @@ async function startOn({ bin, user, dir, data, port, timeoutMs, settings }) {
       return url(name);
     },
     async stop() {
+      process.off("exit", killOnExit);
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, "exit");
         // SIGINT is PostgreSQL's fast shutdown: sessions are ended, nothing is waited for.

@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -87,6 +95,35 @@ async function createUserHostRepository(db: Db, tag: string) {
   });
   return { user, host, repository };
 }
+
+describe("the throwaway PostgreSQL cluster", () => {
+  it("runs as an unprivileged user with the fast settings, and leaves nothing behind once stopped", async () => {
+    const own = await startPostgresCluster();
+    const pool = new pg.Pool({ connectionString: own.url("postgres"), max: 1 });
+    try {
+      const { rows } = await pool.query<{ name: string; setting: string }>(
+        `SELECT name, setting FROM pg_settings
+         WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'listen_addresses')
+         ORDER BY name`,
+      );
+      expect(rows).toEqual([
+        { name: "fsync", setting: "off" },
+        { name: "full_page_writes", setting: "off" },
+        { name: "listen_addresses", setting: "127.0.0.1" },
+        { name: "synchronous_commit", setting: "off" },
+      ]);
+      // PostgreSQL refuses root: as root the cluster belongs to someone else.
+      expect(statSync(path.join(own.dir, "data")).uid).not.toBe(0);
+      expect(own.port).not.toBe(5432);
+    } finally {
+      await pool.end();
+      await own.stop();
+    }
+    expect(existsSync(own.dir)).toBe(false);
+    const after = new pg.Client({ connectionString: own.url("postgres") });
+    await expect(after.connect()).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
 
 describe("PostgreSQL migrations", () => {
   it("apply once: a second start (another replica) finds them all applied and records nothing twice", async () => {
