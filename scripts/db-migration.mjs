@@ -13,7 +13,8 @@
 //                                                makes of schema.prisma;
 //                                              - prisma/postgresql/migrations vs that schema, applied
 //                                                to a throwaway PostgreSQL cluster
-//                                              (--schema <file> checks another SQLite schema file)
+//                                              (--schema <file> checks another SQLite schema file,
+//                                              --postgres <dir> another schema.prisma + migrations/)
 //
 // `prisma migrate dev` needs a shadow database that the WebAssembly engine cannot make on SQLite,
 // so the migrations are deployed into a scratch database, introspected, and diffed against the
@@ -58,15 +59,19 @@ import { startPostgresCluster } from "./postgres-cluster.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const migrationsDir = path.join(root, "prisma", "migrations");
-const postgresDir = path.join(root, "prisma", "postgresql");
+/** The value after `--name` on the command line, as an absolute path; `fallback` without it. */
+function pathFlag(name, fallback) {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? path.resolve(process.argv[at + 1] ?? "") : fallback;
+}
+
+const schema = pathFlag("--schema", path.join(root, "prisma", "schema.prisma"));
+const postgresDir = pathFlag("--postgres", path.join(root, "prisma", "postgresql"));
 const postgresSchema = path.join(postgresDir, "schema.prisma");
 const postgresMigrationsDir = path.join(postgresDir, "migrations");
-const postgresConfig = path.join(postgresDir, "prisma.config.ts");
-const schemaFlag = process.argv.indexOf("--schema");
-const schema =
-  schemaFlag > 0
-    ? path.resolve(process.argv[schemaFlag + 1] ?? "")
-    : path.join(root, "prisma", "schema.prisma");
+// The CLI's configuration (the pg adapter) is the repository's whichever schema is checked.
+const postgresConfig = path.join(root, "prisma", "postgresql", "prisma.config.ts");
+const shown = (file) => path.relative(root, file);
 
 const run = promisify(execFile);
 
@@ -250,16 +255,16 @@ async function postgresProblems() {
     const generated = path.join(scratch, "schema.prisma");
     writeFileSync(generated, generatedPostgresSchema());
     if (!existsSync(postgresSchema)) {
-      problems.push("prisma/postgresql/schema.prisma is missing");
+      problems.push(`${shown(postgresSchema)} is missing`);
     } else if (readFileSync(postgresSchema, "utf8") !== readFileSync(generated, "utf8")) {
       problems.push(
-        `prisma/postgresql/schema.prisma is not what schema.prisma makes; the difference is:\n\n${await diff(postgresSchema, generated)}`,
+        `${shown(postgresSchema)} is not what schema.prisma makes; the difference is:\n\n${await diff(postgresSchema, generated)}`,
       );
     }
     const sql = await pendingPostgresSql(existsSync(postgresSchema) ? postgresSchema : generated);
     if (!isEmpty(sql)) {
       problems.push(
-        `prisma/postgresql/schema.prisma and prisma/postgresql/migrations disagree; the missing migration is:\n\n${sql}`,
+        `${shown(postgresSchema)} and ${shown(postgresMigrationsDir)} disagree; the missing migration is:\n\n${sql}`,
       );
     }
     return problems;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -10,15 +10,10 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../../..");
 const script = path.join(root, "scripts/db-migration.mjs");
 
-async function check(schemaFile?: string) {
+/** Runs the drift check; `flags` point it at other files (`--schema`, `--postgres`). */
+async function check(...flags: string[]) {
   try {
-    const { stdout } = await run(
-      "node",
-      [script, "check", ...(schemaFile ? ["--schema", schemaFile] : [])],
-      {
-        cwd: root,
-      },
-    );
+    const { stdout } = await run("node", [script, "check", ...flags], { cwd: root });
     return { code: 0, output: stdout };
   } catch (error) {
     const failed = error as { code: number; stderr: string };
@@ -46,13 +41,37 @@ describe("migrations", () => {
     );
     const changed = path.join(mkdtempSync(path.join(tmpdir(), "rm-drift-")), "schema.prisma");
     writeFileSync(changed, schema);
-    const result = await check(changed);
+    const result = await check("--schema", changed);
     expect(result.code).toBe(1);
     expect(result.output).toContain('ADD COLUMN "severity"');
     // The PostgreSQL schema is generated from it, so it no longer matches either.
     expect(result.output).toContain(
       "prisma/postgresql/schema.prisma is not what schema.prisma makes",
     );
+  });
+
+  it("the drift check fails when the PostgreSQL migrations do not make the PostgreSQL schema", {
+    timeout: DRIFT_CHECK_MS,
+  }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rm-drift-pg-"));
+    try {
+      cpSync(path.join(root, "prisma/postgresql/migrations"), path.join(dir, "migrations"), {
+        recursive: true,
+      });
+      const schema = readFileSync(path.join(root, "prisma/postgresql/schema.prisma"), "utf8");
+      writeFileSync(
+        path.join(dir, "schema.prisma"),
+        schema.replace("model AuditEvent {", "model AuditEvent {\n  severity String?"),
+      );
+      const result = await check("--postgres", dir);
+      expect(result.code).toBe(1);
+      // Found by applying the migrations to a real PostgreSQL and reading its schema back.
+      expect(result.output).toMatch(
+        /migrations disagree; the missing migration is:\s+-- AlterTable\s+ALTER TABLE "AuditEvent" ADD COLUMN\s+"severity" TEXT;/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("open the database in WAL mode", async () => {
