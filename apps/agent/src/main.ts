@@ -82,7 +82,8 @@ async function run(configFile: string) {
   const spool = new Spool(config.stateDir);
   // Started by an older agent to try this version: the update job is ours to finish once the
   // server accepts us (the old agent noted it running; it is not an interrupted job).
-  let trialJobId = process.env[TRIAL_ENV.job] || null;
+  const startedByUpdate = process.env[TRIAL_ENV.job] || null;
+  let trialJobId = startedByUpdate;
   const updatedFrom = process.env[TRIAL_ENV.from] ?? "?";
   const tellStarter = (message: TrialMessage) => {
     try {
@@ -247,6 +248,9 @@ async function run(configFile: string) {
   const onCommand = (command: TAgentCommand) => {
     switch (command.type) {
       case "job":
+        // The update that started this agent, re-sent before the server heard it start: this
+        // agent finishes it (finishTrial), it does not run it again.
+        if (command.job.id === startedByUpdate) break;
         if (runner.submit(command.job)) {
           scheduler.noteServerRun(command.job);
           log.info("job.accepted", { jobId: command.job.id, kind: command.job.params.kind });
