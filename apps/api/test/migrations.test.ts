@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -69,6 +69,31 @@ describe("migrations", () => {
       expect(result.output).toMatch(
         /migrations disagree; the missing migration is:\s+-- AlterTable\s+ALTER TABLE "AuditEvent" ADD COLUMN\s+"severity" TEXT;/,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the PostgreSQL schema is not generated from a type that has no rule for PostgreSQL yet", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rm-pg-types-"));
+    try {
+      const schema = readFileSync(path.join(root, "prisma/schema.prisma"), "utf8").replace(
+        "model AuditEvent {",
+        "model AuditEvent {\n  meta Json?\n  short String @db.VarChar(10)",
+      );
+      writeFileSync(path.join(dir, "sqlite.prisma"), schema);
+      const failed = await run(
+        "node",
+        [script, "postgres", "--schema", path.join(dir, "sqlite.prisma"), "--postgres", dir],
+        { cwd: root },
+      ).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain("AuditEvent.meta: type Json");
+      expect(failed?.stderr).toContain("AuditEvent.short: native type @db.VarChar(10)");
+      expect(existsSync(path.join(dir, "schema.prisma"))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
