@@ -12,9 +12,7 @@ test("an admin backs up the server's database from Settings and the copy is list
   await page.getByTestId("nav-settings").click();
   await page.getByTestId("tab-backups").click();
   await expect(page.getByTestId("server-backups-empty")).toBeVisible();
-  await expect(page.getByTestId("server-backup-last")).toHaveText(
-    "No copy taken yet.",
-  );
+  await expect(page.getByTestId("server-backup-last")).toHaveText("No copy taken yet.");
 
   await page.getByTestId("server-backup-now").click();
   const row = page.getByTestId("server-backup-row");
