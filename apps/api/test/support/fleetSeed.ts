@@ -143,7 +143,8 @@ export function seedFleet(raw: RawDb, now: number): void {
       const h = j % FLEET.hosts;
       // Jobs a minute apart, oldest first, the newest a minute ago.
       const created = now - (jobs - j) * MINUTE;
-      const kind = j % 10 === 0 ? JOB_KINDS[j % JOB_KINDS.length] : "backup";
+      // Every tenth job of each kind in turn, whatever the number of kinds.
+      const kind = j % 10 === 0 ? JOB_KINDS[(j / 10) % JOB_KINDS.length] : "backup";
       const state =
         j >= jobs - 40 ? (j % 2 ? "running" : "queued") : j % 97 === 0 ? "failed" : "succeeded";
       const finished = state === "running" || state === "queued" ? null : iso(created + MINUTE / 2);
