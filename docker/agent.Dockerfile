@@ -8,9 +8,19 @@
 FROM debian:trixie-slim AS build
 RUN apt-get update \
   && apt-get install -y --no-install-recommends \
-    ca-certificates g++ libnode-dev=20.19.* make nodejs=20.19.* npm=9.2.* python3 \
+    ca-certificates curl g++ libnode-dev=20.19.* make nodejs=20.19.* python3 \
   && rm -rf /var/lib/apt/lists/*
-RUN npm install -g pnpm@10.34.9
+# pnpm from the npm registry, the version package.json names, checked against the registry's
+# sha512 (Debian's npm would only install it, and brings some 380 packages to do so).
+RUN curl -fsSLo /tmp/pnpm.tgz https://registry.npmjs.org/pnpm/-/pnpm-10.34.9.tgz \
+  && printf '%s  /tmp/pnpm.tgz\n' \
+    f49b5a8ea0fdedb44bb3c0c1d6575092a53c2950d95b7ad15df11f17974877a2de3a01c07e934e9b28ce716e51c09a94962c7306d09be2e1e4b18a8c8762fd32 \
+    > /tmp/pnpm.tgz.sha512 \
+  && sha512sum -c /tmp/pnpm.tgz.sha512 \
+  && mkdir -p /opt/pnpm \
+  && tar -xzf /tmp/pnpm.tgz -C /opt/pnpm --strip-components=1 \
+  && ln -s /opt/pnpm/bin/pnpm.cjs /usr/local/bin/pnpm \
+  && rm /tmp/pnpm.tgz /tmp/pnpm.tgz.sha512
 ENV npm_config_nodedir=/usr CHECKPOINT_DISABLE=1
 WORKDIR /src
 COPY . .

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides npm packages, on Debian or Ubuntu:
 #   - Chromium (Debian's package) for Playwright, and curl;
+#   - Podman, runc, debootstrap and the CNI plugins (Debian's packages) for the Docker images;
 #   - PostgreSQL's server (Debian's package): the tests start their own throwaway clusters
 #     (scripts/postgres-cluster.mjs), so the package is told not to make and start its own;
 #   - restic 0.18, rest-server and ntfy, unpacked from Debian trixie's packages into .tools/bin,
@@ -22,6 +23,14 @@ apt_update() {
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v curl >/dev/null 2>&1 || missing="$missing curl" # the agent install test pipes curl into sh
+# Podman (as root, with runc), debootstrap and the CNI plugins: the Docker images are built and
+# run in the tests (apps/api/test/dockerImages.test.ts). Without recommends: no buildah, no
+# rootless helpers, nothing that starts a service.
+containers=""
+for tool in podman runc debootstrap iptables; do
+  command -v "$tool" >/dev/null 2>&1 || containers="$containers $tool"
+done
+[ -x /usr/lib/cni/bridge ] || containers="$containers containernetworking-plugins"
 have_postgres() {
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && compgen -G "/usr/lib/postgresql/*/bin/psql" >/dev/null
 }
@@ -36,6 +45,12 @@ if [ -n "$missing" ]; then
   apt_update
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+fi
+if [ -n "$containers" ]; then
+  echo "==> installing$containers"
+  apt_update
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $containers >/dev/null
 fi
 
 have_tools() {
