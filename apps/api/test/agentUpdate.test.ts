@@ -87,7 +87,7 @@ describe("agent self-update", () => {
   let admin: Client;
   let operator: Client;
   const served = path.join(scratch, "served");
-  const builds = { old: "", next: "", refused: "", ancient: "" };
+  const builds = { old: "", next: "", refused: "", ancient: "", protocol3: "" };
   const running: InstalledAgent[] = [];
 
   /** What the server offers from now on (a new mtime: it reads the banner again). */
@@ -104,6 +104,7 @@ describe("agent self-update", () => {
       readFileSync(builds.refused, "utf8").replace(/ protocol 99\n/, " protocol 4\n"),
     );
     builds.ancient = buildAgent("ancient", "0.0.1", 0);
+    builds.protocol3 = buildAgent("protocol3", "0.9.0", 3);
     serve(builds.next);
     world = await createWorld({ RM_AGENT_DIR: served });
     await world.addUser("admin", "admin");
@@ -266,6 +267,28 @@ describe("agent self-update", () => {
     });
     const offline = await errorOf(admin.hosts.updateAgent.mutate({ id: hostId }));
     expect(offline.message).toContain("is offline");
+  }, 120_000);
+
+  it("refuses an agent whose protocol predates self-update, and sends it nothing", async () => {
+    serve(builds.next);
+    const configFile = await enrollAgent(admin, world.server.url);
+    const hostId = (JSON.parse(readFileSync(configFile, "utf8")) as { hostId: string }).hostId;
+    const agent = installAndRun(builds.protocol3, configFile);
+    running.push(agent);
+    await waitFor(
+      async () => {
+        const host = await admin.hosts.get.query({ id: hostId });
+        return host.online && host.protocolVersion === 3;
+      },
+      { timeoutMs: 30_000, what: "the protocol 3 agent to connect" },
+    );
+    const refused = await errorOf(admin.hosts.updateAgent.mutate({ id: hostId }));
+    expect(refused.message).toContain(
+      "agent speaks protocol 3; agent-update needs 4 or newer: reinstall the agent",
+    );
+    const jobs = await admin.jobs.list.query({ hostId });
+    expect(jobs.items).toHaveLength(0);
+    expect(sha256(agent.bundle)).toBe(sha256(builds.protocol3));
   }, 120_000);
 
   it("tells to reinstall an agent too old to connect, until a supported one connects", async () => {

@@ -1,3 +1,4 @@
+import { AGENT_UPDATE_PROTOCOL } from "@restic-manager/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { Alert } from "../../components/ui/Alert";
@@ -42,6 +43,19 @@ export function HostAgentNotices({ host, isAdmin }: { host: HostDetail; isAdmin:
     );
   }
   if (!host.agentUpdate) return null;
+  if ((host.protocolVersion ?? 0) < AGENT_UPDATE_PROTOCOL) {
+    return (
+      <Alert
+        tone="info"
+        title={`Update available: ${host.agentUpdate}`}
+        data-testid="host-agent-update"
+      >
+        This agent (protocol {host.protocolVersion}) predates self-update: reinstall it on the
+        endpoint to get {host.agentUpdate}. An enrolled endpoint keeps its identity and needs no
+        token: <span className="font-mono">curl -fsSL …/agent/install.sh | sudo sh</span>.
+      </Alert>
+    );
+  }
   return <AgentUpdateNotice host={host} version={host.agentUpdate} isAdmin={isAdmin} />;
 }
 
