@@ -19,9 +19,9 @@ import {
 import { type Client, createWorld, type World } from "./support/world.js";
 
 /**
- * The scripts the Docker images start and probe with, run for real outside a container (none
- * can run here): the rest-server pair as compose.yaml starts it, the health checks, and the
- * agent's entry point. The Compose file's settings and the README's key recipe feed them.
+ * The scripts the Docker images start and probe with, run for real outside a container (quick;
+ * dockerImages.test.ts runs them inside the images): the rest-server pair as compose.yaml
+ * starts it, the health checks, and the agent's entry point. The Compose file's settings and the README's key recipe feed them.
  */
 const run = promisify(execFile);
 
