@@ -121,21 +121,24 @@ describe("chaos drill: 200 jobs while the server restarts ten times", () => {
     await (world ? world.close() : server?.close());
   });
 
-  /** The jobs the API is asked for, in order: mostly backups, every tenth a check or a forget. */
+  /**
+   * The jobs the API is asked for, in order: mostly backups, one in twenty a check and one a
+   * forget (each waits for a quiet repository and holds it alone: restic's exclusive lock).
+   */
   function plan(random: () => number): Planned[] {
     const maintainer = world.hostIds[2] ?? "";
     return Array.from({ length: API_JOBS }, (_, n): Planned => {
       const index = Math.floor(random() * world.hostIds.length);
       const hostId = world.hostIds[index] ?? "";
       const repositoryId = world.repositoryId;
-      if (n % 10 === 3) {
+      if (n % 20 === 3) {
         const subset = `${n + 1}/${API_JOBS}`;
         return {
           marker: `check ${subset}`,
           input: { hostId, repositoryId, params: { kind: "check", readDataSubset: subset } },
         };
       }
-      if (n % 10 === 7) {
+      if (n % 20 === 13) {
         // Real forgets taking restic's exclusive lock, keeping every snapshot the drill counts.
         const marker = `chaos-forget-${n}`;
         return {
