@@ -32,6 +32,8 @@ test("the host page offers an agent update to admins, and the update job says wh
   await page.getByTestId("host-agent-update-job").click();
   await expectJobState(page, "failed");
   await expect(page.getByTestId("job-error")).toContainText("runs from source");
+  // An update is asked for again from the host page, not retried from the job.
+  await expect(page.getByTestId("job-retry")).toHaveCount(0);
 });
 
 test("a host whose agent is too old to connect says to reinstall it, with the command", async ({

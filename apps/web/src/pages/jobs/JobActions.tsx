@@ -1,3 +1,4 @@
+import { JOB_KIND_TRAITS, type TJobKind } from "@restic-manager/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { RotateCcw, Square } from "lucide-react";
 import { useNavigate } from "react-router";
@@ -7,8 +8,11 @@ import { isActiveState, isRetryableState } from "../../lib/jobs";
 import { useRoleAtLeast } from "../../lib/session";
 import { useTRPC } from "../../lib/trpc";
 
-/** Cancel while the job is active; retry once it failed, was cancelled or was lost. */
-export function JobActions({ id, state }: { id: string; state: string }) {
+/**
+ * Cancel while the job is active; retry once it failed, was cancelled or was lost, unless its
+ * kind is started by an action of its own (an agent update: the host page's button).
+ */
+export function JobActions({ id, kind, state }: { id: string; kind: TJobKind; state: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -43,7 +47,7 @@ export function JobActions({ id, state }: { id: string; state: string }) {
           {cancel.isSuccess ? "Cancelling…" : "Cancel"}
         </Button>
       ) : null}
-      {isRetryableState(state) ? (
+      {isRetryableState(state) && JOB_KIND_TRAITS[kind].ownAction === null ? (
         <Button
           variant="primary"
           data-testid="job-retry"

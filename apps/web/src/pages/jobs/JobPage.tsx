@@ -61,7 +61,7 @@ function JobView({ id }: { id: string }) {
             {live.active ? <LiveIndicator status={live.connection} /> : null}
           </span>
         }
-        actions={<JobActions id={data.id} state={live.state} />}
+        actions={<JobActions id={data.id} kind={data.kind} state={live.state} />}
       />
       <JobFacts job={data} state={live.state} />
       {live.active && WITH_PROGRESS.includes(data.kind) ? (
