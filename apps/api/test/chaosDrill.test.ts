@@ -15,9 +15,13 @@ import { type ServerProcess, startServerProcess } from "./support/serverProcess.
 import type { Client } from "./support/world.js";
 
 const PASSWORD = "repository password for the chaos drill";
-/** Jobs created through the API; the schedules' runs make up the rest of the 200. */
-const API_JOBS = 170;
-const SCHEDULED_RUNS = 30;
+/** Jobs in all: created through the API until they and the schedules' runs make 200. */
+const JOBS = 200;
+/**
+ * At least this many of the 200 are runs of the schedules; how many slots the agents skip
+ * (the schedule's last run still waiting behind other jobs) varies with the machine's load.
+ */
+const MIN_SCHEDULED_RUNS = 10;
 const RESTARTS = 10;
 const CREATE_EVERY_MS = 400;
 /** How long the server stays up once its agents are back, drawn from this range. */
@@ -127,12 +131,12 @@ describe("chaos drill: 200 jobs while the server restarts ten times", () => {
    */
   function plan(random: () => number): Planned[] {
     const maintainer = world.hostIds[2] ?? "";
-    return Array.from({ length: API_JOBS }, (_, n): Planned => {
+    return Array.from({ length: JOBS }, (_, n): Planned => {
       const index = Math.floor(random() * world.hostIds.length);
       const hostId = world.hostIds[index] ?? "";
       const repositoryId = world.repositoryId;
       if (n % 20 === 3) {
-        const subset = `${n + 1}/${API_JOBS}`;
+        const subset = `${n + 1}/${JOBS}`;
         return {
           marker: `check ${subset}`,
           input: { hostId, repositoryId, params: { kind: "check", readDataSubset: subset } },
@@ -265,9 +269,14 @@ describe("chaos drill: 200 jobs while the server restarts ten times", () => {
       scheduleIds.push(schedule.id);
     }
 
+    const scheduledRuns = async () =>
+      (await allJobs()).filter((job) => job.scheduleId !== null).length;
     const created = new Map<string, Planned>();
     const creating = (async () => {
-      for (const job of planned) {
+      let scheduledSoFar = 0;
+      for (const [n, job] of planned.entries()) {
+        if (n % 10 === 0) scheduledSoFar = await scheduledRuns().catch(() => scheduledSoFar);
+        if (created.size + scheduledSoFar >= JOBS) break;
         created.set(await createOnce(job, new Set(created.keys())), job);
         await sleep(CREATE_EVERY_MS);
       }
@@ -292,13 +301,13 @@ describe("chaos drill: 200 jobs while the server restarts ten times", () => {
     const chaosEndedAt = Date.now();
 
     // Enough scheduled runs recorded, then the schedules are paused (the runs count to 200).
-    const scheduledRuns = async () =>
-      (await allJobs()).filter((job) => job.scheduleId !== null).length;
-    await waitFor(async () => (await scheduledRuns()) >= SCHEDULED_RUNS || undefined, {
-      timeoutMs: 60_000,
-      intervalMs: 1000,
-      what: `${SCHEDULED_RUNS} scheduled runs`,
-    });
+    await waitFor(
+      async () => {
+        const runs = await scheduledRuns();
+        return (runs >= MIN_SCHEDULED_RUNS && created.size + runs >= JOBS) || undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 1000, what: "the scheduled runs to make up 200 jobs" },
+    );
     for (const id of scheduleIds) await admin.schedules.setPaused.mutate({ id, paused: true });
 
     // 0 stuck: every job ends and every agent is back, within a generous bound.
@@ -350,14 +359,16 @@ describe("chaos drill: 200 jobs while the server restarts ten times", () => {
     );
 
     expect(bySignal).toEqual({ SIGTERM: RESTARTS / 2, SIGKILL: RESTARTS / 2 });
-    expect(created.size + scheduled.length).toBeGreaterThanOrEqual(200);
+    expect(created.size + scheduled.length).toBeGreaterThanOrEqual(JOBS);
+    expect(scheduled.length).toBeGreaterThanOrEqual(MIN_SCHEDULED_RUNS);
 
     // 0 lost: every job the API accepted is there once, with its own marker.
     const apiMade = jobs.filter(
       (job) => job.scheduleId === null && ["backup", "check", "forget"].includes(job.kind),
     );
     const markers = apiMade.map((job) => markerOf(details.get(job.id)?.params ?? {}));
-    expect(markers.sort()).toEqual(planned.map((job) => job.marker).sort());
+    const asked = planned.slice(0, created.size);
+    expect(markers.sort()).toEqual(asked.map((job) => job.marker).sort());
     expect(apiMade.map((job) => job.id).sort()).toEqual([...created.keys()].sort());
     for (const [id, job] of created) {
       expect(markerOf(details.get(id)?.params ?? {})).toBe(job.marker);
