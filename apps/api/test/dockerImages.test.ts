@@ -31,8 +31,9 @@ import { type Client, makeClient } from "./support/world.js";
  * Podman keeps everything (images, containers, volumes, secrets, the network's
  * configuration) under this test's temporary directory, and all of it is removed at the end.
  * Its configuration suits this machine: runc (crun 1.8 refuses the hybrid cgroup layout), the
- * cgroupfs manager and a file for events (no systemd), and open files limited to what this
- * process may have (Podman's default is more than an unprivileged sandbox grants).
+ * cgroupfs manager and a file for events (no systemd), and limits on open files and processes
+ * that the container's process may set (Podman's defaults are higher than a root without
+ * CAP_SYS_RESOURCE may raise them to, and runc then starts nothing).
  */
 const runFile = promisify(execFile);
 
