@@ -179,9 +179,20 @@ function commandOf(change: CommandCase, n: number): unknown {
   return change.kind === "valid" ? valid : change.edits.reduce(applyEdit, valid);
 }
 
-/** The command as the agent receives it: after the wire's superjson round trip, as text. */
+/**
+ * The command as the agent receives it: after the wire's superjson round trip, as text. What
+ * superjson refuses to send (keys such as `prototype`, a pollution risk) never reaches an
+ * agent: such a case is discarded, not counted.
+ */
 function overTheWire(command: unknown): unknown {
-  return superjson.parse(superjson.stringify(command));
+  let text: string | undefined;
+  try {
+    text = superjson.stringify(command);
+  } catch {
+    text = undefined;
+  }
+  fc.pre(text !== undefined);
+  return superjson.parse(text);
 }
 
 // --- a bare server end of the link -------------------------------------------------------------
