@@ -58,9 +58,38 @@ afterAll(async () => {
   await postgres?.$disconnect();
   await sqlite?.$disconnect();
   for (const pool of pools) await pool.end();
+  if (cluster) await untilNoOtherSessions(cluster.url("postgres"));
   await cluster?.stop();
   if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
 });
+
+/**
+ * Waits (at most 10 s) until every other session has gone, so that stopping the cluster does not
+ * end a connection a client is still closing (it would hear "terminating connection due to
+ * administrator command" with nobody listening); says which are left if some stay.
+ */
+async function untilNoOtherSessions(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { rows } = await client.query<{ datname: string; state: string }>(
+        `SELECT datname, state FROM pg_stat_activity
+         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      );
+      if (rows.length === 0) return;
+      if (Date.now() > deadline) {
+        console.warn(`sessions left open at the end: ${JSON.stringify(rows)}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
+}
 
 /** A plain pg pool on `url` for reading catalogs (the Prisma adapter cannot read `name` columns). */
 function poolOn(url: string): pg.Pool {
