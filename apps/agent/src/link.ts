@@ -15,11 +15,12 @@ import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import superjson from "superjson";
 import { WebSocket } from "ws";
 import type { z } from "zod";
-import type { AgentConfig } from "./config.js";
+import { type AgentConfig, serverUrlsOf } from "./config.js";
 import type { Log } from "./log.js";
 import { agentSocketUrl } from "./platform.js";
 import type { AgentJob, JobReporter } from "./runner.js";
 import type { ScheduleReporter } from "./schedules/scheduler.js";
+import { ServerRotation } from "./servers.js";
 import type { Spool } from "./spool.js";
 
 export type ConnectionState = "connecting" | "connected" | "disconnected" | "refused";
@@ -31,7 +32,8 @@ export interface AgentLinkOptions {
   log: Log;
   runningJobIds: () => string[];
   onCommand: (command: TAgentCommand) => void;
-  onStateChange: (state: ConnectionState, error: string | null) => void;
+  /** `server`: the URL of the server the state is about. */
+  onStateChange: (state: ConnectionState, error: string | null, server: string) => void;
   /** The server took the first reconcile: this agent is accepted (not merely connected). */
   onAccepted?: () => void;
 }
@@ -72,11 +74,7 @@ export function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
-/** Reconnect delays: exponential from 1 s up to 60 s, each with ±50 % jitter so a fleet spreads out. */
-export function reconnectDelayMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(60_000, 1000 * 2 ** attempt);
-  return Math.round(base * (0.5 + random()));
-}
+export { reconnectDelayMs } from "./servers.js";
 
 /**
  * The agent's end of the link: one WebSocket to the server carrying the command subscription
@@ -87,6 +85,8 @@ export class AgentLink implements JobReporter, ScheduleReporter {
   private readonly pendingLogs = new Map<string, TLogLine[]>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly wsClient;
+  /** Which of the configured servers the link is on, and the reconnect back-off. */
+  private readonly servers: ServerRotation;
   private readonly trpc;
   private subscription: { unsubscribe(): void } | undefined;
   /** Runs this agent started on its own: the run report stands for their start. */
@@ -109,6 +109,7 @@ export class AgentLink implements JobReporter, ScheduleReporter {
 
   constructor(private readonly options: AgentLinkOptions) {
     const { config } = options;
+    this.servers = new ServerRotation(serverUrlsOf(config));
     for (const run of options.spool.pendingReports().runs) {
       this.ownRuns.add(run.jobId);
       this.unannounced.add(run.jobId);
@@ -134,13 +135,24 @@ export class AgentLink implements JobReporter, ScheduleReporter {
       }
     }
     this.wsClient = createWSClient({
-      url: agentSocketUrl(config.serverUrl),
+      // Asked before every attempt: the server chosen by retryDelayMs, which runs first.
+      url: () => agentSocketUrl(this.servers.current),
       WebSocket: ObservedWebSocket as unknown as typeof globalThis.WebSocket,
       connectionParams: () => ({
         credential: config.credential,
         hello: JSON.stringify(options.hello()),
       }),
-      retryDelayMs: (attempt) => reconnectDelayMs(this.state === "refused" ? attempt + 4 : attempt),
+      // tRPC counts attempts from 0 again whenever a socket opens, even one the server then
+      // refuses; the rotation counts until a server has accepted the agent.
+      retryDelayMs: () => {
+        const next = this.servers.next({ refused: this.state === "refused" });
+        options.log.info("connection.retry", {
+          server: next.url,
+          inMs: next.delayMs,
+          failedRounds: next.failedRounds,
+        });
+        return next.delayMs;
+      },
       keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 10_000 },
       onOpen: () => {
         this.setState("connected", null);
@@ -187,9 +199,17 @@ export class AgentLink implements JobReporter, ScheduleReporter {
     return this.state;
   }
 
+  /**
+   * The server this link is connected (or connecting) to: where the agent's HTTP requests
+   * (downloads, its own update) go, since only that server is known to be up.
+   */
+  get serverUrl(): string {
+    return this.servers.current;
+  }
+
   private setState(state: ConnectionState, error: string | null): void {
     this.state = state;
-    this.options.onStateChange(state, error);
+    this.options.onStateChange(state, error, this.servers.current);
   }
 
   /** After each (re)connect: what runs here and what finished while away. */
@@ -207,8 +227,13 @@ export class AgentLink implements JobReporter, ScheduleReporter {
         running: this.options.runningJobIds(),
         finished,
       });
+      this.servers.accept();
       for (const result of finished) this.acknowledge(result.jobId);
-      this.options.log.info("reconciled", { delivered: finished.length, ...outcome });
+      this.options.log.info("reconciled", {
+        server: this.servers.current,
+        delivered: finished.length,
+        ...outcome,
+      });
       this.options.onAccepted?.();
     } catch (error) {
       this.options.log.warn("reconcile.failed", { message: (error as Error).message });

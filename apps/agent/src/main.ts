@@ -6,7 +6,7 @@ import type { AppRouter } from "@restic-manager/api/router";
 import type { TAgentCommand, TAgentHello, TResticStatus } from "@restic-manager/contracts";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
-import { AgentConfigError, readAgentConfig, writeAgentConfig } from "./config.js";
+import { AgentConfigError, readAgentConfig, serverUrlsOf, writeAgentConfig } from "./config.js";
 import { createExecutor, detectRestic } from "./execute.js";
 import { AgentLink, type ConnectionState } from "./link.js";
 import { createLog, streamSink } from "./log.js";
@@ -126,9 +126,13 @@ async function run(configFile: string) {
       statusProblem = message;
     }
   };
+  const servers = serverUrlsOf(config);
+  /** The server the link is on (downloads and updates go to it); the first before any link. */
+  const currentServer = () => link?.serverUrl ?? servers[0] ?? "";
   const status = (): AgentStatus => ({
     pid: process.pid,
-    serverUrl: config.serverUrl,
+    serverUrl: currentServer(),
+    serverUrls: servers,
     hostName: config.hostName,
     connection: connection.state,
     since: connection.since,
@@ -147,7 +151,7 @@ async function run(configFile: string) {
   let link: AgentLink | undefined;
   const runRestic = createExecutor(config, log);
   const runUpdate = createUpdateExecutor({
-    config,
+    serverUrl: currentServer,
     log,
     version: agentVersion,
     bundlePath: process.argv[1] ?? "",
@@ -185,7 +189,7 @@ async function run(configFile: string) {
     (jobId) => spool.hasResult(jobId),
   );
   const answerQuery = createQueryHandler(config, log);
-  const upload = createUploadHandler(config, log);
+  const upload = createUploadHandler({ config, log, serverUrl: currentServer });
   // The host's own scheduler: it fires from this clock whether or not the server is there.
   const scheduler: Scheduler = new Scheduler({
     store: new ScheduleStore(config.stateDir),
@@ -215,8 +219,8 @@ async function run(configFile: string) {
       ],
       onAccepted: () => finishTrial(made),
       onCommand,
-      onStateChange: (state, error) => {
-        if (state !== connection.state) log.info("connection", { state, error });
+      onStateChange: (state, error, server) => {
+        if (state !== connection.state) log.info("connection", { state, error, server });
         connection = { state, since: new Date(), error };
         if (state === "refused" && trialJobId) {
           tellStarter({ type: "agent-update.refused", reason: error ?? "refused" });

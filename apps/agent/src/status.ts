@@ -4,7 +4,10 @@ import { z } from "zod";
 
 export const ZAgentStatus = z.object({
   pid: z.number(),
+  /** The server the agent is connected (or connecting) to. */
   serverUrl: z.string(),
+  /** Every server it may connect to, when the config names several. */
+  serverUrls: z.array(z.string()).default([]),
   hostName: z.string(),
   connection: z.enum(["connecting", "connected", "disconnected", "refused"]),
   since: z.coerce.date(),
@@ -66,6 +69,7 @@ export function formatStatus(status: AgentStatus | undefined, now = new Date()):
   }
   const lines = [
     `Server:      ${status.serverUrl} (this host: ${status.hostName})`,
+    ...(status.serverUrls.length > 1 ? [`Servers:     ${status.serverUrls.join(", ")}`] : []),
     `Connection:  ${status.connection} since ${status.since.toISOString()}`,
   ];
   if (status.lastError) lines.push(`Last error:  ${status.lastError}`);

@@ -14,7 +14,6 @@ import http from "node:http";
 import https from "node:https";
 import path from "node:path";
 import type { TAgentUpdateParams } from "@restic-manager/contracts";
-import type { AgentConfig } from "./config.js";
 import type { Log } from "./log.js";
 import type { AgentJob, ExecutionHooks, ExecutionResult } from "./runner.js";
 
@@ -34,7 +33,8 @@ export type TrialMessage =
 export const TRIAL_ENV = { job: "RM_AGENT_UPDATE_JOB", from: "RM_AGENT_UPDATE_FROM" } as const;
 
 export interface UpdateSeams {
-  config: AgentConfig;
+  /** The server the agent is connected to now: the bundle is downloaded from it. */
+  serverUrl(): string;
   log: Log;
   /** The running agent's version. */
   version: string;
@@ -89,7 +89,7 @@ export function createUpdateExecutor(seams: UpdateSeams) {
           `${others} other job${others === 1 ? " is" : "s are"} running; update when the agent is idle`,
         );
       }
-      hooks.onLog("agent", `downloading agent ${params.version} from ${seams.config.serverUrl}`);
+      hooks.onLog("agent", `downloading agent ${params.version} from ${seams.serverUrl()}`);
       const staged = await stage(seams, params, hooks.signal);
       hooks.onLog("agent", `agent ${params.version} checked (sha256 ${params.sha256}); trying it`);
       return await trial(seams, job, staged, hooks.signal);
@@ -122,7 +122,7 @@ async function stage(
   const next = bundle.replace(/\.mjs$/, ".new.mjs");
   const previous = `${bundle}.previous`;
   try {
-    const url = new URL("agent/agent.mjs", `${seams.config.serverUrl.replace(/\/+$/, "")}/`);
+    const url = new URL("agent/agent.mjs", `${seams.serverUrl().replace(/\/+$/, "")}/`);
     const sha256 = await download(url, next, params.size, signal);
     if (sha256 !== params.sha256) {
       throw new UpdateRefused(

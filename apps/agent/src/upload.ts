@@ -37,18 +37,21 @@ class UploadRefused extends Error {
  * browser gets its message; a dump that fails later cuts the upload, which the server passes on
  * as a broken download. If the server goes away, restic is stopped.
  */
-export function createUploadHandler(
-  config: AgentConfig,
-  log: Log,
-  transport: Transport = defaultTransport,
-) {
+export function createUploadHandler(options: {
+  config: AgentConfig;
+  log: Log;
+  /** The server the agent is connected to now: the one that sent the command. */
+  serverUrl: () => string;
+  transport?: Transport;
+}) {
+  const { config, log, serverUrl, transport = defaultTransport } = options;
   const context = (command: UploadCommand) => ({
     bin: config.resticPath ?? "restic",
     ...(config.resticCacheDir ? { cacheDir: config.resticCacheDir } : {}),
     repository: command.repository,
   });
   const uploadUrl = (id: string, suffix = "") =>
-    new URL(`${config.serverUrl}/agent/uploads/${encodeURIComponent(id)}${suffix}`);
+    new URL(`${serverUrl()}/agent/uploads/${encodeURIComponent(id)}${suffix}`);
   const headers = (command: UploadCommand) => ({
     authorization: `Bearer ${config.credential}`,
     [UPLOAD_HEADERS.secret]: command.secret,

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AgentConfig } from "../src/config.js";
 import type { Log } from "../src/log.js";
 import type { AgentJob, ExecutionHooks } from "../src/runner.js";
 import { cannotReplace, createUpdateExecutor, type UpdateSeams } from "../src/update.js";
@@ -32,7 +31,7 @@ function seams(overrides: Partial<UpdateSeams> = {}): UpdateSeams & { suspended:
   writeFileSync(bundlePath, "// the running agent\n");
   const result = {
     suspended: 0,
-    config: { serverUrl: "http://127.0.0.1:9" } as AgentConfig,
+    serverUrl: () => "http://127.0.0.1:9",
     log: silent,
     version: "1.0.0",
     bundlePath,
