@@ -90,6 +90,17 @@ const ZEnv = z.object({
   RM_HOST: z.string().min(1, "must not be empty").default("0.0.0.0"),
   RM_DATA_DIR: z.string().min(1, "must not be empty").default("data"),
   RM_DATABASE_PATH: z.string().min(1, "must not be empty").optional(),
+  // Not z.url(): its message would quote the URL, password and all.
+  RM_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgresql:// URL")
+    .optional(),
+  RM_DATABASE_POOL: z
+    .string()
+    .regex(/^\d{1,3}$/, "must be a whole number of connections between 1 and 500")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 500, "must be a whole number of connections between 1 and 500")
+    .default(10),
   RM_PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
     .optional(),
@@ -161,6 +172,10 @@ export interface Config {
   host: string;
   dataDir: string;
   databasePath: string;
+  /** A PostgreSQL database to use instead of the SQLite file; may hold a password. */
+  databaseUrl: string | undefined;
+  /** Connections each server process keeps to PostgreSQL. */
+  databasePoolSize: number;
   publicUrl: string;
   /** Base64 master keys from the environment, newest first; when absent the key file is used. */
   masterKeysFromEnv: string[] | undefined;
@@ -224,6 +239,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host: e.RM_HOST,
     dataDir,
     databasePath: resolveDatabasePath(e, dataDir, cwd),
+    databaseUrl: e.RM_DATABASE_URL,
+    databasePoolSize: e.RM_DATABASE_POOL,
     publicUrl: (e.RM_PUBLIC_URL ?? `http://localhost:${e.RM_PORT}`).replace(/\/+$/, ""),
     masterKeysFromEnv: e.RM_MASTER_KEY?.split(",").map((key) => key.trim()),
     masterKeyFile: e.RM_MASTER_KEY_FILE

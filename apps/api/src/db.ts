@@ -1,13 +1,64 @@
-import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { AppError } from "./errors.js";
 import { Prisma, PrismaClient } from "./generated/prisma/client.js";
-import { CachingSQLiteAdapterFactory, type DirectStatements } from "./sqliteStatements.js";
+import { PrismaClient as PostgresPrismaClient } from "./generated/prisma-pg/client.js";
+import type { Logger } from "./logger.js";
+import { applyPostgresMigrations } from "./postgresMigrations.js";
+import { PostgresStatements } from "./postgresStatements.js";
+import { CachingSQLiteAdapterFactory } from "./sqliteStatements.js";
+import type { ServerStatements } from "./statements.js";
 
+/**
+ * The database, SQLite or PostgreSQL. Both clients are generated from the same models
+ * (scripts/db-migration.mjs makes the PostgreSQL schema from the SQLite one) and share Prisma's
+ * runtime, so the server uses one type: the SQLite client's.
+ */
 export type Db = PrismaClient;
 
-const adapters = new WeakMap<Db, CachingSQLiteAdapterFactory>();
+interface Opened {
+  dialect: "sqlite" | "postgresql";
+  statements(): ServerStatements;
+  onStatement(listener: (sql: string) => void): () => void;
+}
+
+const opened = new WeakMap<Db, Opened>();
+
+/** Connections each process keeps to PostgreSQL (Prisma's and the server's own statements). */
+const DEFAULT_POSTGRES_POOL = 10;
+
+/**
+ * The PostgreSQL migrations, beside the SQLite ones: `prisma/postgresql/migrations` in the
+ * nearest folder above this module that has one (the source tree, a release, the image).
+ */
+export function postgresMigrationsDir(from = import.meta.dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "prisma", "postgresql", "migrations");
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) {
+      throw new Error(`No prisma/postgresql/migrations in any folder above ${from}`);
+    }
+  }
+}
+
+/**
+ * The database the configuration names: PostgreSQL at RM_DATABASE_URL, brought up to the
+ * migrations first (every replica may do so at start: they take turns on a lock), or the
+ * SQLite file, migrated by `prisma migrate deploy` before the server starts.
+ */
+export async function openConfiguredDatabase(
+  config: { databasePath: string; databaseUrl: string | undefined; databasePoolSize: number },
+  logger: Pick<Logger, "info">,
+): Promise<Db> {
+  if (!config.databaseUrl) return openDatabase(config.databasePath);
+  await applyPostgresMigrations(config.databaseUrl, postgresMigrationsDir(), (name) =>
+    logger.info({ event: "database.migrated", migration: name }, "applied a migration"),
+  );
+  return openPostgres(config.databaseUrl, config.databasePoolSize);
+}
 
 /**
  * Opens the SQLite database through the better-sqlite3 adapter (no native Prisma engine).
@@ -21,18 +72,90 @@ export async function openDatabase(databasePath: string): Promise<Db> {
     new PrismaBetterSQLite3({ url: `file:${databasePath}`, timeout: 5000 }),
   );
   const db = new PrismaClient({ adapter });
-  adapters.set(db, adapter);
+  opened.set(db, {
+    dialect: "sqlite",
+    statements: () => adapter.direct(),
+    onStatement: (listener) => adapter.onStatement(listener),
+  });
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   return db;
 }
 
-/** The server's own prepared statements on `db`'s connection (see DirectStatements). */
-export function directStatements(db: Db): DirectStatements {
-  const adapter = adapters.get(db);
-  if (!adapter) throw new Error("not a database opened by openDatabase");
-  return adapter.direct();
+/**
+ * Opens a PostgreSQL database through Prisma's pg adapter, on a pool the server's own
+ * statements share. Sessions run in UTC, so `now()` and column defaults agree with the UTC
+ * times Prisma writes. The database must sort text by byte (collation C), as SQLite does:
+ * name order, keyset cursors on names and prefix ranges depend on it.
+ */
+export async function openPostgres(url: string, poolSize = DEFAULT_POSTGRES_POOL): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    options: "-c timezone=UTC",
+    application_name: "restic-manager",
+  });
+  // An idle connection PostgreSQL closed (a restart, a proxy) must not take the process down.
+  pool.on("error", () => {});
+  const listeners = new Set<(sql: string) => void>();
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+      const first = args[0];
+      const text = typeof first === "string" ? first : (first as { text?: string })?.text;
+      if (text !== undefined) for (const listener of listeners) listener(text);
+      return query(...args);
+    };
+  });
+  const client = new PostgresPrismaClient({
+    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
+  });
+  const db = client as unknown as Db;
+  // The server's own statements run on the pool's clients too: told by the wrapper above.
+  const statements = new PostgresStatements(pool, pg.types, new Set());
+  opened.set(db, {
+    dialect: "postgresql",
+    statements: () => statements,
+    onStatement(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  });
+  try {
+    await assertByteCollation(db);
+  } catch (error) {
+    await db.$disconnect();
+    throw error;
+  }
+  return db;
+}
+
+async function assertByteCollation(db: Db): Promise<void> {
+  const [row] = await db.$queryRawUnsafe<{ collation: string }[]>(
+    "SELECT datcollate::text AS collation FROM pg_database WHERE datname = current_database()",
+  );
+  if (row && row.collation !== "C" && row.collation !== "POSIX") {
+    throw new Error(
+      `The PostgreSQL database sorts text by "${row.collation}"; restic-manager needs the byte order of collation C (CREATE DATABASE … LC_COLLATE 'C' TEMPLATE template0)`,
+    );
+  }
+}
+
+function openedOf(db: Db): Opened {
+  const entry = opened.get(db);
+  if (!entry) throw new Error("not a database opened by openDatabase or openPostgres");
+  return entry;
+}
+
+/** Which database `db` is. */
+export function dialectOf(db: Db): "sqlite" | "postgresql" {
+  return openedOf(db).dialect;
+}
+
+/** The server's own statements on `db`'s connections (see statements.ts). */
+export function directStatements(db: Db): ServerStatements {
+  return openedOf(db).statements();
 }
 
 /**
@@ -40,9 +163,7 @@ export function directStatements(db: Db): DirectStatements {
  * included) until the returned function is called: how tests count a hot path's statements.
  */
 export function onStatement(db: Db, listener: (sql: string) => void): () => void {
-  const adapter = adapters.get(db);
-  if (!adapter) throw new Error("not a database opened by openDatabase");
-  return adapter.onStatement(listener);
+  return openedOf(db).onStatement(listener);
 }
 
 /**
@@ -66,7 +187,9 @@ function restrictToOwner(databasePath: string): void {
 /** Fails when the database has no tables yet, with the command that creates them. */
 export async function assertMigrated(db: Db): Promise<void> {
   const rows = await db.$queryRawUnsafe<{ name: string }[]>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'",
+    dialectOf(db) === "sqlite"
+      ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'"
+      : "SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_prisma_migrations'",
   );
   if (rows.length === 0) {
     throw new Error("The database has not been migrated: run `pnpm db:deploy` first");

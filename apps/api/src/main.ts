@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { ZCreateUserInput } from "@restic-manager/contracts";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { DataDirLockedError } from "./dataDirLock.js";
-import { assertMigrated, openDatabase } from "./db.js";
+import { assertMigrated, openConfiguredDatabase } from "./db.js";
 import { AppError } from "./errors.js";
 import { createLogger, guardStandardStreams } from "./logger.js";
 import { KeyringError, rotateKeyFile } from "./secrets/keyring.js";
@@ -66,7 +66,7 @@ async function createUserCommand(config: Config, args: string[]) {
     const issue = parsed.error.issues[0];
     throw new UsageError(`${String(issue?.path[0] ?? "input")}: ${issue?.message ?? "invalid"}`);
   }
-  const db = await openDatabase(config.databasePath);
+  const db = await openConfiguredDatabase(config, { info: () => {} });
   try {
     await assertMigrated(db);
     const user = await createUser(db, parsed.data, { type: "system", name: "cli" });

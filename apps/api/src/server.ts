@@ -20,7 +20,7 @@ import { DeliveryWorker } from "./channels/worker.js";
 import { clientAddress, type TrustProxy } from "./clientAddress.js";
 import type { Config } from "./config.js";
 import { lockDataDir } from "./dataDirLock.js";
-import { assertMigrated, openDatabase } from "./db.js";
+import { assertMigrated, openConfiguredDatabase } from "./db.js";
 import type { AppDeps } from "./deps.js";
 import { Downloads } from "./downloads/service.js";
 import { onDrillFinished } from "./drills/reactions.js";
@@ -101,7 +101,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
         "the master key file is readable by other users: chmod 600 it",
       ),
   });
-  const db = await openDatabase(config.databasePath);
+  const db = await openConfiguredDatabase(config, logger);
   await assertMigrated(db);
   const refusals = new RefusalLog({ db, logger });
   const credentialFailures = new LoginThrottle(CREDENTIAL_ADDRESS_RULE);
@@ -174,7 +174,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     serverBackups: new ServerBackups({
       db,
       logger,
-      databasePath: config.databasePath,
+      databasePath: config.databaseUrl ? undefined : config.databasePath,
       directory: path.join(config.dataDir, "backups"),
       keep: config.dbBackupKeep,
       intervalMs: config.dbBackupIntervalSeconds * 1000,

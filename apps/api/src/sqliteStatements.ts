@@ -1,4 +1,5 @@
 import type { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { type ServerStatements, type SqlRunner, type SqlValue, sqlDate } from "./statements.js";
 
 /*
  * What this file uses of better-sqlite3, declared here rather than imported: the module's own
@@ -79,9 +80,13 @@ export class CachingSQLiteAdapterFactory {
   private client: Database | undefined;
   /** better-sqlite3's own prepare, before the cache took its place. */
   private prepareOwn: ((sql: string) => Statement) | undefined;
-  private directStatements: DirectStatements | undefined;
+  private directStatements: SqliteStatements | undefined;
   /** Resolved when the Prisma transaction open now ends (see `direct`). */
   private transactionEnded: Array<() => void> = [];
+  /** Prisma transactions asked for and not yet begun (waiting for the adapter's mutex). */
+  private transactionsStarting = 0;
+  /** Set while one of the server's own transactions runs: Prisma's statements wait for it. */
+  private exclusive: Promise<void> | undefined;
 
   constructor(private readonly inner: PrismaBetterSQLite3) {
     this.provider = inner.provider;
@@ -94,6 +99,7 @@ export class CachingSQLiteAdapterFactory {
     const client = (adapter as unknown as { client: Database }).client;
     this.cachePrepare(client);
     this.watchTransactions(adapter);
+    this.holdWhileExclusive(adapter);
     this.client = client;
     return adapter;
   }
@@ -103,20 +109,22 @@ export class CachingSQLiteAdapterFactory {
    * paths that run for every job and every agent (see DirectStatements). Undefined until
    * Prisma has connected (openDatabase makes sure it has).
    */
-  direct(): DirectStatements {
+  direct(): SqliteStatements {
     if (!this.prepareOwn) throw new Error("the database is not open yet");
-    this.directStatements ??= new DirectStatements(this.prepareOwn, this.listeners, () =>
-      this.noTransaction(),
-    );
+    this.directStatements ??= new SqliteStatements(this.prepareOwn, this.listeners, {
+      clear: (write) => this.clear(write),
+      waitClear: (write) => this.waitClear(write),
+      exclusively: (fn) => this.exclusively(fn),
+    });
     return this.directStatements;
   }
 
   /**
-   * Waits until no Prisma transaction is open on the connection: told when an interactive one
-   * ends, and looking again every few milliseconds for any other kind.
+   * Waits until no Prisma transaction is open on the connection (or about to begin): told when
+   * an interactive one ends, and looking again every few milliseconds for any other kind.
    */
   private async noTransaction(): Promise<void> {
-    while (this.client?.inTransaction) {
+    while (this.client?.inTransaction || this.transactionsStarting > 0) {
       await new Promise<void>((resolve) => {
         this.transactionEnded.push(resolve);
         setTimeout(resolve, TRANSACTION_POLL_MS);
@@ -124,11 +132,75 @@ export class CachingSQLiteAdapterFactory {
     }
   }
 
+  /**
+   * Runs `fn` with Prisma's statements held back until it ends: the connection is one, and a
+   * statement of Prisma's run between two of the server's own would be taken into its
+   * transaction (and rolled back with it).
+   */
+  private async exclusively<T>(fn: () => Promise<T>): Promise<T> {
+    while (!this.clear(true)) await this.waitClear(true);
+    let end = () => {};
+    this.exclusive = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    try {
+      return await fn();
+    } finally {
+      this.exclusive = undefined;
+      end();
+    }
+  }
+
+  /**
+   * Whether none of the server's own transactions runs and, for a write, no Prisma transaction
+   * is open: checked right before a statement runs, with no await in between.
+   */
+  private clear(write: boolean): boolean {
+    if (this.exclusive) return false;
+    return !write || !(this.client?.inTransaction || this.transactionsStarting > 0);
+  }
+
+  /** Waits for what keeps `clear` false to change (then `clear` is asked again). */
+  private async waitClear(write: boolean): Promise<void> {
+    if (this.exclusive) await this.exclusiveEnded();
+    else if (write) await this.noTransaction();
+  }
+
+  /** Resolves once none of the server's own transactions runs. */
+  private async exclusiveEnded(): Promise<void> {
+    while (this.exclusive) await this.exclusive;
+  }
+
+  /** Prisma's statements outside its transactions wait while one of the server's own runs. */
+  private holdWhileExclusive(adapter: Adapter): void {
+    const { queryRaw, executeRaw, executeScript } = adapter;
+    adapter.queryRaw = async (query) => {
+      while (this.exclusive) await this.exclusive;
+      return queryRaw.call(adapter, query);
+    };
+    adapter.executeRaw = async (query) => {
+      while (this.exclusive) await this.exclusive;
+      return executeRaw.call(adapter, query);
+    };
+    adapter.executeScript = async (script) => {
+      while (this.exclusive) await this.exclusive;
+      return executeScript.call(adapter, script);
+    };
+  }
+
   /** Tells waiters when each of Prisma's interactive transactions has ended. */
   private watchTransactions(adapter: Adapter): void {
     const start = adapter.startTransaction.bind(adapter);
     adapter.startTransaction = async (...args) => {
-      const transaction = await start(...args);
+      // Counted from the call: the adapter begins once its mutex is free, a moment later.
+      this.transactionsStarting += 1;
+      let transaction: Awaited<ReturnType<typeof start>>;
+      try {
+        while (this.exclusive) await this.exclusive;
+        transaction = await start(...args);
+      } finally {
+        this.transactionsStarting -= 1;
+      }
       const ended = () => {
         const waiting = this.transactionEnded;
         this.transactionEnded = [];
@@ -174,87 +246,98 @@ export class CachingSQLiteAdapterFactory {
   }
 }
 
-/** What a direct statement answers to: parameters bound per call. */
-export interface DirectStatement {
-  run(...params: SqlValue[]): { changes: number };
-  get<T>(...params: SqlValue[]): T | undefined;
-  all<T>(...params: SqlValue[]): T[];
+/** better-sqlite3 binds no Date and no boolean: ISO text (see sqlDate) and 0/1. */
+function bindable(params: SqlValue[]): unknown[] {
+  return params.map((value) =>
+    value instanceof Date ? sqlDate(value) : typeof value === "boolean" ? (value ? 1 : 0) : value,
+  );
 }
 
-/** What better-sqlite3 binds: no Date and no boolean (see sqlDate; booleans are 0 and 1). */
-export type SqlValue = string | number | bigint | null;
-
-/** A time as the Prisma adapter stores it (ISO 8601, `+00:00`), so both compare as text. */
-export function sqlDate(date: Date): string {
-  return date.toISOString().replace("Z", "+00:00");
+interface SqliteHooks {
+  /**
+   * Whether none of the server's own transactions runs and, for a write, no Prisma transaction
+   * is open on the connection; asked right before running, with no await in between.
+   */
+  clear(write: boolean): boolean;
+  /** Waits for what keeps `clear` false to change. */
+  waitClear(write: boolean): Promise<void>;
+  /** Runs `fn` with Prisma's statements and the server's other own statements held back. */
+  exclusively<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /**
- * The server's own statements on Prisma's connection, for the paths every job and every agent
- * runs (a job's creation, start, progress and end; an agent's connect). A statement through
- * Prisma costs about 40 times its own CPU (`pnpm -C bench sqlite`: 600–700 µs for a read by id
- * against 13–17 µs), which at a fleet's rate of jobs is most of the server's work. Everything
- * else stays on Prisma.
- *
- * Writes wait while one of Prisma's interactive transactions is open on the connection (it
- * would otherwise take them into its own, and roll them back with it), then run synchronously:
- * nothing can come between the statements of `transaction`. Every run is told to the
- * statement listeners, as Prisma's are.
+ * The server's own statements (see statements.ts) on the connection Prisma uses, each prepared
+ * once and kept. Writes wait while one of Prisma's interactive transactions is open on the
+ * connection (it would otherwise take them into its own, and roll them back with it); while a
+ * transaction of the server's own runs, Prisma's statements and other own statements wait for
+ * it. Every run is told to the statement listeners, as Prisma's are.
  */
-export class DirectStatements {
-  private readonly prepared = new Map<string, DirectStatement>();
+export class SqliteStatements implements ServerStatements {
+  readonly dialect = "sqlite";
+  private readonly prepared = new Map<string, Statement>();
+  /** Runs statements at once: what a transaction's body is handed. */
+  private readonly now: SqlRunner = {
+    run: async (sql, ...params) => this.runNow(sql, params),
+    get: async <T>(sql: string, ...params: SqlValue[]) => this.getNow<T>(sql, params),
+    all: async <T>(sql: string, ...params: SqlValue[]) => this.allNow<T>(sql, params),
+  };
 
   constructor(
     private readonly prepare: (sql: string) => Statement,
     private readonly listeners: ReadonlySet<StatementListener>,
-    private readonly noTransaction: () => Promise<void>,
+    private readonly hooks: SqliteHooks,
   ) {}
 
-  /** The statement for `sql`, prepared on first use and kept. */
-  statement(sql: string): DirectStatement {
+  async run(sql: string, ...params: SqlValue[]): Promise<{ changes: number }> {
+    while (!this.hooks.clear(true)) await this.hooks.waitClear(true);
+    return this.runNow(sql, params);
+  }
+
+  async get<T>(sql: string, ...params: SqlValue[]): Promise<T | undefined> {
+    while (!this.hooks.clear(false)) await this.hooks.waitClear(false);
+    return this.getNow<T>(sql, params);
+  }
+
+  async all<T>(sql: string, ...params: SqlValue[]): Promise<T[]> {
+    while (!this.hooks.clear(false)) await this.hooks.waitClear(false);
+    return this.allNow<T>(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.hooks.exclusively(async () => {
+      this.runNow("BEGIN", []);
+      try {
+        const result = await fn(this.now);
+        this.runNow("COMMIT", []);
+        return result;
+      } catch (error) {
+        this.runNow("ROLLBACK", []);
+        throw error;
+      }
+    });
+  }
+
+  private runNow(sql: string, params: SqlValue[]): { changes: number } {
+    return this.statement(sql).run(...bindable(params));
+  }
+
+  private getNow<T>(sql: string, params: SqlValue[]): T | undefined {
+    return this.statement(sql).get(...bindable(params)) as T | undefined;
+  }
+
+  private allNow<T>(sql: string, params: SqlValue[]): T[] {
+    return this.statement(sql).all(...bindable(params)) as T[];
+  }
+
+  /** The statement for `sql`, prepared on first use and kept; tells the listeners. */
+  private statement(sql: string): Statement {
     let statement = this.prepared.get(sql);
     if (!statement) {
       // Integers as numbers (the adapter's connection reads them as BigInt by default).
-      const inner = this.prepare(sql).safeIntegers(false);
-      const told = () => {
-        for (const listener of this.listeners) listener(sql);
-      };
-      statement = {
-        run: (...params) => {
-          told();
-          return inner.run(...params);
-        },
-        get: <T>(...params: SqlValue[]) => {
-          told();
-          return inner.get(...params) as T | undefined;
-        },
-        all: <T>(...params: SqlValue[]) => {
-          told();
-          return inner.all(...params) as T[];
-        },
-      };
+      statement = this.prepare(sql).safeIntegers(false);
       this.prepared.set(sql, statement);
     }
+    for (const listener of this.listeners) listener(sql);
     return statement;
-  }
-
-  /** Runs `fn`'s writes once no Prisma transaction is open. */
-  async write<T>(fn: () => T): Promise<T> {
-    await this.noTransaction();
-    return fn();
-  }
-
-  /** Runs `fn` in one transaction: all of its statements or none (rolled back if it throws). */
-  async transaction<T>(fn: () => T): Promise<T> {
-    await this.noTransaction();
-    this.statement("BEGIN").run();
-    try {
-      const result = fn();
-      this.statement("COMMIT").run();
-      return result;
-    } catch (error) {
-      this.statement("ROLLBACK").run();
-      throw error;
-    }
   }
 }

@@ -1,31 +1,43 @@
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { type Db, directStatements, openDatabase } from "../src/db.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Db, directStatements } from "../src/db.js";
 import { newId } from "../src/ids.js";
-import { type DirectStatements, sqlDate } from "../src/sqliteStatements.js";
+import type { ServerStatements, SqlRunner } from "../src/statements.js";
+import { newTestDatabase, type TestDatabase, testDialect } from "./support/testDatabase.js";
 
-/** The server's own statements on Prisma's connection, against a real SQLite file. */
-describe("direct statements beside Prisma", () => {
+/**
+ * The server's own statements beside Prisma, against a real database: SQLite's file, or
+ * PostgreSQL on a PostgreSQL run.
+ */
+describe(`direct statements beside Prisma (${testDialect()})`, () => {
+  let dir: string;
+  let database: TestDatabase;
   let db: Db;
-  let sql: DirectStatements;
+  let sql: ServerStatements;
 
   beforeEach(async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "rm-direct-"));
-    copyFileSync(inject("templateDatabase"), path.join(dir, "db.sqlite"));
-    db = await openDatabase(path.join(dir, "db.sqlite"));
+    dir = mkdtempSync(path.join(tmpdir(), "rm-direct-"));
+    database = await newTestDatabase(dir);
+    db = await database.open();
     sql = directStatements(db);
   });
-  afterEach(() => db.$disconnect());
+  afterEach(async () => {
+    await db.$disconnect();
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  const insertHost = (name: string) =>
-    sql
-      .statement(
-        `INSERT INTO "Host" ("id", "name", "hostname", "os", "credentialHash", "createdAt")
-         VALUES (?, ?, ?, 'linux', 'x', ?)`,
-      )
-      .run(newId(), name, name, sqlDate(new Date()));
+  const insertHost = (name: string, on: SqlRunner = sql) =>
+    on.run(
+      `INSERT INTO "Host" ("id", "name", "hostname", "os", "credentialHash", "createdAt")
+       VALUES (?, ?, ?, 'linux', 'x', ?)`,
+      newId(),
+      name,
+      name,
+      new Date(),
+    );
 
   it("waits while a Prisma transaction is open, and is not rolled back with it", async () => {
     let release: () => void = () => undefined;
@@ -48,14 +60,14 @@ describe("direct statements beside Prisma", () => {
       .catch((error: Error) => error.message);
     await open;
     let written = false;
-    const write = sql
-      .write(() => insertHost("outside"))
-      .then(() => {
-        written = true;
-      });
-    // Well past the poll interval: still held back while the transaction is open.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(written).toBe(false);
+    const write = insertHost("outside").then(() => {
+      written = true;
+    });
+    if (testDialect() === "sqlite") {
+      // One connection: well past the poll interval, still held back while it is open.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(written).toBe(false);
+    }
     release();
     expect(await rolledBack).toBe("rolled back on purpose");
     await write;
@@ -65,27 +77,78 @@ describe("direct statements beside Prisma", () => {
 
   it("writes all of a transaction or none of it", async () => {
     await expect(
-      sql.transaction(() => {
-        insertHost("first");
-        insertHost("first"); // the name is unique: this one fails
+      sql.transaction(async (tx) => {
+        await insertHost("first", tx);
+        await insertHost("first", tx); // the name is unique: this one fails
       }),
-    ).rejects.toThrow(/UNIQUE/);
+    ).rejects.toThrow(/UNIQUE|unique/);
     expect(await db.host.count()).toBe(0);
-    await sql.transaction(() => {
-      insertHost("a");
-      insertHost("b");
+    await sql.transaction(async (tx) => {
+      await insertHost("a", tx);
+      await insertHost("b", tx);
     });
     expect(await db.host.count()).toBe(2);
   });
 
+  it("keeps Prisma's statements out of its own transaction: a rollback leaves them be", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inside: () => void = () => undefined;
+    const begun = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    const rolledBack = sql
+      .transaction(async (tx) => {
+        await insertHost("own", tx);
+        inside();
+        await gate;
+        throw new Error("rolled back on purpose");
+      })
+      .catch((error: Error) => error.message);
+    await begun;
+    // Prisma's write and a transaction of Prisma's, both asked while the own one is open.
+    const prismaWrite = db.host.create({
+      data: { name: "prisma", hostname: "prisma", os: "linux", credentialHash: "x" },
+    });
+    const prismaTransaction = db.$transaction(async (tx) => {
+      await tx.host.create({
+        data: { name: "prisma-tx", hostname: "prisma-tx", os: "linux", credentialHash: "x" },
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    expect(await rolledBack).toBe("rolled back on purpose");
+    await Promise.all([prismaWrite, prismaTransaction]);
+    const names = (
+      await db.host.findMany({ select: { name: true }, orderBy: { name: "asc" } })
+    ).map((h) => h.name);
+    expect(names).toEqual(["prisma", "prisma-tx"]);
+  });
+
+  it("reads rows alike on both databases: times as ISO text, booleans as 0/1, counts as numbers", async () => {
+    await insertHost("facts");
+    const at = new Date("2026-03-04T05:06:07.089Z");
+    await sql.run(`UPDATE "Host" SET "lastSeenAt" = ? WHERE "name" = ?`, at, "facts");
+    const row = await sql.get<{ lastSeenAt: string; revoked: number; hosts: number }>(
+      `SELECT "lastSeenAt", "revokedAt" IS NULL AS "revoked",
+         (SELECT COUNT(*) FROM "Host") AS "hosts"
+       FROM "Host" WHERE "name" = ?`,
+      "facts",
+    );
+    expect(row).toEqual({ lastSeenAt: "2026-03-04T05:06:07.089+00:00", revoked: 1, hosts: 1 });
+    const flags = await sql.all<{ cancelRequested: number }>(
+      `SELECT "cancelRequested" FROM "Job" WHERE "hostId" = ?`,
+      "none",
+    );
+    expect(flags).toEqual([]);
+  });
+
   it("writes times as Prisma does: Prisma reads them back as the same instants, and they sort", async () => {
     const earlier = new Date("2026-01-02T03:04:05.678Z");
-    await sql.write(() => insertHost("timed"));
-    await sql.write(() =>
-      sql
-        .statement(`UPDATE "Host" SET "lastSeenAt" = ? WHERE "name" = ?`)
-        .run(sqlDate(earlier), "timed"),
-    );
+    await insertHost("timed");
+    await sql.run(`UPDATE "Host" SET "lastSeenAt" = ? WHERE "name" = ?`, earlier, "timed");
     const host = await db.host.findUniqueOrThrow({ where: { name: "timed" } });
     expect(host.lastSeenAt?.toISOString()).toBe(earlier.toISOString());
     // Prisma's own filter on the column compares with the text this wrote.

@@ -508,7 +508,7 @@ describe("query plans at 10,000 hosts and 200,000 jobs", () => {
       {
         // A repository's append-only hosts are counted on (repositoryId, hostId) alone.
         call: () => listRepositories(deps.db, ZRepositoryListInput.parse({ limit: 1 })),
-        pick: (sql: string) => /COUNT\(DISTINCT b\.hostId\)/.test(sql),
+        pick: (sql: string) => /COUNT\(DISTINCT b\."hostId"\)/.test(sql),
         index: "BackupSet_repositoryId_hostId_idx",
         problem: /TEMP B-TREE/,
       },

@@ -222,10 +222,11 @@ export class AlertService {
   ): Promise<number> {
     if (keys.length === 0) return 0;
     // Every job's success asks this, and most of the time nothing is open: the server's own
-    // statement on the openKey index (see DirectStatements), not Prisma.
-    const open = directStatements(this.db)
-      .statement(`SELECT "id" FROM "Alert" WHERE "openKey" IN (${keys.map(() => "?").join(", ")})`)
-      .all<{ id: string }>(...keys.map((key) => alertKey(key.kind, key.hostId, key.target)));
+    // statement on the openKey index (see statements.ts), not Prisma.
+    const open = await directStatements(this.db).all<{ id: string }>(
+      `SELECT "id" FROM "Alert" WHERE "openKey" IN (${keys.map(() => "?").join(", ")})`,
+      ...keys.map((key) => alertKey(key.kind, key.hostId, key.target)),
+    );
     let resolved = 0;
     for (const alert of open) if (await this.resolve(alert.id, "system", reason)) resolved += 1;
     return resolved;

@@ -4,7 +4,7 @@ import type { Db } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { newId } from "../ids.js";
 import { afterKeyset, decodeCursorOf, keysetOrder, mergeKeyset, pageOf } from "../pagination.js";
-import { type DirectStatements, sqlDate } from "../sqliteStatements.js";
+import type { SqlRunner } from "../statements.js";
 
 export interface AuditRecord {
   action: TAuditAction;
@@ -32,31 +32,28 @@ export async function recordAudit(
 
 /**
  * Writes one audit row with the server's own statement, inside whatever transaction the
- * caller runs (the job path's: see DirectStatements); returns its id.
+ * caller runs (the job path's: see statements.ts); returns its id.
  */
-export function insertAudit(sql: DirectStatements, record: AuditRecord): string {
+export async function insertAudit(sql: SqlRunner, record: AuditRecord): Promise<string> {
   const row = auditRow(record);
   const id = newId();
-  sql
-    .statement(
-      `INSERT INTO "AuditEvent" ("id", "at", "actorType", "actorId", "actorName", "action",
-         "outcome", "targetType", "targetId", "targetName", "ip", "details")
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      id,
-      sqlDate(new Date()),
-      row.actorType,
-      row.actorId,
-      row.actorName,
-      row.action,
-      row.outcome,
-      row.targetType,
-      row.targetId,
-      row.targetName,
-      row.ip,
-      row.details,
-    );
+  await sql.run(
+    `INSERT INTO "AuditEvent" ("id", "at", "actorType", "actorId", "actorName", "action",
+       "outcome", "targetType", "targetId", "targetName", "ip", "details")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    id,
+    new Date(),
+    row.actorType,
+    row.actorId,
+    row.actorName,
+    row.action,
+    row.outcome,
+    row.targetType,
+    row.targetId,
+    row.targetName,
+    row.ip,
+    row.details,
+  );
   return id;
 }
 

@@ -172,23 +172,22 @@ export class AuthService {
     const claims = await this.options.sessionTokens.verify(cookie);
     if (!claims) return { rejected: "forged session cookie" };
     // Every request of a signed-in browser asks this: one statement of the server's own (see
-    // DirectStatements), not Prisma's two.
-    const session = directStatements(this.db)
-      .statement(
-        `SELECT s."id", s."userId", s."revokedAt", s."expiresAt", s."lastSeenAt",
+    // statements.ts), not Prisma's two.
+    const session = await directStatements(this.db).get<{
+      id: string;
+      userId: string;
+      revokedAt: string | null;
+      expiresAt: string;
+      lastSeenAt: string;
+      username: string;
+      role: string;
+      disabled: number;
+    }>(
+      `SELECT s."id", s."userId", s."revokedAt", s."expiresAt", s."lastSeenAt",
            u."username", u."role", u."disabled"
          FROM "Session" s JOIN "User" u ON u."id" = s."userId" WHERE s."id" = ?`,
-      )
-      .get<{
-        id: string;
-        userId: string;
-        revokedAt: string | null;
-        expiresAt: string;
-        lastSeenAt: string;
-        username: string;
-        role: string;
-        disabled: number;
-      }>(claims.sessionId);
+      claims.sessionId,
+    );
     const now = this.now();
     if (
       !session ||
@@ -220,26 +219,25 @@ export class AuthService {
     const parsed = parseToken("rmt", bearer);
     if (!parsed) return { rejected: "malformed token" };
     // Every request of a script asks this: one statement of the server's own (see
-    // DirectStatements), not Prisma's two.
-    const token = directStatements(this.db)
-      .statement(
-        `SELECT t."id", t."name", t."secretHash", t."role", t."expiresAt", t."lastUsedAt",
+    // statements.ts), not Prisma's two.
+    const token = await directStatements(this.db).get<{
+      id: string;
+      name: string;
+      secretHash: string;
+      role: string;
+      expiresAt: string | null;
+      lastUsedAt: string | null;
+      revokedAt: string | null;
+      userId: string;
+      username: string;
+      userRole: string;
+      disabled: number;
+    }>(
+      `SELECT t."id", t."name", t."secretHash", t."role", t."expiresAt", t."lastUsedAt",
            t."revokedAt", t."userId", u."username", u."role" AS "userRole", u."disabled"
          FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."id" = ?`,
-      )
-      .get<{
-        id: string;
-        name: string;
-        secretHash: string;
-        role: string;
-        expiresAt: string | null;
-        lastUsedAt: string | null;
-        revokedAt: string | null;
-        userId: string;
-        username: string;
-        userRole: string;
-        disabled: number;
-      }>(parsed.id);
+      parsed.id,
+    );
     if (!token || !secretMatches(parsed.secret, token.secretHash)) {
       return { rejected: "unknown token", tokenId: parsed.id };
     }

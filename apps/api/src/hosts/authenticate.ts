@@ -36,19 +36,18 @@ interface HostRow {
 }
 
 /**
- * The host as a connect needs it, in one statement of the server's own (see DirectStatements):
+ * The host as a connect needs it, in one statement of the server's own (see statements.ts):
  * every agent reconnecting after a restart runs this, and through Prisma it would cost many
  * times the statement's own CPU (`pnpm -C bench sqlite`).
  */
-function readHost(db: Db, id: string) {
-  const row = directStatements(db)
-    .statement(
-      `SELECT "id", "name", "credentialHash", "revokedAt" IS NOT NULL AS "revoked", "hostname",
-         "os", "arch", "agentVersion", "protocolVersion", "resticVersion", "resticProblem",
-         "timeZone", "refusedAt" IS NOT NULL AS "tooOld"
-       FROM "Host" WHERE "id" = ?`,
-    )
-    .get<HostRow>(id);
+async function readHost(db: Db, id: string) {
+  const row = await directStatements(db).get<HostRow>(
+    `SELECT "id", "name", "credentialHash", "revokedAt" IS NOT NULL AS "revoked", "hostname",
+       "os", "arch", "agentVersion", "protocolVersion", "resticVersion", "resticProblem",
+       "timeZone", "refusedAt" IS NOT NULL AS "tooOld"
+     FROM "Host" WHERE "id" = ?`,
+    id,
+  );
   return row && { ...row, revoked: row.revoked === 1, tooOld: row.tooOld === 1 };
 }
 
@@ -104,7 +103,7 @@ export async function authenticateAgent(
   if (cached && secretMatches(parsed.secret, cached.credentialHash)) {
     host = cached;
   } else {
-    const row = readHost(db, parsed.id);
+    const row = await readHost(db, parsed.id);
     if (!row || !secretMatches(parsed.secret, row.credentialHash)) {
       throw await refuse("the credential is unknown", parsed.id);
     }

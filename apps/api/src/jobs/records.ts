@@ -1,12 +1,12 @@
 import type { TJobFinished, TLogLine } from "@restic-manager/contracts";
 import { type AuditRecord, insertAudit } from "../audit/service.js";
 import type { Job } from "../generated/prisma/client.js";
-import { type DirectStatements, sqlDate } from "../sqliteStatements.js";
+import type { ServerStatements } from "../statements.js";
 
 /**
  * The statements of a job's way through the server — made, sent, started, reported on,
  * finished — which run for every job of the fleet, on the server's own prepared statements
- * (see DirectStatements: through Prisma each costs about 40 times as much). Times are written
+ * (see statements.ts: through Prisma each costs about 40 times as much). Times are written
  * as Prisma writes them, so Prisma reads these rows as its own.
  */
 
@@ -43,94 +43,86 @@ export interface RoutableRow {
 const ACTIVE = `'queued', 'dispatched', 'running'`;
 
 export class JobRecords {
-  constructor(private readonly sql: DirectStatements) {}
+  constructor(private readonly sql: ServerStatements) {}
 
   /** A new job and, when someone asked for it, its audit row: both or neither. */
   insert(job: Job, audit: AuditRecord | undefined): Promise<void> {
-    return this.sql.transaction(() => {
-      this.sql
-        .statement(
-          `INSERT INTO "Job" ("id", "hostId", "repositoryId", "kind", "endpoint", "backupSetId",
-             "params", "state", "cancelRequested", "createdAt", "dispatchedAt", "createdByType",
-             "createdById", "createdByName", "retryOfId", "scheduleId", "logLines")
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, 0)`,
-        )
-        .run(
-          job.id,
-          job.hostId,
-          job.repositoryId,
-          job.kind,
-          job.endpoint,
-          job.backupSetId,
-          job.params,
-          job.state,
-          sqlDate(job.createdAt),
-          job.dispatchedAt ? sqlDate(job.dispatchedAt) : null,
-          job.createdByType,
-          job.createdById,
-          job.createdByName,
-          job.retryOfId,
-          job.scheduleId,
-        );
-      if (audit) insertAudit(this.sql, audit);
+    return this.sql.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO "Job" ("id", "hostId", "repositoryId", "kind", "endpoint", "backupSetId",
+           "params", "state", "cancelRequested", "createdAt", "dispatchedAt", "createdByType",
+           "createdById", "createdByName", "retryOfId", "scheduleId", "logLines")
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+        job.id,
+        job.hostId,
+        job.repositoryId,
+        job.kind,
+        job.endpoint,
+        job.backupSetId,
+        job.params,
+        job.state,
+        false,
+        job.createdAt,
+        job.dispatchedAt,
+        job.createdByType,
+        job.createdById,
+        job.createdByName,
+        job.retryOfId,
+        job.scheduleId,
+      );
+      if (audit) await insertAudit(tx, audit);
     });
   }
 
   /** The repository a job runs against, by id. */
-  repository(id: string): RoutableRow | undefined {
-    return this.sql
-      .statement(
-        `SELECT "id", "name", "status", "urlSealed", "passwordSealed", "envSealed",
-           "maintenanceHostId", "maintenanceUrlSealed", "maintenanceEnvSealed"
-         FROM "Repository" WHERE "id" = ?`,
-      )
-      .get<RoutableRow>(id);
+  repository(id: string): Promise<RoutableRow | undefined> {
+    return this.sql.get<RoutableRow>(
+      `SELECT "id", "name", "status", "urlSealed", "passwordSealed", "envSealed",
+         "maintenanceHostId", "maintenanceUrlSealed", "maintenanceEnvSealed"
+       FROM "Repository" WHERE "id" = ?`,
+      id,
+    );
   }
 
   /** A host's jobs not yet started, oldest first. */
-  pendingOf(hostId: string): PendingJob[] {
-    return this.sql
-      .statement(
-        `SELECT "id", "hostId", "kind", "endpoint", "repositoryId", "scheduleId", "params",
-           "state", "cancelRequested"
-         FROM "Job" WHERE "hostId" = ? AND "state" IN ('queued', 'dispatched')
-         ORDER BY "createdAt"`,
-      )
-      .all<Omit<PendingJob, "cancelRequested"> & { cancelRequested: number }>(hostId)
-      .map((row) => ({ ...row, cancelRequested: row.cancelRequested === 1 }));
+  async pendingOf(hostId: string): Promise<PendingJob[]> {
+    const rows = await this.sql.all<
+      Omit<PendingJob, "cancelRequested"> & { cancelRequested: number }
+    >(
+      `SELECT "id", "hostId", "kind", "endpoint", "repositoryId", "scheduleId", "params",
+         "state", "cancelRequested"
+       FROM "Job" WHERE "hostId" = ? AND "state" IN ('queued', 'dispatched')
+       ORDER BY "createdAt"`,
+      hostId,
+    );
+    return rows.map((row) => ({ ...row, cancelRequested: row.cancelRequested === 1 }));
   }
 
   /** Marks a queued job sent; false when it was cancelled or sent meanwhile. */
   async markDispatched(id: string, at: Date): Promise<boolean> {
-    const { changes } = await this.sql.write(() =>
-      this.sql
-        .statement(
-          `UPDATE "Job" SET "state" = 'dispatched', "dispatchedAt" = ?
-           WHERE "id" = ? AND "state" = 'queued'`,
-        )
-        .run(sqlDate(at), id),
+    const { changes } = await this.sql.run(
+      `UPDATE "Job" SET "state" = 'dispatched', "dispatchedAt" = ?
+       WHERE "id" = ? AND "state" = 'queued'`,
+      at,
+      id,
     );
     return changes === 1;
   }
 
   /** Marks a job running; false when it had already started or ended. */
   async markStarted(id: string, at: Date): Promise<boolean> {
-    const { changes } = await this.sql.write(() =>
-      this.sql
-        .statement(
-          `UPDATE "Job" SET "state" = 'running', "startedAt" = ?
-           WHERE "id" = ? AND "state" IN ('queued', 'dispatched')`,
-        )
-        .run(sqlDate(at), id),
+    const { changes } = await this.sql.run(
+      `UPDATE "Job" SET "state" = 'running', "startedAt" = ?
+       WHERE "id" = ? AND "state" IN ('queued', 'dispatched')`,
+      at,
+      id,
     );
     return changes === 1;
   }
 
   /** Keeps a running job's latest progress sample. */
   async storeProgress(id: string, progress: string): Promise<void> {
-    await this.sql.write(() =>
-      this.sql.statement(`UPDATE "Job" SET "progress" = ? WHERE "id" = ?`).run(progress, id),
-    );
+    await this.sql.run(`UPDATE "Job" SET "progress" = ? WHERE "id" = ?`, progress, id);
   }
 
   /**
@@ -141,43 +133,42 @@ export class JobRecords {
     job: { id: string; hostId: string; kind: string; startedAt: Date | null },
     report: TJobFinished,
   ): Promise<boolean> {
-    const finishedAt = sqlDate(report.finishedAt);
-    return this.sql.transaction(() => {
-      const { changes } = this.sql
-        .statement(
-          `UPDATE "Job" SET "state" = ?, "exitCode" = ?, "error" = ?, "result" = ?,
-             "finishedAt" = ?, "startedAt" = ?
-           WHERE "id" = ? AND "state" IN (${ACTIVE}, 'lost')`,
-        )
-        .run(
-          report.outcome,
-          report.exitCode,
-          report.error,
-          report.result === undefined ? null : JSON.stringify(report.result),
-          finishedAt,
-          job.startedAt ? sqlDate(job.startedAt) : finishedAt,
-          job.id,
-        );
+    const finishedAt = report.finishedAt;
+    return this.sql.transaction(async (tx) => {
+      const { changes } = await tx.run(
+        `UPDATE "Job" SET "state" = ?, "exitCode" = ?, "error" = ?, "result" = ?,
+           "finishedAt" = ?, "startedAt" = ?
+         WHERE "id" = ? AND "state" IN (${ACTIVE}, 'lost')`,
+        report.outcome,
+        report.exitCode,
+        report.error,
+        report.result === undefined ? null : JSON.stringify(report.result),
+        finishedAt,
+        job.startedAt ?? finishedAt,
+        job.id,
+      );
       if (changes === 1 && job.kind === "backup") {
-        this.sql
-          .statement(
-            `UPDATE "Host" SET "lastBackupAt" = ?, "lastBackupState" = ?, "lastBackupJobId" = ?
-             WHERE "id" = ?`,
-          )
-          .run(finishedAt, report.outcome, job.id, job.hostId);
+        await tx.run(
+          `UPDATE "Host" SET "lastBackupAt" = ?, "lastBackupState" = ?, "lastBackupJobId" = ?
+           WHERE "id" = ?`,
+          finishedAt,
+          report.outcome,
+          job.id,
+          job.hostId,
+        );
       }
       return changes === 1;
     });
   }
 
   /** Ids of a host's jobs marked running before `before`. */
-  runningBefore(hostId: string, before: Date): string[] {
-    return this.sql
-      .statement(
-        `SELECT "id" FROM "Job" WHERE "hostId" = ? AND "state" = 'running' AND "startedAt" < ?`,
-      )
-      .all<{ id: string }>(hostId, sqlDate(before))
-      .map((row) => row.id);
+  async runningBefore(hostId: string, before: Date): Promise<string[]> {
+    const rows = await this.sql.all<{ id: string }>(
+      `SELECT "id" FROM "Job" WHERE "hostId" = ? AND "state" = 'running' AND "startedAt" < ?`,
+      hostId,
+      before,
+    );
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -185,26 +176,32 @@ export class JobRecords {
    * the tail how it ended), in one statement along the (jobId, id) index.
    */
   appendLog(jobId: string, lines: TLogLine[]): Promise<void> {
-    return this.sql.transaction(() => {
-      const insert = this.sql.statement(
-        `INSERT INTO "JobLog" ("jobId", "at", "stream", "line") VALUES (?, ?, ?, ?)`,
+    return this.sql.transaction(async (tx) => {
+      for (const line of lines) {
+        await tx.run(
+          `INSERT INTO "JobLog" ("jobId", "at", "stream", "line") VALUES (?, ?, ?, ?)`,
+          jobId,
+          line.at,
+          line.stream,
+          line.line,
+        );
+      }
+      const counted = await tx.get<{ logLines: number }>(
+        `UPDATE "Job" SET "logLines" = "logLines" + ? WHERE "id" = ? RETURNING "logLines"`,
+        lines.length,
+        jobId,
       );
-      for (const line of lines) insert.run(jobId, sqlDate(line.at), line.stream, line.line);
-      const counted = this.sql
-        .statement(
-          `UPDATE "Job" SET "logLines" = "logLines" + ? WHERE "id" = ? RETURNING "logLines"`,
-        )
-        .get<{ logLines: number }>(lines.length, jobId);
       if (!counted) return;
       // Lines are only ever removed here, down to LOG_MAX: the count kept follows from the total.
       const kept = Math.min(counted.logLines - lines.length, LOG_MAX) + lines.length;
       if (kept > LOG_MAX) {
-        this.sql
-          .statement(
-            `DELETE FROM "JobLog" WHERE "id" IN (
-               SELECT "id" FROM "JobLog" WHERE "jobId" = ? ORDER BY "id" LIMIT ? OFFSET ?)`,
-          )
-          .run(jobId, kept - LOG_MAX, LOG_HEAD);
+        await tx.run(
+          `DELETE FROM "JobLog" WHERE "id" IN (
+             SELECT "id" FROM "JobLog" WHERE "jobId" = ? ORDER BY "id" LIMIT ? OFFSET ?)`,
+          jobId,
+          kept - LOG_MAX,
+          LOG_HEAD,
+        );
       }
     });
   }

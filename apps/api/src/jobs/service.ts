@@ -320,7 +320,7 @@ export class JobService {
     const connection = this.options.registry.get(hostId);
     // Most connects: nothing waits for this host, and no query is made.
     if (!connection || !this.active.hasPending(hostId)) return;
-    const jobs = this.records.pendingOf(hostId);
+    const jobs = await this.records.pendingOf(hostId);
     const repositories = new Map<string, CommandRepository | null>();
     for (const job of jobs) {
       if (job.state === "queued" && (await this.holdBack(job))) continue;
@@ -404,7 +404,7 @@ export class JobService {
     hostId: string,
     kind: TJobKind,
   ): Promise<CommandRepository | null> {
-    const row = this.records.repository(id);
+    const row = await this.records.repository(id);
     if (!row) return null;
     if (!row.maintenanceHostId || row.maintenanceHostId === hostId || !isMaintenanceKind(kind)) {
       return row;
@@ -598,7 +598,7 @@ export class JobService {
     // even if its start overtook this report on the way in.
     const connectedAt = this.options.registry.get(hostId)?.connectedAt ?? new Date(this.now());
     let lost = 0;
-    for (const jobId of this.records.runningBefore(hostId, connectedAt)) {
+    for (const jobId of await this.records.runningBefore(hostId, connectedAt)) {
       if (known.has(jobId)) continue;
       await this.markLost(
         jobId,

@@ -3,7 +3,6 @@ import type { AgentRegistry } from "../hosts/registry.js";
 import type { JobService } from "../jobs/service.js";
 import type { Logger } from "../logger.js";
 import type { Keyring } from "../secrets/keyring.js";
-import { sqlDate } from "../sqliteStatements.js";
 
 /** What keeping repositories' health fresh needs: it starts jobs. */
 /** Backup sets whose hosts are considered for a health job, besides the maintenance host. */
@@ -29,15 +28,16 @@ export async function refreshHealth(
   preferredHostId?: string,
 ) {
   const { db, agents } = deps;
-  // Every backup asks for this: the server's own statements (see DirectStatements), not Prisma.
+  // Every backup asks for this: the server's own statements (see statements.ts), not Prisma.
   const sql = directStatements(db);
-  const repository = sql
-    .statement(
-      `SELECT "status", "maintenanceHostId", "healthRequestedAt" FROM "Repository" WHERE "id" = ?`,
-    )
-    .get<{ status: string; maintenanceHostId: string | null; healthRequestedAt: string | null }>(
-      repositoryId,
-    );
+  const repository = await sql.get<{
+    status: string;
+    maintenanceHostId: string | null;
+    healthRequestedAt: string | null;
+  }>(
+    `SELECT "status", "maintenanceHostId", "healthRequestedAt" FROM "Repository" WHERE "id" = ?`,
+    repositoryId,
+  );
   if (repository?.status !== "ready") return undefined;
   const active = await deps.jobs.activeOn(repositoryId, "health");
   if (active) {
@@ -45,26 +45,24 @@ export async function refreshHealth(
     // since it was made is enough (a fleet's backups into one repository ask many times a second).
     const asked = repository.healthRequestedAt;
     if (!asked || new Date(asked) <= active.createdAt) {
-      await sql.write(() =>
-        sql
-          .statement(`UPDATE "Repository" SET "healthRequestedAt" = ? WHERE "id" = ?`)
-          .run(sqlDate(new Date()), repositoryId),
+      await sql.run(
+        `UPDATE "Repository" SET "healthRequestedAt" = ? WHERE "id" = ?`,
+        new Date(),
+        repositoryId,
       );
     }
     return active.id;
   }
   // A few candidates, not every host of a repository thousands back up to.
-  const sets = sql
-    .statement(
-      `SELECT "hostId" FROM "BackupSet" WHERE "repositoryId" = ?
-       ORDER BY "name", "id" LIMIT ${HEALTH_CANDIDATE_SETS}`,
-    )
-    .all<{ hostId: string }>(repositoryId);
-  const lastJob = sql
-    .statement(
-      `SELECT "hostId" FROM "Job" WHERE "repositoryId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
-    )
-    .get<{ hostId: string }>(repositoryId);
+  const sets = await sql.all<{ hostId: string }>(
+    `SELECT "hostId" FROM "BackupSet" WHERE "repositoryId" = ?
+     ORDER BY "name", "id" LIMIT ${HEALTH_CANDIDATE_SETS}`,
+    repositoryId,
+  );
+  const lastJob = await sql.get<{ hostId: string }>(
+    `SELECT "hostId" FROM "Job" WHERE "repositoryId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
+    repositoryId,
+  );
   const candidates = [
     ...new Set(
       [

@@ -1,6 +1,6 @@
 import { JOB_KIND_TRAITS, type TJobFinished, type TJobKind } from "@restic-manager/contracts";
 import { directStatements } from "../db.js";
-import { type DirectStatements, sqlDate } from "../sqliteStatements.js";
+import type { ServerStatements } from "../statements.js";
 import { type RepositoryDeps, refreshHealth, refreshHealthAfter } from "./health.js";
 
 /**
@@ -19,7 +19,7 @@ interface RepositoryRow {
 
 interface Finished {
   deps: RepositoryDeps;
-  sql: DirectStatements;
+  sql: ServerStatements;
   job: { id: string; kind: TJobKind; createdAt: Date };
   repository: RepositoryRow;
   report: TJobFinished;
@@ -39,13 +39,12 @@ export async function onRepositoryJobFinished(
   report: TJobFinished,
 ) {
   if (!job.repositoryId) return;
-  // Every job of the fleet ends here: the server's own statement (see DirectStatements).
+  // Every job of the fleet ends here: the server's own statement (see statements.ts).
   const sql = directStatements(deps.db);
-  const repository = sql
-    .statement(
-      `SELECT "id", "name", "status", "healthRequestedAt" FROM "Repository" WHERE "id" = ?`,
-    )
-    .get<RepositoryRow>(job.repositoryId);
+  const repository = await sql.get<RepositoryRow>(
+    `SELECT "id", "name", "status", "healthRequestedAt" FROM "Repository" WHERE "id" = ?`,
+    job.repositoryId,
+  );
   if (!repository) return;
   const kind = job.kind as TJobKind;
   const traits = JOB_KIND_TRAITS[kind];
@@ -103,10 +102,9 @@ async function recordHealth({ deps, sql, job, repository, report }: Finished) {
   // A change raced this health job: it may have read the repository before it.
   const asked = repository.healthRequestedAt;
   if (asked && new Date(asked) > job.createdAt) {
-    await sql.write(() =>
-      sql
-        .statement(`UPDATE "Repository" SET "healthRequestedAt" = NULL WHERE "id" = ?`)
-        .run(repository.id),
+    await sql.run(
+      `UPDATE "Repository" SET "healthRequestedAt" = NULL WHERE "id" = ?`,
+      repository.id,
     );
     await refreshHealthAfter(deps, repository.id, job.id);
   }
@@ -118,33 +116,33 @@ async function recordHealth({ deps, sql, job, repository, report }: Finished) {
     });
     return;
   }
-  const at = sqlDate(report.finishedAt);
-  await sql.transaction(() => {
-    sql
-      .statement(
-        `UPDATE "Repository" SET "healthAt" = ?, "healthJobId" = ?, "healthError" = NULL,
-           "snapshotCount" = ?, "totalSize" = ?, "rawSize" = ?, "uncompressedSize" = ?,
-           "hostsJson" = ?, "locksJson" = ?, "updatedAt" = ?
-         WHERE "id" = ?`,
-      )
-      .run(
-        at,
-        job.id,
-        result.snapshotCount,
-        result.totalSize,
-        result.rawSize,
-        result.uncompressedSize,
-        JSON.stringify(result.hosts),
-        JSON.stringify(result.locks),
-        sqlDate(new Date()),
-        repository.id,
-      );
-    sql
-      .statement(
-        `INSERT INTO "RepositoryStat" ("repositoryId", "at", "snapshotCount", "totalSize", "rawSize")
-         VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(repository.id, at, result.snapshotCount, result.totalSize, result.rawSize);
+  const at = report.finishedAt;
+  await sql.transaction(async (tx) => {
+    await tx.run(
+      `UPDATE "Repository" SET "healthAt" = ?, "healthJobId" = ?, "healthError" = NULL,
+         "snapshotCount" = ?, "totalSize" = ?, "rawSize" = ?, "uncompressedSize" = ?,
+         "hostsJson" = ?, "locksJson" = ?, "updatedAt" = ?
+       WHERE "id" = ?`,
+      at,
+      job.id,
+      result.snapshotCount,
+      result.totalSize,
+      result.rawSize,
+      result.uncompressedSize,
+      JSON.stringify(result.hosts),
+      JSON.stringify(result.locks),
+      new Date(),
+      repository.id,
+    );
+    await tx.run(
+      `INSERT INTO "RepositoryStat" ("repositoryId", "at", "snapshotCount", "totalSize", "rawSize")
+       VALUES (?, ?, ?, ?, ?)`,
+      repository.id,
+      at,
+      result.snapshotCount,
+      result.totalSize,
+      result.rawSize,
+    );
   });
 }
 

@@ -69,11 +69,11 @@ async function countSets(db: Db, ids: string[]): Promise<Map<string, SetCounts>>
   const rows = await db.$queryRaw<
     Array<{ id: string; sets: number | bigint; hosts: number | bigint }>
   >`
-    SELECT r.id AS id,
-      (SELECT COUNT(*) FROM BackupSet b WHERE b.repositoryId = r.id) AS sets,
-      (SELECT COUNT(DISTINCT b.hostId) FROM BackupSet b
-        WHERE b.repositoryId = r.id AND b.hostId IS NOT r.maintenanceHostId) AS hosts
-    FROM Repository r WHERE r.id IN (${Prisma.join(ids)})`;
+    SELECT r."id" AS "id",
+      (SELECT COUNT(*) FROM "BackupSet" b WHERE b."repositoryId" = r."id") AS "sets",
+      (SELECT COUNT(DISTINCT b."hostId") FROM "BackupSet" b
+        WHERE b."repositoryId" = r."id" AND b."hostId" IS DISTINCT FROM r."maintenanceHostId") AS "hosts"
+    FROM "Repository" r WHERE r."id" IN (${Prisma.join(ids)})`;
   return new Map(
     rows.map((row) => [
       row.id,

@@ -511,10 +511,11 @@ export class ScheduleService {
   /** Every schedule of a host, as its agent keeps them; ones that cannot run are left out. */
   async definitionsFor(hostId: string): Promise<TScheduleDefinition[]> {
     // Most hosts have none, and every agent's connect asks: one statement of the server's own
-    // (see DirectStatements) on the hostId index, instead of Prisma's query and its relations.
-    const any = directStatements(this.db)
-      .statement(`SELECT 1 AS "found" FROM "Schedule" WHERE "hostId" = ? LIMIT 1`)
-      .get(hostId);
+    // (see statements.ts) on the hostId index, instead of Prisma's query and its relations.
+    const any = await directStatements(this.db).get(
+      `SELECT 1 AS "found" FROM "Schedule" WHERE "hostId" = ? LIMIT 1`,
+      hostId,
+    );
     if (!any) return [];
     const rows = await this.db.schedule.findMany({
       where: { hostId },

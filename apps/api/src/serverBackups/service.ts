@@ -26,8 +26,11 @@ const DUE_CHECK_MS = 10 * 60_000;
 export interface ServerBackupsOptions {
   db: Db;
   logger: Logger;
-  /** The live database file. */
-  databasePath: string;
+  /**
+   * The live database file; undefined on PostgreSQL, whose backups are the database server's
+   * business (pg_dump, continuous archiving): copies are then refused with that reason.
+   */
+  databasePath: string | undefined;
   /** Where the copies go: `<data dir>/backups`. */
   directory: string;
   /** How many copies to keep; older ones are deleted once a new one passed its check. */
@@ -107,7 +110,7 @@ export class ServerBackups {
    * not at once: a server restarted often (an upgrade, a test) does not copy on each start.
    */
   start(): void {
-    if (this.options.intervalMs <= 0 || this.timer) return;
+    if (this.options.intervalMs <= 0 || this.timer || !this.options.databasePath) return;
     this.timer = setInterval(
       () => void this.runIfDue(),
       Math.min(DUE_CHECK_MS, this.options.intervalMs),
@@ -202,6 +205,11 @@ export class ServerBackups {
 
   private async copyTo(partial: string, takenAt: Date) {
     const { directory, databasePath } = this.options;
+    if (!databasePath) {
+      throw new Error(
+        "the database is on PostgreSQL: back it up with pg_dump or PostgreSQL's continuous archiving",
+      );
+    }
     // Copies hold every secret the database holds (sealed) and every user's password hash.
     await mkdir(directory, { recursive: true, mode: 0o700 });
     await chmod(directory, 0o700);

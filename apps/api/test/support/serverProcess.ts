@@ -1,13 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { waitFor } from "@restic-manager/test-support";
-import { inject } from "vitest";
-import { openDatabase } from "../../src/db.js";
 import { createUser } from "../../src/users/service.js";
+import { newTestDatabase } from "./testDatabase.js";
 import { type Client, makeClient, PASSWORD } from "./world.js";
 
 const API_DIR = path.resolve(import.meta.dirname, "../..");
@@ -46,9 +45,8 @@ export interface ServerProcess {
 /** A migrated data directory with an admin in it, and the server started on it. */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "rm-proc-"));
-  const databasePath = path.join(dataDir, "restic-manager.db");
-  copyFileSync(inject("templateDatabase"), databasePath);
-  const db = await openDatabase(databasePath);
+  const database = await newTestDatabase(dataDir);
+  const db = await database.open();
   try {
     await createUser(
       db,
@@ -77,6 +75,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
         RM_PORT: String(port),
         RM_HOST: "127.0.0.1",
         RM_LOG_LEVEL: "info",
+        ...database.env,
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -122,6 +121,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     },
     async close() {
       await kill("SIGKILL");
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(bundle.dir, { recursive: true, force: true });
     },

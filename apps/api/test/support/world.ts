@@ -1,15 +1,15 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
-import { inject } from "vitest";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import type { AppRouter } from "../../src/router.js";
 import { type RunningServer, startServer } from "../../src/server.js";
 import { createUser } from "../../src/users/service.js";
+import { newTestDatabase } from "./testDatabase.js";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -91,9 +91,14 @@ export function jarOf(client: Client) {
 
 export async function createWorld(env: Record<string, string> = {}): Promise<World> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "rm-test-"));
-  const databasePath = path.join(dataDir, "restic-manager.db");
-  copyFileSync(inject("templateDatabase"), databasePath);
-  const config = loadConfig({ RM_DATA_DIR: dataDir, RM_PORT: "0", RM_HOST: "127.0.0.1", ...env });
+  const database = await newTestDatabase(dataDir);
+  const config = loadConfig({
+    RM_DATA_DIR: dataDir,
+    RM_PORT: "0",
+    RM_HOST: "127.0.0.1",
+    ...database.env,
+    ...env,
+  });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -127,6 +132,7 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
     },
     async close() {
       await world.server.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
