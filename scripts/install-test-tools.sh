@@ -4,6 +4,8 @@
 #   - Podman, runc, debootstrap and the CNI plugins (Debian's packages) for the Docker images;
 #   - PostgreSQL's server (Debian's package): the tests start their own throwaway clusters
 #     (scripts/postgres-cluster.mjs), so the package is told not to make and start its own;
+#   - nginx (Debian's package): the tests run their own on a free port
+#     (apps/api/test/support/nginx.ts), so the package's service is kept from starting;
 #   - restic 0.18, rest-server and ntfy, unpacked from Debian trixie's packages into .tools/bin,
 #     without adding an apt source to the system.
 # Safe to run again: what is already there is kept.
@@ -53,6 +55,28 @@ if [ -n "$containers" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $containers >/dev/null
 fi
 
+# nginx: only its binary is wanted. Installing the package would start a system nginx on port
+# 80; invoke-rc.d asks /usr/sbin/policy-rc.d first, and 101 means "do not start it", so one is
+# put in place for the install when the machine has none (containers often do), and the service
+# is disabled afterwards where systemd would start it at boot.
+if [ ! -x /usr/sbin/nginx ]; then
+  echo "==> installing nginx"
+  apt_update
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod 0755 /usr/sbin/policy-rc.d
+    policy=1
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nginx >/dev/null || status=$?
+  [ -z "$policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
+  [ "$status" -eq 0 ] || exit "$status"
+  if [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
+fi
+
 have_tools() {
   [ -x "$bin/restic" ] && [ -x "$bin/rest-server" ] && [ -x "$bin/ntfy" ] &&
     "$bin/restic" version 2>/dev/null | grep -q '^restic 0\.18\.'
@@ -88,3 +112,4 @@ ntfy_help=$("$bin/ntfy" --help 2>&1 || true)
 echo "ntfy $(echo "$ntfy_help" | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | sed -n 1p)"
 chromium --version 2>/dev/null || true
 for initdb in /usr/lib/postgresql/*/bin/initdb; do "$initdb" --version; done
+/usr/sbin/nginx -v

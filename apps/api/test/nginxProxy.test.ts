@@ -1,0 +1,275 @@
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type IncomingMessage, request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { randomTree, resultOf, waitForJobEnd } from "./support/jobs.js";
+import { deriveSiteConfig, NGINX_SITE, type Nginx, startNginx } from "./support/nginx.js";
+import { type Client, createWorld, makeClient, PASSWORD, type World } from "./support/world.js";
+
+/** A port nothing listens on: a replica that is down. */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  await once(server, "close");
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/**
+ * A sign-in from a given loopback address (Linux answers on all of 127/8), as a browser on
+ * another machine would send it to nginx; returns the status and the session cookie.
+ */
+async function signInFrom(url: string, localAddress: string, username: string) {
+  const body = JSON.stringify({ json: { username, password: PASSWORD } });
+  const req = request(`${url}/trpc/auth.login`, {
+    method: "POST",
+    localAddress,
+    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+  });
+  req.end(body);
+  const [res] = (await once(req, "response")) as [IncomingMessage];
+  res.resume();
+  await once(res, "end");
+  const [pair = ""] = (res.headers["set-cookie"]?.[0] ?? "").split(";");
+  return { status: res.statusCode, cookie: pair };
+}
+
+interface StreamedEvent {
+  data: string;
+  /** What the test saw when the event arrived. */
+  seen: unknown;
+}
+
+/**
+ * Reads a tRPC subscription's server-sent events as a browser would, calling `onEvent` for each
+ * as it arrives (its result is kept with it), until `until` says enough or the stream ends.
+ */
+async function readStream(input: {
+  url: string;
+  cookie: string;
+  onEvent: (data: string) => Promise<unknown>;
+  until: (events: StreamedEvent[]) => boolean;
+}): Promise<{ events: StreamedEvent[]; ended: boolean }> {
+  const abort = new AbortController();
+  const response = await fetch(input.url, {
+    headers: { cookie: input.cookie, accept: "text/event-stream" },
+    signal: abort.signal,
+  });
+  expect(response.headers.get("content-type")).toContain("text/event-stream");
+  const reader = response.body?.getReader();
+  if (!reader) throw new Error("no body");
+  const decoder = new TextDecoder();
+  const events: StreamedEvent[] = [];
+  let buffer = "";
+  let ended = false;
+  while (!input.until(events)) {
+    const { value, done } = await reader.read();
+    if (done) {
+      ended = true;
+      break;
+    }
+    buffer += decoder.decode(value, { stream: true });
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const data = /^data: ?(.*)$/m.exec(buffer.slice(0, end))?.[1];
+      buffer = buffer.slice(end + 2);
+      if (data !== undefined) events.push({ data, seen: await input.onEvent(data) });
+    }
+  }
+  abort.abort();
+  return { events, ended };
+}
+
+const subscriptionUrl = (base: string, procedure: string, input: unknown) =>
+  `${base}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+
+/**
+ * One server (SQLite) behind a real nginx configured by docker/nginx/ (the upstream's addresses,
+ * the listen address and the include path excepted), with a replica that is down listed first;
+ * a real agent, restic and rest-server, and a browser, all reaching the server only through
+ * nginx. The cases run in order, each building on the last.
+ */
+describe("the server behind nginx, configured as docker/nginx/ ships it", () => {
+  let world: World;
+  let nginx: Nginx;
+  let rest: RestServer;
+  let agent: AgentProcess | undefined;
+  let admin: Client;
+  let cookie = "";
+  let deadUpstream = "";
+  let hostId = "";
+  let repositoryId = "";
+  let snapshotId = "";
+  let tree = "";
+  let treeFile = "";
+
+  beforeAll(async () => {
+    tree = randomTree(3);
+    treeFile = path.join(tree, "random.bin");
+    rest = await startRestServer(mkdtempSync(path.join(tmpdir(), "rm-rest-")));
+    // nginx reaches the server from 127.0.0.1, and only that address is trusted to say who the
+    // client is; the browsers below come from other loopback addresses.
+    world = await createWorld({ RM_TRUST_PROXY: "127.0.0.1", RM_JOB_LOST_AFTER: "1m" });
+    deadUpstream = `127.0.0.1:${await closedPort()}`;
+    nginx = await startNginx({
+      upstreams: [deadUpstream, `127.0.0.1:${world.server.port}`],
+    });
+    await world.addUser("admin", "admin");
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await nginx?.stop();
+    await rest?.stop();
+    await world?.close();
+    rmSync(tree, { recursive: true, force: true });
+  });
+
+  it("records a browser's own address from X-Forwarded-For, not nginx's, for sign-ins and refused agents", async () => {
+    const signedIn = await signInFrom(nginx.url, "127.0.0.5", "admin");
+    expect(signedIn.status).toBe(200);
+    cookie = signedIn.cookie;
+    admin = makeClient(nginx.url, { cookie });
+
+    const socket = new WebSocket(`${nginx.url.replace("http", "ws")}/agent/ws?connectionParams=1`, {
+      localAddress: "127.0.0.6",
+    });
+    await once(socket, "open");
+    const closed = once(socket, "close");
+    socket.send(
+      JSON.stringify({ method: "connectionParams", data: { credential: "x", hello: "{}" } }),
+    );
+    await closed;
+
+    const addresses = async (action: string) =>
+      (await world.server.deps.db.auditEvent.findMany({ where: { action } })).map((row) => row.ip);
+    expect(await addresses("auth.login")).toEqual(["127.0.0.5"]);
+    expect(await addresses("host.connect_refused")).toEqual(["127.0.0.6"]);
+  });
+
+  it("passes every request to the replica that answers when the other is down", async () => {
+    for (let i = 0; i < 10; i++) {
+      const response = await fetch(`${nginx.url}/healthz`);
+      expect(response.status).toBe(200);
+    }
+    // The dead replica was tried, and its refusal cost the client nothing.
+    expect(nginx.log()).toContain(`connect() failed (111: Connection refused)`);
+    expect(nginx.log()).toContain(`upstream: "http://${deadUpstream}/`);
+  });
+
+  it("lets an agent enroll and hold its WebSocket through nginx, and a browser hears it come online", async () => {
+    const fleet = readStream({
+      url: subscriptionUrl(nginx.url, "events.fleet", undefined),
+      cookie,
+      onEvent: async () => undefined,
+      until: (events) => events.some((event) => /"online":true/.test(event.data)),
+    });
+    const configFile = await enrollAgent(admin, nginx.url);
+    agent = startAgent(configFile);
+    const host = await waitFor(
+      async () => (await admin.hosts.list.query()).items.find((h) => h.online),
+      { timeoutMs: 30_000, what: "the agent to come online" },
+    );
+    hostId = host.id;
+    // The stream is still open when the change arrives: nginx did not hold it back.
+    const { events, ended } = await fleet;
+    expect(ended).toBe(false);
+    expect(events.some((event) => event.data.includes(hostId))).toBe(true);
+  });
+
+  it("runs a backup on that agent, whose progress reaches a browser watching through nginx while it runs", async () => {
+    const { repository, setupJobId } = await admin.repositories.create.mutate({
+      name: "behind-nginx",
+      url: rest.repository("behind-nginx"),
+      password: "correct repository password",
+      // Its maintenance host may read it for the browser: the download below.
+      maintenance: { url: rest.repository("behind-nginx"), hostId },
+      setup: { mode: "init", hostId },
+    });
+    expect((await waitForJobEnd(admin, setupJobId)).state).toBe("succeeded");
+    repositoryId = repository.id;
+
+    // Slowed by restic's upload limit, so the backup lasts a few seconds.
+    const { id } = await admin.jobs.create.mutate({
+      hostId,
+      repositoryId,
+      params: { kind: "backup", paths: [tree], limitUpload: 512 },
+    });
+    const { events, ended } = await readStream({
+      url: subscriptionUrl(nginx.url, "jobs.watch", { id }),
+      cookie,
+      // The job's state as the server has it when each event reaches the browser.
+      onEvent: async () => (await admin.jobs.get.query({ id })).state,
+      until: (received) => received.some((event) => /"state":"succeeded"/.test(event.data)),
+    });
+    expect(ended).toBe(false);
+    const progress = events.filter((event) => event.data.includes('"type":"progress"'));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0]?.seen).toBe("running");
+
+    const job = await waitForJobEnd(admin, id);
+    expect(job.state, job.error ?? "").toBe("succeeded");
+    snapshotId = resultOf(job, "backup").snapshotId ?? "";
+    expect(snapshotId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("streams a download from the agent's upload to the browser through nginx, byte for byte", async () => {
+    const link = await admin.downloads.prepare.mutate({
+      repositoryId,
+      snapshotId,
+      preferHostId: hostId,
+      path: treeFile,
+    });
+    const response = await fetch(`${nginx.url}${link.url}`, { headers: { cookie } });
+    expect(response.status).toBe(200);
+    const received = Buffer.from(await response.arrayBuffer());
+    const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+    expect(received.length).toBe(3 * 1024 * 1024);
+    expect(sha256(received)).toBe(sha256(readFileSync(treeFile)));
+    // The agent's side went through nginx too: its upload, answered once the browser had it all.
+    expect(nginx.accessLog()).toMatch(/"PUT \/agent\/uploads\/\S+ HTTP\/1\.1" 204 /);
+  });
+
+  it("takes new upstreams on reload, and the agent stays online", async () => {
+    await nginx.reload([`127.0.0.1:${world.server.port}`]);
+    const before = nginx.log().length;
+    for (let i = 0; i < 5; i++) expect((await fetch(`${nginx.url}/healthz`)).status).toBe(200);
+    expect(nginx.log().slice(before)).not.toContain("connect() failed");
+    const host = await admin.hosts.get.query({ id: hostId });
+    expect(host.online).toBe(true);
+  });
+});
+
+describe("the nginx the tests run", () => {
+  it("is docker's site with only the upstream's addresses, the listen address and the include path changed", () => {
+    const shipped = readFileSync(NGINX_SITE, "utf8");
+    const derived = deriveSiteConfig(shipped, {
+      upstreams: ["127.0.0.1:1001", "127.0.0.1:1002", "127.0.0.1:1003"],
+      listen: "127.0.0.1:2000",
+      proxyFile: "/tmp/x/proxy.conf",
+    });
+    const removed = shipped.split("\n").filter((line) => !derived.split("\n").includes(line));
+    const added = derived.split("\n").filter((line) => !shipped.split("\n").includes(line));
+    expect(removed.map((line) => line.trim())).toEqual([
+      "server 172.30.0.11:8080 max_fails=1 fail_timeout=10s; # server-1",
+      "server 172.30.0.12:8080 max_fails=1 fail_timeout=10s; # server-2",
+      "listen 80;",
+      "include /etc/nginx/restic-manager/proxy.conf;",
+    ]);
+    expect(added.map((line) => line.trim())).toEqual([
+      "server 127.0.0.1:1001 max_fails=1 fail_timeout=10s;",
+      "server 127.0.0.1:1002 max_fails=1 fail_timeout=10s;",
+      "server 127.0.0.1:1003 max_fails=1 fail_timeout=10s;",
+      "listen 127.0.0.1:2000;",
+      "include /tmp/x/proxy.conf;",
+    ]);
+  });
+});
