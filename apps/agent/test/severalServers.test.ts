@@ -1,5 +1,6 @@
 /// <reference path="../../api/test/support/globalSetup.ts" />
 // (the test context the servers below are made from: the migrated template database)
+import { once } from "node:events";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -40,6 +41,13 @@ function logged(agent: SpawnedAgent, event: string, from = 0): Array<Record<stri
     .split("\n")
     .filter((line) => line.includes(`"event":"${event}"`))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** What `agent status` prints for the agent of `configFile`. */
+async function statusOf(configFile: string): Promise<string> {
+  const status = spawnAgent(["status", "--config", configFile]);
+  await once(status.child, "exit");
+  return status.output();
 }
 
 /** Waits until the agent logs `event` with `fields` (after output offset `from`). */
@@ -170,7 +178,8 @@ describe("an agent with several server URLs (real servers, real agent)", () => {
 
   it("when the server it is on goes away, reconnects to the other one", async () => {
     const [one, other] = [first.server.url, second.server.url];
-    agent = spawnAgent(["run", "--config", configFor([one, other])]);
+    const configFile = configFor([one, other]);
+    agent = spawnAgent(["run", "--config", configFile]);
     const running = agent;
     await waitForLine(running, "reconciled", (line) => line.server === one);
     expect(await onlineOn(admin)).toBe(true);
@@ -189,6 +198,11 @@ describe("an agent with several server URLs (real servers, real agent)", () => {
     // Back on its feet, the first server does not take the agent back: it stays where it is.
     expect(await onlineOn(admin)).toBe(false);
     expect(logged(running, "reconciled", mark).map((line) => line.server)).toEqual([other]);
+    // `agent status` names the server it is on, and the ones it may use.
+    const status = await statusOf(configFile);
+    expect(status).toContain(`Server:      ${other} (this host:`);
+    expect(status).toContain(`Servers:     ${one}, ${other}`);
+    expect(status).toMatch(/Connection: +connected/);
   }, 120_000);
 
   it("backs off while no server answers, and starts the back-off over once one accepts it", async () => {
