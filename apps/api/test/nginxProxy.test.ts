@@ -8,7 +8,10 @@ import path from "node:path";
 import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { loadConfig, SETTING_NAMES } from "../src/config.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
+import { interpolate, parseYamlSubset } from "./support/composeYaml.js";
+import { list, map, read, strings } from "./support/dockerDeployment.js";
 import { randomTree, resultOf, waitForJobEnd } from "./support/jobs.js";
 import { deriveSiteConfig, NGINX_SITE, type Nginx, startNginx } from "./support/nginx.js";
 import { type Client, createWorld, makeClient, PASSWORD, type World } from "./support/world.js";
@@ -248,7 +251,7 @@ describe("the server behind nginx, configured as docker/nginx/ ships it", () => 
   });
 });
 
-describe("the nginx the tests run", () => {
+describe("docker/'s nginx, as the tests run it and as its Compose variant runs it", () => {
   it("is docker's site with only the upstream's addresses, the listen address and the include path changed", () => {
     const shipped = readFileSync(NGINX_SITE, "utf8");
     const derived = deriveSiteConfig(shipped, {
@@ -271,5 +274,52 @@ describe("the nginx the tests run", () => {
       "listen 127.0.0.1:2000;",
       "include /tmp/x/proxy.conf;",
     ]);
+  });
+
+  it("puts nginx in front of both replicas at the addresses the site names, and has the replicas trust only nginx", () => {
+    const compose = parseYamlSubset(read("docker/compose.postgres.yaml"));
+    const services = map(compose.services, "services");
+    const service = (name: string) => map(services[name], name);
+    const addressOf = (name: string) =>
+      String(map(map(service(name).networks, `${name}.networks`).default, name).ipv4_address);
+    const replicas = ["server-1", "server-2"];
+
+    const site = readFileSync(NGINX_SITE, "utf8");
+    const upstream = [...site.matchAll(/^\s*server (\S+:\d+) /gm)].map((match) => match[1]);
+    expect(upstream).toEqual(replicas.map((name) => `${addressOf(name)}:8080`));
+    const proxyTarget = /include (\S+);/.exec(site)?.[1];
+    expect(strings(service("nginx").volumes, "nginx.volumes")).toEqual([
+      "./nginx/restic-manager.conf:/etc/nginx/conf.d/default.conf:ro",
+      `./nginx/proxy.conf:${proxyTarget}:ro`,
+    ]);
+    expect(strings(service("nginx").ports, "nginx.ports")).toEqual(["8080:80"]);
+
+    // Fixed addresses inside the subnet, outside the range other containers are given.
+    const pool = map(map(compose.networks, "networks").default, "default").ipam;
+    const subnet = list(map(pool, "ipam").config, "ipam.config")[0];
+    expect(subnet).toEqual({ subnet: "172.30.0.0/24", ip_range: "172.30.0.128/25" });
+    for (const name of ["nginx", ...replicas]) {
+      expect(addressOf(name)).toMatch(/^172\.30\.0\.([1-9]|[1-9]\d|1[01]\d|12[0-7])$/);
+    }
+
+    for (const name of replicas) {
+      expect(service(name).ports, `${name} publishes no port`).toBeUndefined();
+      expect(service(name).env_file).toBe("./secrets/database.env");
+      const env = Object.fromEntries(
+        Object.entries(map(service(name).environment, name)).map(([key, value]) => [
+          key,
+          interpolate(String(value), {}),
+        ]),
+      );
+      expect(Object.keys(env).filter((key) => !SETTING_NAMES.includes(key))).toEqual([]);
+      const config = loadConfig(
+        { ...env, RM_DATABASE_URL: "postgresql://restic_manager:x@postgres:5432/restic_manager" },
+        "/",
+      );
+      expect(config.trustProxy).toEqual([addressOf("nginx")]);
+      expect(config.masterKeyFile).toBe("/run/secrets/master_key");
+      expect(config.publicUrl).toBe("http://localhost:8080");
+    }
+    expect(map(service("agent").environment, "agent").AGENT_SERVER_URL).toBe("http://nginx");
   });
 });
