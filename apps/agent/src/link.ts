@@ -39,6 +39,12 @@ export interface AgentLinkOptions {
 }
 
 const LOG_FLUSH_MS = 300;
+/**
+ * How long an attempt may take to open the socket. A server whose machine is gone often drops
+ * packets instead of refusing them, and the system would wait minutes before the agent could try
+ * the next server.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
 const MAX_BUFFERED_LOG_LINES = 1000;
 
 /** Room left in a message for everything but the result. */
@@ -119,7 +125,10 @@ export class AgentLink implements JobReporter, ScheduleReporter {
     const onRefusal = (reason: string) => this.setState("refused", reason);
     class ObservedWebSocket extends WebSocket {
       constructor(address: string | URL, protocols?: string | string[]) {
-        super(address, protocols, { maxPayload: AGENT_LIMITS.maxMessageBytes * 8 });
+        super(address, protocols, {
+          maxPayload: AGENT_LIMITS.maxMessageBytes * 8,
+          handshakeTimeout: CONNECT_TIMEOUT_MS,
+        });
         this.on("message", (data) => {
           const text = data.toString();
           if (!text.includes('"id":null')) return;

@@ -2,7 +2,7 @@
 // (the test context the servers below are made from: the migrated template database)
 import { once } from "node:events";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -18,6 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { waitForJobEnd } from "../../api/test/support/jobs.js";
 import { type Client, createWorld, jarOf, type World } from "../../api/test/support/world.js";
 import { readAgentConfig, writeAgentConfig } from "../src/config.js";
+import { CONNECT_TIMEOUT_MS } from "../src/link.js";
 
 /** A loopback URL nothing listens on: connections to it are refused at once. */
 async function deadUrl(): Promise<string> {
@@ -174,6 +175,26 @@ describe("an agent with several server URLs (real servers, real agent)", () => {
     });
     expect(response.status).toBe(200);
     expect(Buffer.from(await response.arrayBuffer()).equals(readFileSync(file))).toBe(true);
+  }, 120_000);
+
+  it("gives up on a server that takes the connection but never answers, and connects to the next", async () => {
+    // What a server whose process hangs looks like: the port is open, nothing answers on it.
+    const held: Socket[] = [];
+    const hung = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => hung.listen(0, "127.0.0.1", resolve));
+    const { port } = hung.address() as AddressInfo;
+    const live = first.server.url;
+    try {
+      agent = spawnAgent(["run", "--config", configFor([`http://127.0.0.1:${port}`, live])]);
+      await waitForLine(agent, "reconciled", (line) => line.server === live, {
+        timeoutMs: CONNECT_TIMEOUT_MS + 30_000,
+      });
+      expect(held.length).toBeGreaterThan(0);
+      expect(logged(agent, "connection.retry")[0]).toMatchObject({ server: live, failedRounds: 0 });
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   }, 120_000);
 
   it("when the server it is on goes away, reconnects to the other one", async () => {
