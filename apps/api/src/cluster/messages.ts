@@ -98,6 +98,9 @@ export const MAX_PAYLOAD_BYTES = 7999;
  */
 const MAX_STATE_ERROR_CHARS = 1000;
 
+/** Room for a sequence number that grows by a few digits between measuring and sending. */
+const SEQUENCE_SLACK_BYTES = 8;
+
 /** The job event shape of jobs/eventBus.ts, with Dates. */
 export type ClusterJobEvent =
   | { type: "state"; state: TJobState; exitCode: number | null; error: string | null; at: Date }
@@ -169,32 +172,42 @@ export function fitPayloads(options: {
     encodeEnvelope({ r: replicaId, s: nextSeq(), m: body });
   const fits = (payload: string) => payloadBytes(payload) <= maxBytes;
 
-  // Halves a list until each part fits; a single item that does not fit is dropped.
-  const split = <T>(items: T[], make: (part: T[]) => ClusterMessageBody) => {
-    if (items.length === 0) return;
-    const payload = encode(make(items));
-    if (fits(payload)) {
-      payloads.push(payload);
-      return;
+  // Fills each message with as many items as fit. An array's JSON is its items' JSON joined by
+  // commas, so sizes add up exactly; the slack covers a sequence number grown by a digit.
+  const pack = <T>(items: T[], make: (part: T[]) => ClusterMessageBody) => {
+    const base = payloadBytes(encode(make([]))) + SEQUENCE_SLACK_BYTES;
+    let part: T[] = [];
+    let size = base;
+    const send = () => {
+      if (part.length === 0) return;
+      const payload = encode(make(part));
+      if (fits(payload)) payloads.push(payload);
+      else dropped = true;
+      part = [];
+      size = base;
+    };
+    for (const item of items) {
+      const itemBytes = payloadBytes(JSON.stringify(item)) + 1;
+      if (base + itemBytes > maxBytes) {
+        dropped = true;
+        continue;
+      }
+      if (size + itemBytes > maxBytes) send();
+      part.push(item);
+      size += itemBytes;
     }
-    if (items.length === 1) {
-      dropped = true;
-      return;
-    }
-    const middle = Math.ceil(items.length / 2);
-    split(items.slice(0, middle), make);
-    split(items.slice(middle), make);
+    send();
   };
 
   const body = options.body;
   if (body.kind === "host-online" || body.kind === "host-offline") {
-    // An empty list is sent as it is; otherwise split it.
+    // An empty list is sent as it is; otherwise pack it into messages that fit.
     if (body.hostIds.length === 0) payloads.push(encode(body));
-    else split(body.hostIds, (hostIds) => ({ kind: body.kind, hostIds }));
+    else pack(body.hostIds, (hostIds) => ({ kind: body.kind, hostIds }));
     return { payloads, dropped };
   }
   if (body.kind === "job-event" && body.event.type === "log") {
-    split(body.event.lines, (lines) => ({
+    pack(body.event.lines, (lines) => ({
       kind: "job-event",
       jobId: body.jobId,
       event: { type: "log", lines },
