@@ -91,8 +91,13 @@ export class AgentLink implements JobReporter, ScheduleReporter {
   private readonly pendingLogs = new Map<string, TLogLine[]>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly wsClient;
-  /** Which of the configured servers the link is on, and the reconnect back-off. */
+  /** Which of the configured servers to try next, and the reconnect back-off. */
   private readonly servers: ServerRotation;
+  /**
+   * The server of the latest socket: the one the link is on while connected. (The rotation
+   * moves on before the wait that precedes an attempt, while the old socket may still close.)
+   */
+  private socketServer: string;
   private readonly trpc;
   private subscription: { unsubscribe(): void } | undefined;
   /** Runs this agent started on its own: the run report stands for their start. */
@@ -116,6 +121,7 @@ export class AgentLink implements JobReporter, ScheduleReporter {
   constructor(private readonly options: AgentLinkOptions) {
     const { config } = options;
     this.servers = new ServerRotation(serverUrlsOf(config));
+    this.socketServer = this.servers.current;
     for (const run of options.spool.pendingReports().runs) {
       this.ownRuns.add(run.jobId);
       this.unannounced.add(run.jobId);
@@ -144,8 +150,11 @@ export class AgentLink implements JobReporter, ScheduleReporter {
       }
     }
     this.wsClient = createWSClient({
-      // Asked before every attempt: the server chosen by retryDelayMs, which runs first.
-      url: () => agentSocketUrl(this.servers.current),
+      // Asked at every attempt: the server chosen by retryDelayMs, which runs before it.
+      url: () => {
+        this.socketServer = this.servers.current;
+        return agentSocketUrl(this.socketServer);
+      },
       WebSocket: ObservedWebSocket as unknown as typeof globalThis.WebSocket,
       connectionParams: () => ({
         credential: config.credential,
@@ -213,12 +222,12 @@ export class AgentLink implements JobReporter, ScheduleReporter {
    * (downloads, its own update) go, since only that server is known to be up.
    */
   get serverUrl(): string {
-    return this.servers.current;
+    return this.socketServer;
   }
 
   private setState(state: ConnectionState, error: string | null): void {
     this.state = state;
-    this.options.onStateChange(state, error, this.servers.current);
+    this.options.onStateChange(state, error, this.socketServer);
   }
 
   /** After each (re)connect: what runs here and what finished while away. */
@@ -239,7 +248,7 @@ export class AgentLink implements JobReporter, ScheduleReporter {
       this.servers.accept();
       for (const result of finished) this.acknowledge(result.jobId);
       this.options.log.info("reconciled", {
-        server: this.servers.current,
+        server: this.socketServer,
         delivered: finished.length,
         ...outcome,
       });

@@ -211,6 +211,11 @@ describe("an agent with several server URLs (real servers, real agent)", () => {
       await waitForLine(running, "reconciled", (line) => line.server === other, { from: mark });
       await waitFor(() => onlineOn(adminOfSecond), { timeoutMs: 10_000, what: "online on B" });
     });
+    // The log says which server the connection was lost to and which one took the agent.
+    expect(logged(running, "connection", mark).map((line) => [line.state, line.server])).toEqual([
+      ["disconnected", one],
+      ["connected", other],
+    ]);
     // The first attempt after the loss went to the other server, with the shortest wait.
     expect(logged(running, "connection.retry", mark)[0]).toMatchObject({
       server: other,
