@@ -249,6 +249,20 @@ describe("the server behind nginx, configured as docker/nginx/ ships it", () => 
     const host = await admin.hosts.get.query({ id: hostId });
     expect(host.online).toBe(true);
   });
+
+  it("brings the agent back through nginx after its server went away", async () => {
+    await world.restart(async () => {
+      // No server answers: nginx says so at once rather than holding the request.
+      expect((await fetch(`${nginx.url}/healthz`)).status).toBe(502);
+    });
+    // The agent's first socket ended with the server (nginx logs a WebSocket when it closes)…
+    expect(nginx.accessLog()).toMatch(/"GET \/agent\/ws\?connectionParams=1 HTTP\/1\.1" 101 /);
+    // …and it opened another, through nginx, to the server that came back.
+    await waitFor(async () => (await admin.hosts.get.query({ id: hostId })).online, {
+      timeoutMs: 30_000,
+      what: "the agent to reconnect through nginx",
+    });
+  });
 });
 
 describe("docker/'s nginx, as the tests run it and as its Compose variant runs it", () => {
