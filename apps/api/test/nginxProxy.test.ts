@@ -1,6 +1,7 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { type IncomingMessage, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -262,6 +263,44 @@ describe("the server behind nginx, configured as docker/nginx/ ships it", () => 
       timeoutMs: 30_000,
       what: "the agent to reconnect through nginx",
     });
+  });
+});
+
+describe("the nginx the tests start", () => {
+  it("runs unprivileged with everything it writes in its own directory, and leaves nothing once stopped", async () => {
+    const upstream = createServer().listen(0, "127.0.0.1");
+    await once(upstream, "listening");
+    const address = upstream.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    const nginx = await startNginx({ upstreams: [`127.0.0.1:${address.port}`] });
+    try {
+      const uid = (pid: number) =>
+        Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+      const expected =
+        process.getuid?.() === 0
+          ? Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }))
+          : process.getuid?.();
+      expect(uid(nginx.pid)).toBe(expected);
+      expect(readdirSync(nginx.dir).sort()).toEqual(
+        expect.arrayContaining([
+          "access.log",
+          "nginx.conf",
+          "nginx.pid",
+          "proxy-temp",
+          "proxy.conf",
+          "restic-manager.conf",
+        ]),
+      );
+      expect(readFileSync(path.join(nginx.dir, "nginx.pid"), "utf8").trim()).toBe(
+        String(nginx.pid),
+      );
+    } finally {
+      await nginx.stop();
+      upstream.close();
+    }
+    expect(existsSync(nginx.dir)).toBe(false);
+    expect(existsSync(`/proc/${nginx.pid}`)).toBe(false);
+    await expect(fetch(nginx.url)).rejects.toThrow();
   });
 });
 

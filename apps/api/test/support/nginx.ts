@@ -29,6 +29,10 @@ export interface Nginx {
   /** `http://127.0.0.1:<port>`: where clients reach the servers through nginx. */
   url: string;
   port: number;
+  /** nginx's master process. */
+  pid: number;
+  /** Where its configuration, pid file, logs and temporary files are. */
+  dir: string;
   /** What nginx wrote to its error log so far (notices and up: failed upstreams, reloads). */
   log(): string;
   /** Its access log so far: a request is written there once it ends. */
@@ -254,6 +258,8 @@ function running(input: {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    pid: child.pid ?? 0,
+    dir,
     log: () => output.text,
     accessLog: () => readFileSync(path.join(dir, "access.log"), "utf8"),
     async reload(upstreams) {
