@@ -132,13 +132,15 @@ export class PostgresLeadership implements Leadership {
         this.setLeading(true, "lock taken");
       }
     } catch (error) {
-      if (client && this.client === client) this.connectionLost(client, error);
-      else {
-        this.logger.debug(
-          { event: "leadership.connect_failed", error: errorMessage(error) },
-          "could not reach PostgreSQL to try for leadership",
-        );
+      if (client) {
+        // Already handled when the connection's own error came first.
+        this.connectionLost(client, error);
+        return;
       }
+      this.logger.debug(
+        { event: "leadership.connect_failed", error: errorMessage(error) },
+        "could not reach PostgreSQL to try for leadership",
+      );
     }
   }
 
