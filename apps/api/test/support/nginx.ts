@@ -37,7 +37,10 @@ export interface Nginx {
   log(): string;
   /** Its access log so far: a request is written there once it ends. */
   accessLog(): string;
-  /** Loads the configuration again, with other upstreams if given; waits for the new workers. */
+  /**
+   * Loads the configuration again, with other upstreams if given; returns once a new worker runs
+   * and the old one has stopped taking connections.
+   */
   reload(upstreams?: string[]): Promise<void>;
   /** Ends nginx (fast shutdown: open connections are closed) and removes its directory. */
   stop(): Promise<void>;
@@ -46,7 +49,10 @@ export interface Nginx {
 export const NGINX_SITE = path.join(REPO_ROOT, "docker/nginx/restic-manager.conf");
 export const NGINX_PROXY = path.join(REPO_ROOT, "docker/nginx/proxy.conf");
 
-const STARTED = /start worker process/g;
+/** The master logs each worker it starts; an old worker says so when a reload retires it. */
+const STARTED = /start worker process \d+/g;
+const RETIRED = /gracefully shutting down/g;
+const count = (text: string, pattern: RegExp) => (text.match(pattern) ?? []).length;
 const BIND_FAILED = /bind\(\) to \S+ failed \(98/;
 
 export interface NginxOptions {
@@ -220,7 +226,7 @@ async function startProcess(input: {
       reject(new Error(`nginx did not start within ${input.timeoutMs} ms: ${output.text}`));
     }, input.timeoutMs);
     const onData = () => {
-      if (output.text.match(STARTED)) {
+      if (count(output.text, STARTED) > 0) {
         clearTimeout(timer);
         child.off("exit", onExit);
         resolve();
@@ -265,14 +271,13 @@ function running(input: {
     async reload(upstreams) {
       if (upstreams) input.writeSite(upstreams);
       const before = output.text.length;
-      const started = (output.text.match(STARTED) ?? []).length;
       child.kill("SIGHUP");
       const deadline = Date.now() + input.timeoutMs;
       for (;;) {
         const since = output.text.slice(before);
         if (/\[emerg\]/.test(since))
           throw new Error(`nginx refused the new configuration: ${since}`);
-        if ((output.text.match(STARTED) ?? []).length > started) return;
+        if (count(since, STARTED) > 0 && count(since, RETIRED) > 0) return;
         if (Date.now() > deadline) throw new Error(`nginx did not reload: ${since}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
