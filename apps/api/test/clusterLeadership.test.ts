@@ -140,6 +140,22 @@ describe("PostgresLeadership", () => {
     expect(a.leadership.isLeader).toBe(false);
   });
 
+  it("stops leading when PostgreSQL goes away, and closes cleanly after", async () => {
+    const own = await startPostgresCluster();
+    try {
+      const url = await own.createDatabase("going");
+      const a = startLeadership(url, "replica-a");
+      await waitFor(() => a.leadership.isLeader, { what: "A leads" });
+      await own.stop();
+      await waitFor(() => !a.leadership.isLeader, { what: "A stops leading" });
+      expect(a.changes).toEqual([true, false]);
+      await a.leadership.close();
+      expect(a.changes).toEqual([true, false]);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it("does not lead while PostgreSQL cannot be reached, and keeps trying", async () => {
     const { logger, lines } = captureLogs();
     // The URL of a cluster that has stopped: nothing listens on its port any more.

@@ -3,8 +3,12 @@ import { Writable } from "node:stream";
 import { waitFor } from "@restic-manager/test-support";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_CHANNEL, PostgresBus } from "../src/cluster/bus.js";
-import { MAX_PAYLOAD_BYTES } from "../src/cluster/messages.js";
+import { type ClusterBus, DEFAULT_CHANNEL, PostgresBus } from "../src/cluster/bus.js";
+import {
+  type ClusterMessage,
+  type ClusterMessageBody,
+  MAX_PAYLOAD_BYTES,
+} from "../src/cluster/messages.js";
 import { ReplicaPresence } from "../src/cluster/presence.js";
 import { createLogger } from "../src/logger.js";
 import { type PostgresCluster, startPostgresCluster } from "./support/postgres.js";
@@ -62,7 +66,8 @@ async function startReplica(
     reconnect: { minMs: reconnectMs, maxMs: reconnectMs * 2 },
   });
   await bus.start();
-  const presence = new ReplicaPresence({ bus, logger, heartbeatMs: options.heartbeatMs });
+  const held = new HoldingBus(bus);
+  const presence = new ReplicaPresence({ bus: held, logger, heartbeatMs: options.heartbeatMs });
   const gone: { hostIds: string[]; replicaId: string }[] = [];
   presence.onHostsGone((hostIds, from) => gone.push({ hostIds, replicaId: from }));
   const changes: [string, boolean][] = [];
@@ -72,10 +77,53 @@ async function startReplica(
     await presence.close();
     await bus.close();
   });
-  return { bus, presence, gone, changes, logs: lines };
+  return { bus, held, presence, gone, changes, logs: lines };
 }
 
 type Replica = Awaited<ReturnType<typeof startReplica>>;
+
+/**
+ * A bus whose deliveries can be held back and then let through late, as a process whose event
+ * loop stalls gets them: everything else goes to the real bus.
+ */
+class HoldingBus implements ClusterBus {
+  private readonly listeners = new Set<(message: ClusterMessage) => void>();
+  private held: ClusterMessage[] | undefined;
+
+  constructor(private readonly inner: PostgresBus) {
+    inner.subscribe((message) => {
+      if (this.held) this.held.push(message);
+      else for (const listener of this.listeners) listener(message);
+    });
+  }
+  get replicaId() {
+    return this.inner.replicaId;
+  }
+  get listening() {
+    return this.inner.listening;
+  }
+  publish(message: ClusterMessageBody) {
+    return this.inner.publish(message);
+  }
+  subscribe(listener: (message: ClusterMessage) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  onReconnected(listener: () => void) {
+    return this.inner.onReconnected(listener);
+  }
+  close() {
+    return this.inner.close();
+  }
+  hold() {
+    this.held = [];
+  }
+  release() {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const message of held) for (const listener of this.listeners) listener(message);
+  }
+}
 
 /**
  * Until every replica has heard every other one start: each has then answered the others'
@@ -197,6 +245,29 @@ describe("ReplicaPresence", () => {
     expect(hostIds.some((id) => b.presence.isOnlineElsewhere(id))).toBe(false);
     expect(b.presence.knownReplicas()).toEqual([]);
     expect(b.logs.some((line) => line.event === "presence.replica_gone")).toBe(true);
+  });
+
+  it("asks a replica it took for dead and hears again for its hosts", async () => {
+    const url = await newDatabase();
+    const a = await startReplica(url, "replica-a", { heartbeatMs: 200 });
+    const b = await startReplica(url, "replica-b", { heartbeatMs: 200 });
+    await settled([a, b]);
+    a.presence.hostConnected("h1");
+    await waitFor(() => b.presence.isOnlineElsewhere("h1"), { what: "online at B" });
+
+    // As in a stalled process: B's timers run, what A sends waits.
+    b.held.hold();
+    await waitFor(() => b.gone.length === 1, { what: "A taken for dead" });
+    expect(b.presence.isOnlineElsewhere("h1")).toBe(false);
+    // A's heartbeats, late, bring it back, and B asks A alone for its hosts.
+    b.held.release();
+    await waitFor(() => b.presence.isOnlineElsewhere("h1"), { what: "h1 back at B" });
+    expect(b.logs.some((line) => line.event === "presence.replica_back")).toBe(true);
+    expect(b.changes).toEqual([
+      ["h1", true],
+      ["h1", false],
+      ["h1", true],
+    ]);
   });
 
   it("keeps a live replica's hosts however long it has none to announce", async () => {

@@ -63,8 +63,11 @@ export const ZClusterMessageBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("host-offline"), hostIds: ZHostIds }),
   /** The sender is alive (sent every few seconds). */
   z.object({ kind: z.literal("replica-alive") }),
-  /** The sender started (or lost messages): every replica announces its hosts again. */
-  z.object({ kind: z.literal("presence-sync") }),
+  /**
+   * The sender started (or lost messages): every replica announces its hosts again, or only
+   * `target` (a replica it had taken for dead and hears again).
+   */
+  z.object({ kind: z.literal("presence-sync"), target: ZReplicaId.optional() }),
   /** Something the leader works through is waiting. */
   z.object({ kind: z.literal("wake"), what: ZWakeTarget }),
   /** Another event of the fleet event stream, as JSON. */

@@ -22,6 +22,7 @@ interface Replica {
 
 /** A replica not heard from for this many heartbeats has died. */
 const MISSED_HEARTBEATS = 3;
+const MAX_REMEMBERED_DROPPED = 500;
 
 /**
  * Which hosts' agents are connected to other replicas, from what they announce on the bus; and
@@ -29,7 +30,8 @@ const MISSED_HEARTBEATS = 3;
  *
  * An agent that moves from replica A to B is announced online by B and offline by A, in either
  * order: the latest online wins, and an offline counts only from the replica that holds the host.
- * A replica that stops saying it is alive is taken for dead with all its hosts (`onHostsGone`).
+ * A replica that stops saying it is alive is taken for dead with all its hosts (`onHostsGone`);
+ * one heard from again after that (it had only stalled) is asked to announce its hosts again.
  * While this replica's own bus cannot hear, nobody is taken for dead: when it hears again it asks
  * everyone to announce their hosts.
  */
@@ -44,6 +46,8 @@ export class ReplicaPresence {
   private readonly pending = new Map<string, boolean>();
   private readonly holders = new Map<string, string>();
   private readonly replicas = new Map<string, Replica>();
+  /** Replicas taken for dead: one heard from again is asked for its hosts. */
+  private readonly dropped = new Set<string>();
   private readonly goneListeners = new Set<HostsGoneListener>();
   private readonly changeListeners = new Set<ElsewhereChangeListener>();
   private readonly unsubscribes: (() => void)[] = [];
@@ -187,7 +191,9 @@ export class ReplicaPresence {
         }
         return;
       case "presence-sync":
-        void this.announceAll();
+        if (message.target === undefined || message.target === this.replicaId) {
+          void this.announceAll();
+        }
         return;
       case "replica-alive":
       case "dispatch":
@@ -208,7 +214,16 @@ export class ReplicaPresence {
     if (!replica) {
       replica = { hosts: new Set(), lastHeardAt: this.now() };
       this.replicas.set(replicaId, replica);
-      this.logger.info({ event: "presence.replica_joined", other: replicaId }, "replica heard");
+      if (this.dropped.delete(replicaId)) {
+        // It was only silent (a stalled process, a slow network): its hosts may still be there.
+        this.logger.warn(
+          { event: "presence.replica_back", other: replicaId },
+          "a replica taken for dead is heard again; asking it for its hosts",
+        );
+        void this.bus.publish({ kind: "presence-sync", target: replicaId });
+      } else {
+        this.logger.info({ event: "presence.replica_joined", other: replicaId }, "replica heard");
+      }
     }
     replica.lastHeardAt = this.now();
     return replica;
@@ -267,6 +282,7 @@ export class ReplicaPresence {
     for (const [replicaId, replica] of this.replicas) {
       if (replica.lastHeardAt >= deadline) continue;
       this.replicas.delete(replicaId);
+      this.rememberDropped(replicaId);
       const hostIds = [...replica.hosts];
       for (const hostId of hostIds) {
         this.holders.delete(hostId);
@@ -280,6 +296,15 @@ export class ReplicaPresence {
       for (const listener of [...this.goneListeners]) {
         this.safely(() => listener(hostIds, replicaId), "a hosts-gone listener failed");
       }
+    }
+  }
+
+  private rememberDropped(replicaId: string): void {
+    this.dropped.add(replicaId);
+    // Replica ids are new on every start: keep only the latest few hundred.
+    if (this.dropped.size > MAX_REMEMBERED_DROPPED) {
+      const oldest = this.dropped.values().next();
+      if (!oldest.done) this.dropped.delete(oldest.value);
     }
   }
 
