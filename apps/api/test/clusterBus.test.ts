@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { connect, createServer, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { waitFor } from "@restic-manager/test-support";
 import pg from "pg";
@@ -53,7 +55,7 @@ async function newDatabase(): Promise<string> {
 }
 
 /** A started bus whose received messages are kept in `received`. */
-async function startBus(url: string, replicaId: string, options: { channel?: string } = {}) {
+async function startBus(url: string, replicaId: string, options: { checkMs?: number } = {}) {
   const { logger, lines } = captureLogs();
   const bus = new PostgresBus({
     url,
@@ -97,6 +99,59 @@ async function terminate(url: string, applicationName: string): Promise<void> {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/**
+ * A TCP proxy in front of PostgreSQL that can cut its clients off the way a network partition
+ * does: bytes stop flowing both ways but no connection is closed, and new ones are refused.
+ */
+async function startPartitionProxy(port: number) {
+  const pairs: { client: Socket; server: Socket }[] = [];
+  let cut = false;
+  const server = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(port, "127.0.0.1");
+    const pair = { client, server: upstream };
+    pairs.push(pair);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", close);
+    upstream.on("error", close);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    url: (database: string) => `postgresql://postgres@127.0.0.1:${address.port}/${database}`,
+    cut() {
+      cut = true;
+      for (const pair of pairs) {
+        pair.client.unpipe(pair.server);
+        pair.server.unpipe(pair.client);
+        pair.client.pause();
+        pair.server.pause();
+      }
+    },
+    heal() {
+      cut = false;
+    },
+    async close() {
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.server.destroy();
+      }
+      server.close();
+      await once(server, "close");
+    },
+  };
 }
 
 describe("PostgresBus", () => {
@@ -290,6 +345,41 @@ describe("PostgresBus", () => {
     await a.bus.publish({ kind: "dispatch", hostId: "after-reconnect" });
     await waitFor(() => b.received.length === 1, { what: "delivery after reconnect" });
     expect(b.received[0]).toMatchObject({ hostId: "after-reconnect" });
+  });
+
+  it("finds a LISTEN connection cut off without an error by its check, and makes it again", async () => {
+    const url = await newDatabase();
+    const proxy = await startPartitionProxy(cluster.port);
+    cleanups.push(() => proxy.close());
+    const a = await startBus(url, "replica-a");
+    const b = await startBus(proxy.url(new URL(url).pathname.slice(1)), "replica-b", {
+      checkMs: 300,
+    });
+    let reconnected = 0;
+    b.bus.onReconnected(() => {
+      reconnected += 1;
+    });
+
+    proxy.cut();
+    await waitFor(() => !b.bus.listening, { what: "the check to fail" });
+    expect(b.logs.some((line) => line.event === "cluster.listen_lost")).toBe(true);
+    // PostgreSQL itself ends the session that stopped answering (idle for three checks), so it
+    // does not hold back the notification queue.
+    const raw = await rawClient(url);
+    const listenSessions = async () =>
+      (
+        await raw.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1",
+          ["restic-manager:replica-b:listen"],
+        )
+      ).rows[0]?.n;
+    await waitFor(async () => (await listenSessions()) === 0, { what: "the session ended" });
+
+    proxy.heal();
+    await waitFor(() => reconnected === 1, { what: "onReconnected" });
+    expect(await listenSessions()).toBe(1);
+    await a.bus.publish({ kind: "dispatch", hostId: "after-the-cut" });
+    await waitFor(() => b.received.length === 1, { what: "delivery after the cut" });
   });
 
   it("makes a new sending connection after PostgreSQL ended the old one", async () => {

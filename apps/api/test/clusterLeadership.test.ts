@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect, createServer, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { waitFor } from "@restic-manager/test-support";
 import pg from "pg";
@@ -76,6 +78,59 @@ async function lockHolders(client: pg.Client): Promise<string[]> {
   return rows.map((row) => row.application_name);
 }
 
+/**
+ * A TCP proxy in front of PostgreSQL that can cut its clients off the way a network partition
+ * does: bytes stop flowing both ways but no connection is closed, and new ones are refused.
+ */
+async function startPartitionProxy(port: number) {
+  const pairs: { client: Socket; server: Socket }[] = [];
+  let cut = false;
+  const server = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(port, "127.0.0.1");
+    const pair = { client, server: upstream };
+    pairs.push(pair);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", close);
+    upstream.on("error", close);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    url: (database: string) => `postgresql://postgres@127.0.0.1:${address.port}/${database}`,
+    cut() {
+      cut = true;
+      for (const pair of pairs) {
+        pair.client.unpipe(pair.server);
+        pair.server.unpipe(pair.client);
+        pair.client.pause();
+        pair.server.pause();
+      }
+    },
+    heal() {
+      cut = false;
+    },
+    async close() {
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.server.destroy();
+      }
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
 describe("PostgresLeadership", () => {
   it("makes exactly one of two replicas the leader, the one whose session holds the lock", async () => {
     const url = await newDatabase();
@@ -120,6 +175,29 @@ describe("PostgresLeadership", () => {
     );
     expect(await lockHolders(raw)).toEqual(["restic-manager:replica-b:leader"]);
     expect(a.leadership.isLeader).toBe(false);
+  });
+
+  it("stops leading when cut off without an error, and PostgreSQL ends its session so the other takes over", async () => {
+    const url = await newDatabase();
+    const proxy = await startPartitionProxy(cluster.port);
+    cleanups.push(() => proxy.close());
+    const database = new URL(url).pathname.slice(1);
+    const a = startLeadership(proxy.url(database), "replica-a");
+    await waitFor(() => a.leadership.isLeader, { what: "A leads" });
+    const b = startLeadership(url, "replica-b");
+    await waitFor(() => b.leadership.attempts >= 2, { what: "B tried" });
+
+    const cutAt = performance.now();
+    proxy.cut();
+    await waitFor(() => !a.leadership.isLeader, { ...TAKEOVER, what: "A stops leading" });
+    const stoppedAfter = performance.now() - cutAt;
+    await waitFor(() => b.leadership.isLeader, { ...TAKEOVER, what: "B takes over" });
+    console.log(
+      `leader cut off → it stops leading after ${stoppedAfter.toFixed(0)} ms, the other leads after ${(performance.now() - cutAt).toFixed(0)} ms (interval 200 ms)`,
+    );
+    expect(a.changes).toEqual([true, false]);
+    const raw = await rawClient(url);
+    expect(await lockHolders(raw)).toEqual(["restic-manager:replica-b:leader"]);
   });
 
   it("hands leadership over when the leader closes, and a closed replica never leads again", async () => {

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import pg from "pg";
+import type pg from "pg";
 import type { Logger } from "../logger.js";
 import { type Backoff, exponentialBackoff } from "./backoff.js";
+import { endQuietly, openClusterConnection } from "./connection.js";
 import {
   type ClusterMessage,
   type ClusterMessageBody,
@@ -58,6 +59,11 @@ export interface PostgresBusOptions {
   /** Delays between attempts to re-make the LISTEN connection. */
   reconnect?: { minMs: number; maxMs: number };
   maxPayloadBytes?: number;
+  /**
+   * How often the LISTEN connection is checked, and how long a query may take: a connection
+   * that does not answer is made again (default 10 s).
+   */
+  checkMs?: number;
 }
 
 export const DEFAULT_CHANNEL = "restic_manager_cluster";
@@ -85,6 +91,9 @@ export class PostgresBus implements ClusterBus {
   private readonly maxPayloadBytes: number;
   private listenClient: pg.Client | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private checking = false;
+  private readonly checkMs: number;
   private notifyClient: Promise<pg.Client> | undefined;
   private readonly queue: Pending[] = [];
   private pumping: Promise<void> | undefined;
@@ -100,6 +109,7 @@ export class PostgresBus implements ClusterBus {
     this.logger = options.logger.child({ component: "cluster-bus", replicaId: this.replicaId });
     this.backoff = exponentialBackoff(options.reconnect ?? { minMs: 200, maxMs: 10_000 });
     this.maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
+    this.checkMs = options.checkMs ?? 10_000;
   }
 
   get listening(): boolean {
@@ -146,6 +156,7 @@ export class PostgresBus implements ClusterBus {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.checkTimer);
     // What was published before close is still sent (a shutdown's last announcements).
     await this.pumping;
     const listenClient = this.listenClient;
@@ -158,25 +169,21 @@ export class PostgresBus implements ClusterBus {
   }
 
   private async listen(): Promise<void> {
-    const client = this.newClient("listen");
+    const client: pg.Client = await openClusterConnection({
+      url: this.options.url,
+      replicaId: this.replicaId,
+      role: "listen",
+      queryTimeoutMs: this.checkMs,
+      // Checked every checkMs: a session that misses three checks is ended by PostgreSQL, so a
+      // replica cut off does not hold back the notification queue for everyone.
+      idleSessionTimeoutMs: 3 * this.checkMs,
+      onLost: (error) => this.listenLost(client, error),
+    });
     client.on("notification", (notification) => {
       if (notification.channel !== this.channel) return;
       this.deliver(notification.payload ?? "", notification.processId);
     });
-    const lost = (error?: Error) => {
-      if (this.listenClient !== client) return;
-      this.listenClient = undefined;
-      if (this.closed) return;
-      this.logger.warn(
-        { event: "cluster.listen_lost", error: error?.message ?? "connection ended" },
-        "the cluster LISTEN connection was lost; making it again",
-      );
-      this.scheduleReconnect();
-    };
-    client.on("error", lost);
-    client.on("end", () => lost());
     try {
-      await client.connect();
       await client.query(`LISTEN "${this.channel}"`);
     } catch (error) {
       await endQuietly(client);
@@ -187,6 +194,35 @@ export class PostgresBus implements ClusterBus {
       return;
     }
     this.listenClient = client;
+    clearInterval(this.checkTimer);
+    this.checkTimer = setInterval(() => void this.checkListen(client), this.checkMs);
+    this.checkTimer.unref();
+  }
+
+  /** A connection cut off without an error (a network partition) fails this check. */
+  private async checkListen(client: pg.Client): Promise<void> {
+    if (this.listenClient !== client || this.checking) return;
+    this.checking = true;
+    try {
+      await client.query("SELECT 1");
+    } catch (error) {
+      this.listenLost(client, error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private listenLost(client: pg.Client, error: Error | undefined): void {
+    if (this.listenClient !== client) return;
+    this.listenClient = undefined;
+    clearInterval(this.checkTimer);
+    void endQuietly(client);
+    if (this.closed) return;
+    this.logger.warn(
+      { event: "cluster.listen_lost", error: error?.message ?? "connection ended" },
+      "the cluster LISTEN connection was lost; making it again",
+    );
+    this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
@@ -267,7 +303,9 @@ export class PostgresBus implements ClusterBus {
           payloads,
         ]);
       } catch (error) {
+        const failed = this.notifyClient;
         this.notifyClient = undefined;
+        void failed?.then(endQuietly, () => undefined);
         this.logger.warn(
           {
             event: "cluster.publish_failed",
@@ -287,42 +325,19 @@ export class PostgresBus implements ClusterBus {
 
   private notifier(): Promise<pg.Client> {
     if (this.notifyClient) return this.notifyClient;
-    const client = this.newClient("notify");
     const forget = () => {
       if (this.notifyClient === connecting) this.notifyClient = undefined;
     };
-    client.on("error", forget);
-    client.on("end", forget);
-    const connecting = client.connect().then(
-      () => client,
-      async (error: Error) => {
-        forget();
-        await endQuietly(client);
-        throw error;
-      },
-    );
+    const connecting = openClusterConnection({
+      url: this.options.url,
+      replicaId: this.replicaId,
+      role: "notify",
+      // A send that does not answer fails, so the queue behind it moves on.
+      queryTimeoutMs: this.checkMs,
+      onLost: forget,
+    });
+    connecting.catch(forget);
     this.notifyClient = connecting;
     return connecting;
-  }
-
-  private newClient(role: string): pg.Client {
-    return new pg.Client({
-      connectionString: this.options.url,
-      application_name: `restic-manager:${this.replicaId}:${role}`.slice(0, 63),
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-      connectionTimeoutMillis: 10_000,
-    });
-  }
-}
-
-/** Ends a client whatever state it is in; a connection already gone is not an error here. */
-export async function endQuietly(client: pg.Client | undefined): Promise<void> {
-  if (!client) return;
-  client.on("error", () => {});
-  try {
-    await client.end();
-  } catch {
-    // already ended or never connected
   }
 }

@@ -1,6 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import type { Logger } from "../logger.js";
-import { endQuietly } from "./bus.js";
+import { endQuietly, openClusterConnection } from "./connection.js";
 
 /**
  * Work that must run on one replica at a time (the lost-job sweeper, schedule and alert
@@ -47,10 +47,13 @@ export interface PostgresLeadershipOptions {
  * takes it at its next try. A leader whose connection reports an error or ends stops leading at
  * once; one whose check does not answer within the interval stops too and drops the connection.
  *
- * A leader cut off from PostgreSQL without its connection failing (a network partition) leads
- * until its next check fails, while PostgreSQL may already have given the lock to another: for
- * up to about two intervals two replicas may think they lead, so the work itself must stay safe
- * when done twice (the database decides, e.g. by a conditional UPDATE).
+ * A leader cut off from PostgreSQL without its connection failing (a network partition) stops
+ * when its check does not answer: within two intervals (the check waits at least a second).
+ * PostgreSQL ends that session after it was idle for three intervals and a second
+ * (idle_session_timeout), and only then can another take the lock, so the two do not lead at
+ * once. A process that stalls (its event loop blocked
+ * for longer than that) still leads, unaware, for a moment when it resumes, so the work itself
+ * must stay safe when done twice: the database decides (a conditional UPDATE, a unique key).
  */
 export class PostgresLeadership implements Leadership {
   private readonly logger: Logger;
@@ -144,25 +147,20 @@ export class PostgresLeadership implements Leadership {
     }
   }
 
-  private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({
-      connectionString: this.options.url,
-      application_name: `restic-manager:${this.options.replicaId}:leader`.slice(0, 63),
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-      connectionTimeoutMillis: Math.max(this.intervalMs, 5000),
+  private connect(): Promise<pg.Client> {
+    const client: Promise<pg.Client> = openClusterConnection({
+      url: this.options.url,
+      replicaId: this.options.replicaId,
+      role: "leader",
       // A check that does not answer within the interval counts as a lost connection.
-      query_timeout: Math.max(this.intervalMs, 1000),
+      queryTimeoutMs: Math.max(this.intervalMs, 1000),
+      // Tries and checks keep the session busy every interval. One that stays idle for three
+      // (the replica hung or was cut off) is ended by PostgreSQL, which releases the lock.
+      idleSessionTimeoutMs: 3 * this.intervalMs + 1000,
+      onLost: (error) => {
+        void client.then((lost) => this.connectionLost(lost, error ?? "connection ended"));
+      },
     });
-    const lost = (error?: Error) => this.connectionLost(client, error ?? "connection ended");
-    client.on("error", lost);
-    client.on("end", () => lost());
-    try {
-      await client.connect();
-    } catch (error) {
-      await endQuietly(client);
-      throw error;
-    }
     return client;
   }
 
