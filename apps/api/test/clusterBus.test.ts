@@ -423,6 +423,11 @@ describe("PostgresBus", () => {
         { what: "retries" },
       );
       expect(lines.some((line) => line.event === "cluster.publish_failed")).toBe(true);
+      // Messages are hints: past a bound, what cannot go out is dropped, not kept in memory.
+      await Promise.all(
+        Array.from({ length: 20_000 }, (_, i) => bus.publish({ kind: "dispatch", hostId: `${i}` })),
+      );
+      expect(lines.filter((line) => line.event === "cluster.publish_backlog_full")).toHaveLength(1);
       await bus.close();
       expect(bus.listening).toBe(false);
     } finally {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
 import type pg from "pg";
 import type { Logger } from "../logger.js";
 import { type Backoff, exponentialBackoff } from "./backoff.js";
@@ -69,6 +70,13 @@ export interface PostgresBusOptions {
 export const DEFAULT_CHANNEL = "restic_manager_cluster";
 /** Payloads per NOTIFY statement when messages queue up behind one another. */
 const PAYLOADS_PER_STATEMENT = 200;
+/**
+ * Payloads waiting to be sent at most (while PostgreSQL is slow or away): messages are hints,
+ * so past this new ones are dropped rather than kept in memory without end.
+ */
+const MAX_QUEUED_PAYLOADS = 10_000;
+/** How long close() waits for what is queued to go out. */
+const CLOSE_FLUSH_MS = 2000;
 
 interface Pending {
   payloads: string[];
@@ -96,6 +104,8 @@ export class PostgresBus implements ClusterBus {
   private readonly checkMs: number;
   private notifyClient: Promise<pg.Client> | undefined;
   private readonly queue: Pending[] = [];
+  private queuedPayloads = 0;
+  private backlogFull = false;
   private pumping: Promise<void> | undefined;
   private seq = 0;
   private closed = false;
@@ -136,6 +146,17 @@ export class PostgresBus implements ClusterBus {
       );
     }
     if (payloads.length === 0) return Promise.resolve();
+    if (this.queuedPayloads + payloads.length > MAX_QUEUED_PAYLOADS) {
+      if (!this.backlogFull) {
+        this.backlogFull = true;
+        this.logger.warn(
+          { event: "cluster.publish_backlog_full", queued: this.queuedPayloads },
+          "cluster messages are not going out fast enough; new ones are dropped until they do",
+        );
+      }
+      return Promise.resolve();
+    }
+    this.queuedPayloads += payloads.length;
     return new Promise((resolve) => {
       this.queue.push({ payloads, sent: resolve });
       this.pumping ??= this.pump();
@@ -157,15 +178,23 @@ export class PostgresBus implements ClusterBus {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.checkTimer);
-    // What was published before close is still sent (a shutdown's last announcements).
-    await this.pumping;
+    // What was published before close is still sent (a shutdown's last announcements), unless
+    // PostgreSQL does not take it soon.
+    await Promise.race([this.pumping, delay(CLOSE_FLUSH_MS, undefined, { ref: false })]);
+    const unsent = this.queue.splice(0);
+    for (const pending of unsent) pending.sent();
+    if (unsent.length > 0) {
+      this.logger.warn(
+        { event: "cluster.publish_dropped_on_close", messages: unsent.length },
+        "cluster messages still queued at close were dropped",
+      );
+    }
     const listenClient = this.listenClient;
     this.listenClient = undefined;
-    await Promise.all([
-      endQuietly(listenClient),
-      this.notifyClient?.then(endQuietly, () => undefined),
-    ]);
+    // A sending connection still being made (PostgreSQL away) is ended once it is, unwaited.
+    void this.notifyClient?.then(endQuietly, () => undefined);
     this.notifyClient = undefined;
+    await endQuietly(listenClient);
   }
 
   private async listen(): Promise<void> {
@@ -296,6 +325,8 @@ export class PostgresBus implements ClusterBus {
         count += next.payloads.length;
       }
       const payloads = batch.flatMap((pending) => pending.payloads);
+      this.queuedPayloads -= payloads.length;
+      if (this.queuedPayloads === 0) this.backlogFull = false;
       try {
         const client = await this.notifier();
         await client.query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload", [
