@@ -75,6 +75,8 @@ const PAYLOADS_PER_STATEMENT = 200;
  * so past this new ones are dropped rather than kept in memory without end.
  */
 const MAX_QUEUED_PAYLOADS = 10_000;
+/** How often a message that does not parse is logged at most. */
+const INVALID_LOG_INTERVAL_MS = 60_000;
 /** How long close() waits for what is queued to go out. */
 const CLOSE_FLUSH_MS = 2000;
 
@@ -109,6 +111,10 @@ export class PostgresBus implements ClusterBus {
   private pumping: Promise<void> | undefined;
   private seq = 0;
   private closed = false;
+  /** Messages from other processes dropped because they do not parse, since start. */
+  invalidMessages = 0;
+  private unloggedInvalid = 0;
+  private invalidLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: PostgresBusOptions) {
     this.replicaId = options.replicaId;
@@ -287,10 +293,23 @@ export class PostgresBus implements ClusterBus {
   private deliver(payload: string, processId: number): void {
     const decoded = decodePayload(payload);
     if (!decoded.ok) {
-      this.logger.warn(
-        { event: "cluster.message_invalid", reason: decoded.reason, senderPid: processId },
-        "dropped a cluster message this replica does not understand",
-      );
+      this.invalidMessages += 1;
+      this.unloggedInvalid += 1;
+      // One line a minute at most: a newer replica in a rolling upgrade may send many.
+      const now = Date.now();
+      if (now - this.invalidLoggedAt >= INVALID_LOG_INTERVAL_MS) {
+        this.logger.warn(
+          {
+            event: "cluster.message_invalid",
+            reason: decoded.reason,
+            senderPid: processId,
+            dropped: this.unloggedInvalid,
+          },
+          "dropped cluster messages this replica does not understand",
+        );
+        this.invalidLoggedAt = now;
+        this.unloggedInvalid = 0;
+      }
       return;
     }
     const { r: replicaId, m: body } = decoded.envelope;
