@@ -123,7 +123,8 @@ export class ReplicaPresence {
 
   /**
    * `isOnlineElsewhere` changed through what other replicas said, or a replica taken for dead
-   * (then `onHostsGone` follows for its hosts). A connect to this replica changes nothing here.
+   * (then `onHostsGone` follows for its hosts). A connect to this replica forgets where else the
+   * host was without a change here: this replica's own connections say it is online.
    */
   onElsewhereChange(listener: ElsewhereChangeListener): () => void {
     this.changeListeners.add(listener);
