@@ -234,6 +234,18 @@ describe("PostgresLeadership", () => {
     }
   });
 
+  it("gives each kind of work its own leader: a second lock is independent of the first", async () => {
+    const url = await newDatabase();
+    const { logger } = captureLogs();
+    const a = startLeadership(url, "replica-a");
+    await waitFor(() => a.leadership.isLeader, { what: "A leads the first" });
+    const other = new PostgresLeadership({ url, replicaId: "replica-b", logger, lock: 2 });
+    cleanups.push(() => other.close());
+    other.start();
+    await waitFor(() => other.isLeader, { what: "B leads the second" });
+    expect(a.leadership.isLeader).toBe(true);
+  });
+
   it("does not lead while PostgreSQL cannot be reached, and keeps trying", async () => {
     const { logger, lines } = captureLogs();
     // The URL of a cluster that has stopped: nothing listens on its port any more.
