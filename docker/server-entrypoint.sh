@@ -5,7 +5,10 @@
 set -eu
 cd "${APP_DIR:-/opt/restic-manager}"
 if [ "$#" -eq 0 ] || [ "$1" = "serve" ]; then
-  node node_modules/prisma/build/index.js migrate deploy
+  # On PostgreSQL (RM_DATABASE_URL) the server applies its migrations itself, replicas in turn.
+  if [ -z "${RM_DATABASE_URL:-}" ]; then
+    node node_modules/prisma/build/index.js migrate deploy
+  fi
   exec node apps/api/dist/main.js serve
 fi
 exec node apps/api/dist/main.js "$@"

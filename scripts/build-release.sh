@@ -40,6 +40,9 @@ cp apps/api/src/config.ts "$api/src/config.ts"
 cp prisma.config.ts "$out/"
 mkdir -p "$out/prisma"
 cp -R prisma/schema.prisma prisma/migrations "$out/prisma/"
+# On PostgreSQL (RM_DATABASE_URL) the server applies these itself on start.
+mkdir -p "$out/prisma/postgresql"
+cp -R prisma/postgresql/migrations "$out/prisma/postgresql/"
 
 # The Prisma CLI is the one the lockfile pairs with @prisma/client (its peer dependency);
 # prisma.config.ts, at the top, finds it and the adapter through node_modules.

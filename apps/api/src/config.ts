@@ -95,6 +95,13 @@ const ZEnv = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgresql:// URL")
     .optional(),
+  // How often each API replica says it is alive (PostgreSQL): one silent for three is gone.
+  RM_REPLICA_HEARTBEAT: z
+    .string()
+    .regex(/^\d{1,2}$/, "must be a whole number of seconds between 1 and 60")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 60, "must be a whole number of seconds between 1 and 60")
+    .default(5),
   RM_DATABASE_POOL: z
     .string()
     .regex(/^\d{1,3}$/, "must be a whole number of connections between 1 and 500")
@@ -176,6 +183,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Connections each server process keeps to PostgreSQL. */
   databasePoolSize: number;
+  /** How often each API replica says it is alive and tries for the leadership (PostgreSQL). */
+  replicaHeartbeatMs: number;
   publicUrl: string;
   /** Base64 master keys from the environment, newest first; when absent the key file is used. */
   masterKeysFromEnv: string[] | undefined;
@@ -241,6 +250,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databasePath: resolveDatabasePath(e, dataDir, cwd),
     databaseUrl: e.RM_DATABASE_URL,
     databasePoolSize: e.RM_DATABASE_POOL,
+    replicaHeartbeatMs: e.RM_REPLICA_HEARTBEAT * 1000,
     publicUrl: (e.RM_PUBLIC_URL ?? `http://localhost:${e.RM_PORT}`).replace(/\/+$/, ""),
     masterKeysFromEnv: e.RM_MASTER_KEY?.split(",").map((key) => key.trim()),
     masterKeyFile: e.RM_MASTER_KEY_FILE

@@ -12,6 +12,7 @@ import type { JobEventBus } from "./jobs/eventBus.js";
 import type { JobService } from "./jobs/service.js";
 import type { Logger } from "./logger.js";
 import type { FleetMetrics } from "./metrics/service.js";
+import type { Replicas } from "./replicas.js";
 import type { ScheduleService } from "./schedules/service.js";
 import type { Keyring } from "./secrets/keyring.js";
 import type { ServerBackups } from "./serverBackups/service.js";
@@ -45,4 +46,6 @@ export interface AppDeps {
   metrics: FleetMetrics;
   /** Copies of the server's own database, on a schedule and on request. */
   serverBackups: ServerBackups;
+  /** This process among the API replicas: the leadership of work that runs once, the relays. */
+  replicas: Replicas;
 }

@@ -31,6 +31,7 @@ import { JobEventBus } from "./jobs/eventBus.js";
 import { JobService } from "./jobs/service.js";
 import { createLogger, type Logger } from "./logger.js";
 import { FleetMetrics } from "./metrics/service.js";
+import { Replicas } from "./replicas.js";
 import { refreshDisplayUrls } from "./repositories/access.js";
 import { refreshStaleHealth } from "./repositories/health.js";
 import { onRepositoryJobFinished } from "./repositories/reactions.js";
@@ -103,6 +104,12 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   });
   const db = await openConfiguredDatabase(config, logger);
   await assertMigrated(db);
+  const replicas = config.databaseUrl
+    ? await Replicas.onPostgres(config.databaseUrl, logger, {
+        heartbeatMs: config.replicaHeartbeatMs,
+        leadershipIntervalMs: config.replicaHeartbeatMs,
+      })
+    : Replicas.sole(logger);
   const refusals = new RefusalLog({ db, logger });
   const credentialFailures = new LoginThrottle(CREDENTIAL_ADDRESS_RULE);
   const auth = new AuthService({
@@ -120,7 +127,10 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   const alerts = new AlertService({
     db,
     logger,
-    onQueued: () => deliveries.wake(),
+    onQueued: () => {
+      deliveries.wake();
+      replicas.wake("deliveries"); // when the leader is another replica
+    },
     reminderMs: config.alertReminderSeconds * 1000,
   });
   const jobs: JobService = new JobService({
@@ -130,6 +140,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     bus: jobEvents,
     logger,
     lostAfterMs: config.jobLostAfterSeconds * 1000,
+    ...(replicas.shared ? { replicas: replicas.forJobs } : {}),
     setupTimeoutSeconds: config.setupTimeoutSeconds,
     lockWaitSeconds: config.lockWaitSeconds,
     onRepositoryUnreachable: (job, line) =>
@@ -179,6 +190,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
       keep: config.dbBackupKeep,
       intervalMs: config.dbBackupIntervalSeconds * 1000,
     }),
+    replicas,
   };
 }
 
@@ -270,9 +282,12 @@ export async function startServer(
     },
   });
 
+  // Work that must run once runs on the leading replica (with SQLite: this one, always).
+  const leading = () => deps.replicas.leadership.isLeader;
   // At least twice per RM_JOB_LOST_AFTER: a job is marked lost within 1.5 times the setting.
   const lostSweepMs = Math.min(LOST_SWEEP_INTERVAL_MS, config.jobLostAfterSeconds * 500);
   const sweeper = setInterval(() => {
+    if (!leading()) return;
     deps.jobs.sweepLost().catch((error: unknown) => {
       logger.error({ event: "jobs.sweep_failed", err: error }, "lost-job sweep failed");
     });
@@ -281,6 +296,7 @@ export async function startServer(
   // Repositories whose health is older than the interval get a fresh look.
   const healthTimer = setInterval(
     () => {
+      if (!leading()) return;
       refreshStaleHealth(deps, config.healthIntervalSeconds * 1000).catch((error: unknown) => {
         logger.error({ event: "health.refresh_failed", err: error }, "health refresh failed");
       });
@@ -291,6 +307,7 @@ export async function startServer(
 
   // Slots nobody reported are judged once agents had a grace period to come back and report.
   const judgeTimer = setInterval(() => {
+    if (!leading()) return;
     deps.schedules.judgeMissed().catch((error: unknown) => {
       logger.error({ event: "schedules.judge_failed", err: error }, "judging missed runs failed");
     });
@@ -303,11 +320,33 @@ export async function startServer(
     agents: deps.agents,
     logger,
   });
-  const alertTimer = setInterval(() => void alertSweeper.sweep(), ALERT_SWEEP_INTERVAL_MS);
+  const alertTimer = setInterval(() => {
+    if (leading()) void alertSweeper.sweep();
+  }, ALERT_SWEEP_INTERVAL_MS);
   alertTimer.unref();
 
-  // Queued alert messages, including those a previous process left half-sent.
-  await deps.deliveries.start();
+  // Queued alert messages, including those a previous process (or a leader that died) left
+  // half-sent: sent by the leader.
+  const lead = async (isLeader: boolean) => {
+    try {
+      if (isLeader) await deps.deliveries.start();
+      else await deps.deliveries.stop();
+    } catch (error) {
+      logger.error({ event: "deliveries.lead_failed", err: error }, "starting deliveries failed");
+    }
+  };
+  const stopLeading = deps.replicas.leadership.onChange((isLeader) => void lead(isLeader));
+  await deps.replicas.start({
+    agents: deps.agents,
+    jobs: deps.jobs,
+    jobEvents: deps.jobEvents,
+    alertChanges: deps.alerts.changes,
+    scheduleChanges: deps.schedules.changes,
+    wake: (what) => {
+      if (what === "deliveries") deps.deliveries.wake();
+    },
+  });
+  if (leading()) await deps.deliveries.start();
   deps.serverBackups.start();
 
   const { port } = server.address() as AddressInfo;
@@ -333,6 +372,8 @@ export async function startServer(
       await closed;
       clearTimeout(grace);
       for (const client of wss.clients) client.terminate();
+      stopLeading();
+      await deps.replicas.close();
       await deps.deliveries.stop();
       await deps.serverBackups.stop();
       await deps.refusals.close();

@@ -364,11 +364,13 @@ describe("docker/*.Dockerfile", () => {
         }
       }
     }
-    // The server's entry point migrates through the Prisma CLI the script links, then serves.
+    // The server's entry point migrates SQLite through the Prisma CLI the script links, then
+    // serves; on PostgreSQL the server migrates itself, from the migrations the script copies.
     const entrypoint = read("docker/server-entrypoint.sh");
     expect(text).toContain('"$out/node_modules/prisma"');
+    expect(text).toContain('cp -R prisma/postgresql/migrations "$out/prisma/postgresql/"');
     expect(entrypoint).toMatch(
-      /node node_modules\/prisma\/build\/index\.js migrate deploy\n\s*exec node apps\/api\/dist\/main\.js serve/,
+      /if \[ -z "\$\{RM_DATABASE_URL:-\}" \]; then\n\s*node node_modules\/prisma\/build\/index\.js migrate deploy\n\s*fi\n\s*exec node apps\/api\/dist\/main\.js serve/,
     );
   });
 

@@ -57,7 +57,7 @@ export class DeliveryWorker {
   private readonly intervalMs: number;
   /** Sends under way, by channel: one per channel. */
   private readonly sending = new Map<string, Promise<void>>();
-  private readonly stopping = new AbortController();
+  private stopping = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
   private passAgain = false;
@@ -72,8 +72,14 @@ export class DeliveryWorker {
     this.intervalMs = options.intervalMs ?? PASS_INTERVAL_MS;
   }
 
-  /** Takes back what a previous process left `sending`, then runs passes on a timer. */
+  /**
+   * Takes back what a previous process left `sending`, then runs passes on a timer. Started
+   * again after a stop (a replica that leads again), it starts afresh.
+   */
   async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     const recovered = await this.db.alertDelivery.updateMany({
       where: { state: "sending" },
       data: { state: "pending" },
@@ -84,7 +90,6 @@ export class DeliveryWorker {
         "deliveries interrupted by the last stop are queued again",
       );
     }
-    this.running = true;
     this.timer = setInterval(() => this.wake(), this.intervalMs);
     this.timer.unref();
     this.wake();

@@ -20,8 +20,16 @@ export interface AgentSocket {
   close(code: number, reason: string): void;
 }
 
+/** Which hosts' agents are connected to other API replicas (see cluster/presence.ts). */
+export interface ElsewherePresence {
+  isOnlineElsewhere(hostId: string): boolean;
+  /** How many hosts' agents are connected to other replicas. */
+  readonly elsewhereCount: number;
+}
+
 /**
- * The live agent connections of this server process. Online/offline is read from here;
+ * The live agent connections of this server process, and, with several API replicas, which
+ * hosts are connected to the others. Online/offline is read from here;
  * `offlineSince` lets the job sweeper decide when an absent agent's jobs are lost.
  *
  * Every authenticated socket is tracked, not only the one holding the command subscription:
@@ -34,7 +42,11 @@ export class AgentRegistry {
   private readonly ended = new Set<string>();
   private readonly offlineSince = new Map<string, number>();
   private readonly startedAt: number;
+  private elsewhere: ElsewherePresence | undefined;
+  /** A host coming online or going offline, here or on another replica. */
   readonly events = new EventEmitter<{ online: [string]; offline: [string] }>();
+  /** An agent connecting to or leaving this process, for the other replicas to hear of. */
+  readonly local = new EventEmitter<{ connected: [string]; disconnected: [string] }>();
 
   constructor(private readonly now: () => number = Date.now) {
     this.startedAt = now();
@@ -78,27 +90,33 @@ export class AgentRegistry {
     this.offlineSince.delete(connection.hostId);
     // One live connection per host: a reconnect replaces a half-dead older socket.
     previous?.close(4000, "replaced by a newer connection");
+    this.local.emit("connected", connection.hostId);
     this.events.emit("online", connection.hostId);
   }
 
   unregister(connection: AgentConnection): void {
     if (this.connections.get(connection.hostId) !== connection) return;
     this.connections.delete(connection.hostId);
+    this.local.emit("disconnected", connection.hostId);
+    // Moved to another replica already: still online.
+    if (this.elsewhere?.isOnlineElsewhere(connection.hostId)) return;
     this.offlineSince.set(connection.hostId, this.now());
     this.events.emit("offline", connection.hostId);
   }
 
+  /** The connection to this host's agent when it is connected to this process. */
   get(hostId: string): AgentConnection | undefined {
     return this.connections.get(hostId);
   }
 
+  /** Whether the host's agent is connected, here or to another replica. */
   isOnline(hostId: string): boolean {
-    return this.connections.has(hostId);
+    return this.connections.has(hostId) || (this.elsewhere?.isOnlineElsewhere(hostId) ?? false);
   }
 
   /** Milliseconds the host has been away; hosts never seen by this process count from start-up. */
   offlineForMs(hostId: string): number {
-    if (this.connections.has(hostId)) return 0;
+    if (this.isOnline(hostId)) return 0;
     return this.now() - (this.offlineSince.get(hostId) ?? this.startedAt);
   }
 
@@ -106,7 +124,33 @@ export class AgentRegistry {
     for (const connection of this.connections.values()) connection.close(1001, reason);
   }
 
+  /** Hosts online: connected here or to another replica. */
   get size(): number {
+    return this.connections.size + (this.elsewhere?.elsewhereCount ?? 0);
+  }
+
+  /** Agents connected to this process. */
+  get localSize(): number {
     return this.connections.size;
+  }
+
+  /** Reads other replicas' hosts from `presence` from now on (several API replicas). */
+  useElsewhere(presence: ElsewherePresence): void {
+    this.elsewhere = presence;
+  }
+
+  /**
+   * Another replica said a host's agent connected to it or left it: told to this process's
+   * listeners unless the agent is (also) connected here.
+   */
+  changedElsewhere(hostId: string, online: boolean): void {
+    if (this.connections.has(hostId)) return;
+    if (online) {
+      this.offlineSince.delete(hostId);
+      this.events.emit("online", hostId);
+    } else {
+      this.offlineSince.set(hostId, this.now());
+      this.events.emit("offline", hostId);
+    }
   }
 }

@@ -45,12 +45,25 @@ export class JobEventBus {
    */
   readonly states = new EventEmitter<{ state: [jobId: string, event: JobStateEvent] }>();
 
+  /** Told of every event published here, to pass on to other API replicas' watchers. */
+  relay: ((jobId: string, event: JobEvent) => void) | undefined;
+
   constructor(private readonly now: () => number = Date.now) {
     this.emitter.setMaxListeners(0);
     this.states.setMaxListeners(0);
   }
 
   publish(jobId: string, event: JobEvent): void {
+    this.deliver(jobId, event);
+    this.relay?.(jobId, event);
+  }
+
+  /** An event another replica published: for this process's watchers, not relayed again. */
+  receive(jobId: string, event: JobEvent): void {
+    this.deliver(jobId, event);
+  }
+
+  private deliver(jobId: string, event: JobEvent): void {
     const channel = this.channel(jobId);
     channel.seq += 1;
     const sequenced = { id: String(channel.seq), event };

@@ -64,6 +64,14 @@ export interface JobServiceOptions {
     job: { id: string; hostId: string; repositoryId: string },
     line: string,
   ) => Promise<void>;
+  /**
+   * Other API replicas on the same database (PostgreSQL): told when a job waits for an agent
+   * that is not connected here, or a cancel is for one. Absent with one process.
+   */
+  replicas?: {
+    dispatch(hostId: string): void;
+    cancel(hostId: string, jobId: string): void;
+  };
   /** Runs after a result is recorded (repository set-up, health, check); never fails the report. */
   afterFinish?: (
     job: {
@@ -152,7 +160,7 @@ export class JobService {
     }
     const host = await this.liveHost(input.hostId);
     if (!host) throw new AppError("NOT_FOUND", "No such host");
-    const protocol = this.options.registry.get(host.id)?.protocolVersion ?? 1;
+    const protocol = host.protocolVersion ?? 1;
     if (protocol < traits.minProtocol) {
       throw new AppError(
         "BAD_REQUEST",
@@ -175,7 +183,7 @@ export class JobService {
     // Sent in the same breath as it is made when its agent is here, nothing older of the host
     // waits, and it takes no exclusive lock (that needs the holders looked up: dispatchQueued).
     const sendNow =
-      this.options.registry.isOnline(host.id) &&
+      this.options.registry.get(host.id) !== undefined &&
       !this.active.hasQueued(host.id) &&
       JOB_KIND_TRAITS[spec.kind].lock !== "exclusive";
     const retryOfId = options.retryOfId;
@@ -223,6 +231,8 @@ export class JobService {
     this.publishState(job.id, "queued", null, null);
     if (!sendNow) {
       await this.dispatchQueued(host.id);
+      // Its agent may be connected to another replica, which sends it (see dispatchFromElsewhere).
+      if (!this.options.registry.get(host.id)) this.options.replicas?.dispatch(host.id);
       return job;
     }
     this.publishState(job.id, "dispatched", null, null);
@@ -242,14 +252,21 @@ export class JobService {
    * The host a job is for, if it exists and is not revoked. A connected agent's host is known
    * without a read: it authenticated, and a revocation or deletion ends it in the registry.
    */
-  private async liveHost(hostId: string): Promise<{ id: string; name: string } | undefined> {
+  private async liveHost(
+    hostId: string,
+  ): Promise<{ id: string; name: string; protocolVersion: number | null } | undefined> {
     const connection = this.options.registry.get(hostId);
     if (connection?.hostName && !this.options.registry.isEnded(hostId)) {
-      return { id: hostId, name: connection.hostName };
+      return {
+        id: hostId,
+        name: connection.hostName,
+        protocolVersion: connection.protocolVersion ?? null,
+      };
     }
+    // Away, or connected to another replica: its protocol as its last hello recorded it.
     const row = await this.db.host.findUnique({
       where: { id: hostId },
-      select: { id: true, name: true, revokedAt: true },
+      select: { id: true, name: true, revokedAt: true, protocolVersion: true },
     });
     return row && !row.revokedAt ? row : undefined;
   }
@@ -309,7 +326,68 @@ export class JobService {
       tracked.cancelRequested = true;
       this.active.update(tracked); // told again on every connect until it ends
     }
-    this.options.registry.get(job.hostId)?.send({ type: "cancel", jobId: job.id });
+    const connection = this.options.registry.get(job.hostId);
+    if (connection) connection.send({ type: "cancel", jobId: job.id });
+    else this.options.replicas?.cancel(job.hostId, job.id);
+  }
+
+  // ── Other replicas ────────────────────────────────────────────────────────────────
+
+  /**
+   * Another replica made or queued a job for a host whose agent is connected here (or a pass
+   * over the queue found one): its waiting jobs are read from the database, the source of
+   * truth, and sent.
+   */
+  async dispatchFromElsewhere(hostId: string): Promise<void> {
+    await this.ready();
+    if (!this.options.registry.get(hostId)) return;
+    const rows = await this.db.job.findMany({
+      where: { hostId, state: { in: ["queued", "dispatched"] } },
+      select: ACTIVE_JOB_FIELDS,
+    });
+    for (const row of rows) {
+      if (!this.active.get(row.id)) this.active.track({ ...row, state: row.state as JobState });
+    }
+    await this.dispatchQueued(hostId);
+  }
+
+  /** A cancel asked through another replica, for a job whose agent is connected here. */
+  async cancelFromElsewhere(hostId: string, jobId: string): Promise<void> {
+    const connection = this.options.registry.get(hostId);
+    if (!connection) return;
+    const job = await this.ownedJob(hostId, jobId).catch(() => undefined);
+    if (!job || TERMINAL_STATES.includes(job.state)) return;
+    job.cancelRequested = true;
+    this.active.update(job);
+    connection.send({ type: "cancel", jobId });
+  }
+
+  /**
+   * A job changed state on another replica. What this one keeps of it follows; an ended job
+   * is forgotten and releases its repository's lock for exclusive jobs waiting here.
+   */
+  async stateFromElsewhere(jobId: string, state: JobState): Promise<void> {
+    const tracked = this.active.get(jobId);
+    if (!tracked) return;
+    if (TERMINAL_STATES.includes(state)) {
+      this.active.drop(jobId);
+      await this.releaseLock(tracked);
+      return;
+    }
+    tracked.state = state;
+    this.active.update(tracked);
+  }
+
+  /** Hosts connected here with a job queued in the database: what a lost message would delay. */
+  async dispatchQueuedHere(): Promise<void> {
+    // A range of the (state, createdAt, id) index: queued jobs are few, whatever the history.
+    const rows = await this.db.job.findMany({
+      where: { state: "queued" },
+      select: { hostId: true },
+    });
+    for (const hostId of new Set(rows.map((row) => row.hostId))) {
+      if (this.options.registry.get(hostId)) await this.dispatchFromElsewhere(hostId);
+    }
   }
 
   // ── Dispatching ───────────────────────────────────────────────────────────────────
