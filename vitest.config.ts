@@ -15,9 +15,11 @@ const NOT_ON_POSTGRES_RUN = [
   "apps/api/test/dataDirLock.test.ts",
   "apps/api/test/docker*.test.ts",
   "apps/api/test/logger.test.ts",
+  "apps/api/test/metricsPlans.test.ts",
   "apps/api/test/migrations.test.ts",
   "apps/api/test/nginxProxy.test.ts",
   "apps/api/test/postgresSchema.test.ts",
+  "apps/api/test/queryPlans.test.ts",
   "apps/api/test/replicas.test.ts",
   "apps/api/test/serverBackups.test.ts",
 ];

@@ -165,8 +165,7 @@ describe("webhook deliveries to a real HTTP receiver", () => {
     let deliveryId = "";
     await world.restart(async () => {
       // Written while the server is down: a message it had claimed and never finished.
-      const { openDatabase } = await import("../src/db.js");
-      const db = await openDatabase(world.config.databasePath);
+      const db = await world.openDatabase();
       try {
         const alert = await insertAlert(db);
         deliveryId = (

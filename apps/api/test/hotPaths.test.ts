@@ -1,11 +1,11 @@
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TAgentCommand } from "@restic-manager/contracts";
 import { waitFor } from "@restic-manager/test-support";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { type Db, onStatement, openDatabase } from "../src/db.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Db, onStatement } from "../src/db.js";
 import { AgentRegistry } from "../src/hosts/registry.js";
 import { JobEventBus } from "../src/jobs/eventBus.js";
 import { JobService } from "../src/jobs/service.js";
@@ -13,6 +13,7 @@ import { generateMasterKey, Keyring } from "../src/secrets/keyring.js";
 import { ADMIN, HALFWAY, META } from "./support/actors.js";
 import { connectAgent, enrollHost } from "./support/agentLink.js";
 import { insertReadyRepository } from "./support/repositories.js";
+import { newTestDatabase, type TestDatabase } from "./support/testDatabase.js";
 import { createWorld, type World } from "./support/world.js";
 
 /**
@@ -40,6 +41,7 @@ const touches = (table: string) => (sql: string) =>
 
 describe("hot paths with a real SQLite file and a fake agent connection", () => {
   let db: Db;
+  let database: TestDatabase;
   let now: number;
   let registry: AgentRegistry;
   let keyring: Keyring;
@@ -63,8 +65,8 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
 
   beforeEach(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "rm-hot-"));
-    copyFileSync(inject("templateDatabase"), path.join(dir, "db.sqlite"));
-    db = await openDatabase(path.join(dir, "db.sqlite"));
+    database = await newTestDatabase(dir);
+    db = await database.open();
     now = Date.parse("2026-11-28T12:00:00Z");
     keyring = new Keyring([generateMasterKey()]);
     registry = new AgentRegistry(() => now);
@@ -92,7 +94,10 @@ describe("hot paths with a real SQLite file and a fake agent connection", () => 
     // The one read of the jobs that had not ended when the process started.
     await jobs.dispatchQueued(hostId);
   });
-  afterEach(() => db.$disconnect());
+  afterEach(async () => {
+    await db.$disconnect();
+    await database.drop();
+  });
 
   async function runningBackup() {
     const job = await jobs.create(

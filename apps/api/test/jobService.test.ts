@@ -1,10 +1,10 @@
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TAgentCommand } from "@restic-manager/contracts";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { type Db, openDatabase } from "../src/db.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "../src/db.js";
 import { AgentRegistry } from "../src/hosts/registry.js";
 import { JobEventBus } from "../src/jobs/eventBus.js";
 import { summariseJobs } from "../src/jobs/queries.js";
@@ -12,11 +12,13 @@ import { JobService } from "../src/jobs/service.js";
 import { generateMasterKey, Keyring } from "../src/secrets/keyring.js";
 import { ADMIN, META } from "./support/actors.js";
 import { insertReadyRepository } from "./support/repositories.js";
+import { newTestDatabase, type TestDatabase } from "./support/testDatabase.js";
 
 const MINUTE = 60_000;
 
 describe("JobService with a fake clock and a fake agent connection", () => {
   let db: Db;
+  let database: TestDatabase;
   let now: number;
   let registry: AgentRegistry;
   let keyring: Keyring;
@@ -38,8 +40,8 @@ describe("JobService with a fake clock and a fake agent connection", () => {
 
   beforeEach(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "rm-jobs-"));
-    copyFileSync(inject("templateDatabase"), path.join(dir, "db.sqlite"));
-    db = await openDatabase(path.join(dir, "db.sqlite"));
+    database = await newTestDatabase(dir);
+    db = await database.open();
     now = Date.parse("2026-11-28T12:00:00Z");
     const clock = () => now;
     keyring = new Keyring([generateMasterKey()]);
@@ -66,7 +68,10 @@ describe("JobService with a fake clock and a fake agent connection", () => {
       )
     ).id;
   });
-  afterEach(() => db.$disconnect());
+  afterEach(async () => {
+    await db.$disconnect();
+    await database.drop();
+  });
 
   it("queues while the host is away and sends the job, with its credentials, when it connects", async () => {
     const job = await jobs.create(

@@ -1,6 +1,7 @@
 import type { TAgentCommand, TResticProgress } from "@restic-manager/contracts";
 import { waitFor } from "@restic-manager/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { dialectOf } from "../src/db.js";
 import { connectAgent, enrollHost } from "./support/agentLink.js";
 import { insertReadyRepository } from "./support/repositories.js";
 import { watchStatementTime } from "./support/statementTime.js";
@@ -88,7 +89,25 @@ async function watchJob(
 /** 200,000 finished jobs of one host, one a minute up to now, in a single INSERT. */
 async function seedJobs(world: World, hostId: string) {
   const firstSecond = Math.floor(Date.now() / 1000) - JOBS * 60;
-  await world.server.deps.db.$executeRawUnsafe(
+  const db = world.server.deps.db;
+  if (dialectOf(db) === "postgresql") {
+    await db.$executeRawUnsafe(
+      `INSERT INTO "Job" ("id", "hostId", "kind", "endpoint", "params", "state", "createdAt",
+                          "finishedAt", "createdByType", "createdByName")
+       SELECT 'seed' || lpad(i::text, 8, '0'), $1,
+              CASE i % 4 WHEN 0 THEN 'backup' WHEN 1 THEN 'check' WHEN 2 THEN 'forget' ELSE 'snapshots' END,
+              'backup', '{}',
+              CASE i % 3 WHEN 0 THEN 'succeeded' WHEN 1 THEN 'failed' ELSE 'cancelled' END,
+              to_timestamp($2::bigint + i * 60) AT TIME ZONE 'UTC',
+              to_timestamp($2::bigint + i * 60 + 30) AT TIME ZONE 'UTC',
+              'user', 'seed'
+       FROM generate_series(1, ${JOBS}) AS i`,
+      hostId,
+      firstSecond,
+    );
+    return new Date((firstSecond + (JOBS / 4) * 60) * 1000);
+  }
+  await db.$executeRawUnsafe(
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${JOBS})
      INSERT INTO "Job" ("id", "hostId", "kind", "endpoint", "params", "state", "createdAt",
                         "finishedAt", "createdByType", "createdByName")
@@ -233,8 +252,11 @@ describe("the server stays responsive while the slowest lists run over 200,000 j
       deliveryMax: Math.max(...delivery),
     };
     // No statement held the event loop: every one an index range, whatever the table's size.
-    expect(statements.statements).toBeGreaterThan(calls.reduce((a, b) => a + b, 0));
-    expect(statements.longest.ms, statements.longest.sql).toBeLessThan(STATEMENT_BOUND_MS);
+    // (SQLite runs statements on the event loop; PostgreSQL's are awaited and cannot hold it.)
+    if (dialectOf(world.server.deps.db) === "sqlite") {
+      expect(statements.statements).toBeGreaterThan(calls.reduce((a, b) => a + b, 0));
+      expect(statements.longest.ms, statements.longest.sql).toBeLessThan(STATEMENT_BOUND_MS);
+    }
     expect(report.healthP99, JSON.stringify(report)).toBeLessThan(P99_BOUND_MS);
     expect(report.healthMax, JSON.stringify(report)).toBeLessThan(MAX_BOUND_MS);
     expect(report.deliveryP99, JSON.stringify(report)).toBeLessThan(P99_BOUND_MS);

@@ -46,7 +46,37 @@ const mapAppErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapAppErrors);
+/**
+ * PostgreSQL's text cannot hold NUL (SQLite's can): a NUL anywhere in a call's input (a log
+ * line of binary output, a mangled id) becomes U+FFFD before the input is parsed, on either
+ * database, so neither stores or refuses what the other would not.
+ */
+const withoutNul = t.middleware(({ getRawInput, next }) =>
+  next({ getRawInput: async () => replaceNul(await getRawInput()) }),
+);
+
+function replaceNul(value: unknown): unknown {
+  if (typeof value === "string")
+    return value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+  if (Array.isArray(value)) return value.map(replaceNul);
+  if (value === null || typeof value !== "object") return value;
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+    return value; // a Date, a Map…: nothing of ours holds text there
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // Defined, not assigned: a key "__proto__" stays a plain key for the parser to refuse.
+    Object.defineProperty(out, replaceNul(key) as string, {
+      value: replaceNul(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+export const publicProcedure = t.procedure.use(withoutNul).use(mapAppErrors);
 
 function requireRole(required: TRole) {
   return t.middleware(async ({ ctx, next, path }) => {

@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import { type Config, loadConfig } from "../../src/config.js";
+import type { Db } from "../../src/db.js";
 import { createLogger } from "../../src/logger.js";
 import type { AppRouter } from "../../src/router.js";
 import { type RunningServer, startServer } from "../../src/server.js";
@@ -29,6 +30,8 @@ export interface World {
   logs: string[];
   /** A client with its own cookie jar, optionally sending a bearer token. */
   client(options?: { bearer?: string; cookie?: string }): Client;
+  /** A client of its own on the world's database (e.g. to write while the server is down). */
+  openDatabase(): Promise<Db>;
   /** Creates a user directly, as the CLI would. */
   addUser(username: string, role: "admin" | "operator" | "viewer"): Promise<{ id: string }>;
   /** Signs in and returns a client holding the session cookie. */
@@ -119,6 +122,7 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
     dataDir,
     logs,
     client: (options) => makeClient(world.server.url, options),
+    openDatabase: () => database.open(),
     addUser: (username, role) =>
       createUser(
         world.server.deps.db,
