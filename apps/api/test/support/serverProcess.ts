@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { waitFor } from "@restic-manager/test-support";
 import { createUser } from "../../src/users/service.js";
-import { newTestDatabase } from "./testDatabase.js";
+import { newTestDatabase, type TestDatabase } from "./testDatabase.js";
 import { type Client, makeClient, PASSWORD } from "./world.js";
 
 const API_DIR = path.resolve(import.meta.dirname, "../..");
@@ -42,22 +42,30 @@ export interface ServerProcess {
   close(): Promise<void>;
 }
 
-/** A migrated data directory with an admin in it, and the server started on it. */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+/**
+ * A migrated data directory with an admin in it, and the server started on it. `database`
+ * puts it on a database the caller made (and already gave an admin: another replica's).
+ */
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase } = {},
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "rm-proc-"));
-  const database = await newTestDatabase(dataDir);
-  const db = await database.open();
-  try {
-    await createUser(
-      db,
-      { username: "admin", role: "admin", password: PASSWORD },
-      {
-        type: "system",
-        name: "test",
-      },
-    );
-  } finally {
-    await db.$disconnect();
+  const database = options.database ?? (await newTestDatabase(dataDir));
+  if (!options.database) {
+    const db = await database.open();
+    try {
+      await createUser(
+        db,
+        { username: "admin", role: "admin", password: PASSWORD },
+        {
+          type: "system",
+          name: "test",
+        },
+      );
+    } finally {
+      await db.$disconnect();
+    }
   }
   mkdirSync(path.join(API_DIR, ".tmp"), { recursive: true });
   const bundle = bundleServer();
@@ -121,7 +129,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     },
     async close() {
       await kill("SIGKILL");
-      await database.drop();
+      if (!options.database) await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(bundle.dir, { recursive: true, force: true });
     },
