@@ -132,11 +132,17 @@ export class Replicas {
     );
     const connected = (hostId: string) => presence.hostConnected(hostId);
     const disconnected = (hostId: string) => presence.hostDisconnected(hostId);
+    // A revocation or deletion reaches every replica's sockets of the host at once.
+    const ended = (hostId: string, reason: string) => {
+      if (!this.relaying) this.send({ kind: "host-ended", hostId, reason });
+    };
     agents.local.on("connected", connected);
     agents.local.on("disconnected", disconnected);
+    agents.local.on("ended", ended);
     this.unsubscribes.push(() => {
       agents.local.off("connected", connected);
       agents.local.off("disconnected", disconnected);
+      agents.local.off("ended", ended);
     });
     jobEvents.relay = (jobId, event) =>
       this.send({ kind: "job-event", jobId, event: jobEventToWire(event) });
@@ -191,6 +197,14 @@ export class Replicas {
       }
       case "wake":
         if (this.leadership.isLeader) targets.wake(message.what);
+        return;
+      case "host-ended":
+        this.relaying = true;
+        try {
+          targets.agents.end(message.hostId, message.reason);
+        } finally {
+          this.relaying = false;
+        }
         return;
       case "fleet-event": {
         const type = (message.event as { type?: unknown } | null)?.type;

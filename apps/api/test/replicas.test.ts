@@ -70,7 +70,10 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
     }
     return latest?.server;
   };
-  const hostsOn = (server: ServerProcess) => hostIds.filter((id) => replicaOf(id) === server);
+  /** A host revoked along the way: its agent is gone for good. */
+  let revoked = "";
+  const hostsOn = (server: ServerProcess) =>
+    hostIds.filter((id) => id !== revoked && replicaOf(id) === server);
   const onlineThrough = async (client: Client) =>
     new Set(
       (await client.hosts.list.query({ limit: 200 })).items
@@ -197,6 +200,21 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
     } finally {
       rmSync(big, { recursive: true, force: true });
     }
+  });
+
+  it("revoked through replica A, a host whose agent is connected to B loses its socket there at once", async () => {
+    revoked = hostsOn(replicaB).find((id) => id !== hostIds[0]) ?? "";
+    const agent = agents[hostIds.indexOf(revoked)];
+    const viaA = await replicaA.signIn("admin");
+    await viaA.hosts.revoke.mutate({ id: revoked });
+    // B closed it with the revocation's code, and refuses it since: it never comes back.
+    await waitFor(() => /code 4003/.test(agent?.output() ?? "") || undefined, {
+      timeoutMs: 10_000,
+      what: "B to close the revoked agent's socket",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await onlineThrough(viaA)).not.toContain(revoked);
+    expect(await onlineThrough(await replicaB.signIn("admin"))).not.toContain(revoked);
   });
 
   it("loses replica A mid-backup: its agents come back through nginx to B, the result is recorded once, and B takes over the work that runs once", {

@@ -72,6 +72,8 @@ export const ZClusterMessageBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("wake"), what: ZWakeTarget }),
   /** Another event of the fleet event stream, as JSON. */
   z.object({ kind: z.literal("fleet-event"), event: z.json() }),
+  /** The host was revoked or deleted: every replica closes its sockets and refuses it. */
+  z.object({ kind: z.literal("host-ended"), hostId: z.string(), reason: z.string().max(200) }),
 ]);
 export type ClusterMessageBody = z.infer<typeof ZClusterMessageBody>;
 

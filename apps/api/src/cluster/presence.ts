@@ -202,6 +202,7 @@ export class ReplicaPresence {
       case "job-event":
       case "wake":
       case "fleet-event":
+      case "host-ended":
         return;
       default: {
         const _exhaustive: never = message;

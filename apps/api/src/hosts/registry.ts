@@ -46,7 +46,11 @@ export class AgentRegistry {
   /** A host coming online or going offline, here or on another replica. */
   readonly events = new EventEmitter<{ online: [string]; offline: [string] }>();
   /** An agent connecting to or leaving this process, for the other replicas to hear of. */
-  readonly local = new EventEmitter<{ connected: [string]; disconnected: [string] }>();
+  readonly local = new EventEmitter<{
+    connected: [string];
+    disconnected: [string];
+    ended: [hostId: string, reason: string];
+  }>();
 
   constructor(private readonly now: () => number = Date.now) {
     this.startedAt = now();
@@ -74,7 +78,9 @@ export class AgentRegistry {
 
   /** Revoked or deleted: every socket of the host closes, and none is accepted again. */
   end(hostId: string, reason: string): void {
+    const first = !this.ended.has(hostId);
     this.ended.add(hostId);
+    if (first) this.local.emit("ended", hostId, reason);
     this.connections.get(hostId)?.close(4003, reason);
     for (const socket of this.sockets.get(hostId) ?? []) socket.close(4003, reason);
     this.sockets.delete(hostId);
