@@ -1,4 +1,7 @@
+import { randomBytes } from "node:crypto";
 import type { EventEmitter } from "node:events";
+import { type TAgentQuery, type TQueryAnswer, ZQueryAnswer } from "@restic-manager/contracts";
+import superjson from "superjson";
 import { type ClusterBus, LocalBus, newReplicaId, PostgresBus } from "./cluster/bus.js";
 import { type Leadership, PostgresLeadership, SoleLeadership } from "./cluster/leadership.js";
 import {
@@ -8,6 +11,7 @@ import {
   type TWakeTarget,
 } from "./cluster/messages.js";
 import { ReplicaPresence } from "./cluster/presence.js";
+import { AppError } from "./errors.js";
 import type { AgentRegistry } from "./hosts/registry.js";
 import type { JobEventBus } from "./jobs/eventBus.js";
 import type { JobService } from "./jobs/service.js";
@@ -15,6 +19,10 @@ import type { Logger } from "./logger.js";
 
 /** How often each replica looks in the database for queued jobs of its agents. */
 const QUEUE_PASS_MS = 10_000;
+/** Bytes of an answer per message: as base64, well under PostgreSQL's payload limit. */
+const ANSWER_PART_BYTES = 5000;
+/** An answer's parts may take this much longer to arrive than the agent may take to answer. */
+const ANSWER_SLACK_MS = 15_000;
 
 /** What the replicas' messages reach in this process. */
 export interface ReplicaTargets {
@@ -25,6 +33,21 @@ export interface ReplicaTargets {
   scheduleChanges: EventEmitter<{ changed: [] }>;
   /** Work the leader does at once when another replica asks. */
   wake(what: TWakeTarget): void;
+  /** Asks an agent connected here on another replica's behalf (see askElsewhere). */
+  answerQuery(
+    hostId: string,
+    repositoryId: string,
+    query: TAgentQuery,
+    timeoutMs: number,
+  ): Promise<TQueryAnswer>;
+}
+
+interface Asked {
+  parts: Array<Buffer | undefined>;
+  received: number;
+  resolve(answer: TQueryAnswer): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
 }
 
 /**
@@ -48,6 +71,8 @@ export class Replicas {
   private queueTimer: NodeJS.Timeout | undefined;
   /** Set while a message from elsewhere is being told to this process's listeners. */
   private relaying = false;
+  /** Questions this replica relayed to agents elsewhere, waiting for their answers. */
+  private readonly asked = new Map<string, Asked>();
 
   private constructor(options: {
     bus: ClusterBus;
@@ -107,6 +132,37 @@ export class Replicas {
     cancel: (hostId: string, jobId: string) => this.send({ kind: "cancel", hostId, jobId }),
   };
 
+  /**
+   * Asks an agent connected to another replica (browsing a snapshot through this one): the
+   * question goes to that replica, which asks its agent and sends the answer back in parts.
+   */
+  askElsewhere(
+    hostId: string,
+    repositoryId: string,
+    query: TAgentQuery,
+    timeoutMs: number,
+  ): Promise<TQueryAnswer> {
+    const to = this.presence?.replicaOf(hostId);
+    if (!to || to === this.replicaId) {
+      return Promise.reject(new AppError("CONFLICT", "The reading host went offline; try again"));
+    }
+    const id = `r_${randomBytes(12).toString("base64url")}`;
+    return new Promise<TQueryAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.asked.delete(id);
+        reject(
+          new AppError(
+            "CONFLICT",
+            `The reading host did not answer within ${Math.round(timeoutMs / 1000)} s`,
+          ),
+        );
+      }, timeoutMs + ANSWER_SLACK_MS);
+      timer.unref();
+      this.asked.set(id, { parts: [], received: 0, resolve, reject, timer });
+      this.send({ kind: "agent-query", to, id, hostId, repositoryId, timeoutMs, query });
+    });
+  }
+
   /** Asks the leader (this process or another) to look at `what` now. */
   wake(what: TWakeTarget): void {
     this.send({ kind: "wake", what });
@@ -159,6 +215,11 @@ export class Replicas {
 
   async close(): Promise<void> {
     clearInterval(this.queueTimer);
+    for (const [id, asked] of this.asked) {
+      clearTimeout(asked.timer);
+      asked.reject(new AppError("CONFLICT", "The server is stopping"));
+      this.asked.delete(id);
+    }
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     await this.presence?.close();
     await this.leadership.close();
@@ -198,6 +259,12 @@ export class Replicas {
       case "wake":
         if (this.leadership.isLeader) targets.wake(message.what);
         return;
+      case "agent-query":
+        if (message.to === this.replicaId) await this.answer(message, targets);
+        return;
+      case "agent-answer":
+        if (message.to === this.replicaId) this.answerPart(message);
+        return;
       case "host-ended":
         this.relaying = true;
         try {
@@ -226,6 +293,63 @@ export class Replicas {
       default:
         // Presence messages are the presence's own.
         return;
+    }
+  }
+
+  /** Asks the agent connected here, and sends its answer (or why there is none) back. */
+  private async answer(
+    message: Extract<ClusterMessage, { kind: "agent-query" }>,
+    targets: ReplicaTargets,
+  ): Promise<void> {
+    let reply: { ok: true; answer: TQueryAnswer } | { ok: false; error: string };
+    try {
+      const answer = await targets.answerQuery(
+        message.hostId,
+        message.repositoryId,
+        message.query,
+        message.timeoutMs,
+      );
+      reply = { ok: true, answer };
+    } catch (error) {
+      reply = { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    const bytes = Buffer.from(superjson.stringify(reply), "utf8");
+    const parts = Math.max(1, Math.ceil(bytes.length / ANSWER_PART_BYTES));
+    for (let part = 0; part < parts; part++) {
+      const slice = bytes.subarray(part * ANSWER_PART_BYTES, (part + 1) * ANSWER_PART_BYTES);
+      this.send({
+        kind: "agent-answer",
+        to: message.replicaId,
+        id: message.id,
+        part,
+        parts,
+        data: slice.toString("base64"),
+      });
+    }
+  }
+
+  /** A part of an answer to a question this replica relayed; the last one settles it. */
+  private answerPart(message: Extract<ClusterMessage, { kind: "agent-answer" }>): void {
+    const asked = this.asked.get(message.id);
+    if (!asked || message.part >= message.parts || asked.parts[message.part]) return;
+    asked.parts[message.part] = Buffer.from(message.data, "base64");
+    asked.received += 1;
+    if (asked.received < message.parts) return;
+    this.asked.delete(message.id);
+    clearTimeout(asked.timer);
+    try {
+      const reply = superjson.parse<{ ok: boolean; answer?: unknown; error?: string }>(
+        Buffer.concat(asked.parts as Buffer[]).toString("utf8"),
+      );
+      if (reply.ok) asked.resolve(ZQueryAnswer.parse(reply.answer));
+      else asked.reject(new AppError("BAD_REQUEST", String(reply.error ?? "the agent failed")));
+    } catch (error) {
+      asked.reject(
+        new AppError(
+          "CONFLICT",
+          `The answer from the other replica was unreadable: ${String(error)}`,
+        ),
+      );
     }
   }
 

@@ -41,6 +41,7 @@ import { ScheduleService } from "./schedules/service.js";
 import { loadKeyring } from "./secrets/keyring.js";
 import { ServerBackups } from "./serverBackups/service.js";
 import { AgentQueries } from "./snapshots/queries.js";
+import { chooseReader } from "./snapshots/readers.js";
 import { createAgentContextFactory } from "./trpc/context.js";
 
 /** Agents connect here; browsers use HTTP (and server-sent events) on /trpc. */
@@ -345,6 +346,9 @@ export async function startServer(
     wake: (what) => {
       if (what === "deliveries") deps.deliveries.wake();
     },
+    // Another replica's browser asks an agent connected here (the host's own, when it can).
+    answerQuery: async (hostId, repositoryId, query, timeoutMs) =>
+      deps.queries.ask(await chooseReader(deps, repositoryId, hostId), query, timeoutMs),
   });
   if (leading()) await deps.deliveries.start();
   deps.serverBackups.start();

@@ -202,6 +202,39 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
     }
   });
 
+  it("lists and browses through replica A the snapshots only an agent connected to B can read", async () => {
+    const hostId = hostsOn(replicaB)[0] ?? "";
+    const tree = trees.get(hostId) ?? "";
+    // The host's set gives it (and only it) access to read the repository.
+    await admin.backupSets.create.mutate({
+      name: "replica-b-set",
+      hostId,
+      repositoryId,
+      options: { paths: [tree] },
+    });
+    const backup = await admin.jobs.create.mutate({
+      hostId,
+      repositoryId,
+      params: { kind: "backup", paths: [tree] },
+    });
+    expect((await waitForJobEnd(admin, backup.id)).state).toBe("succeeded");
+    const viaA = await replicaA.signIn("admin");
+    const listed = await viaA.snapshots.list.query({ repositoryId });
+    // Read by the agent on B, asked through A.
+    expect(listed.reader).toMatchObject({ hostId });
+    const snapshot = listed.snapshots.find(
+      (s) => JSON.stringify(s.paths) === JSON.stringify([tree]),
+    );
+    expect(snapshot, JSON.stringify(listed.snapshots)).toBeDefined();
+    const browsed = await viaA.snapshots.browse.query({
+      repositoryId,
+      snapshotId: snapshot?.id ?? "",
+      path: tree,
+    });
+    expect(browsed.entries.map((entry) => entry.name)).toContain("note.txt");
+    expect(replicaOf(hostId)).toBe(replicaB);
+  });
+
   it("revoked through replica A, a host whose agent is connected to B loses its socket there at once", async () => {
     revoked = hostsOn(replicaB).find((id) => id !== hostIds[0]) ?? "";
     const agent = agents[hostIds.indexOf(revoked)];

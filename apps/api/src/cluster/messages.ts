@@ -2,6 +2,7 @@ import {
   type TJobState,
   type TLogLine,
   type TResticProgress,
+  ZAgentQuery,
   ZJobState,
   ZResticProgress,
 } from "@restic-manager/contracts";
@@ -72,6 +73,28 @@ export const ZClusterMessageBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("wake"), what: ZWakeTarget }),
   /** Another event of the fleet event stream, as JSON. */
   z.object({ kind: z.literal("fleet-event"), event: z.json() }),
+  /**
+   * A question for an agent connected to replica `to` (browsing a snapshot through another
+   * replica); `to` asks it and sends the answer back in parts.
+   */
+  z.object({
+    kind: z.literal("agent-query"),
+    to: ZReplicaId,
+    id: z.string().min(1).max(64),
+    hostId: z.string(),
+    repositoryId: z.string(),
+    timeoutMs: z.number().int().positive().max(3_600_000),
+    query: ZAgentQuery,
+  }),
+  /** One part of an agent-query's answer: base64 of a slice of its superjson text. */
+  z.object({
+    kind: z.literal("agent-answer"),
+    to: ZReplicaId,
+    id: z.string().min(1).max(64),
+    part: z.number().int().nonnegative(),
+    parts: z.number().int().positive().max(10_000),
+    data: z.base64().max(7000),
+  }),
   /** The host was revoked or deleted: every replica closes its sockets and refuses it. */
   z.object({ kind: z.literal("host-ended"), hostId: z.string(), reason: z.string().max(200) }),
 ]);

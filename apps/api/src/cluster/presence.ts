@@ -203,6 +203,8 @@ export class ReplicaPresence {
       case "wake":
       case "fleet-event":
       case "host-ended":
+      case "agent-query":
+      case "agent-answer":
         return;
       default: {
         const _exhaustive: never = message;

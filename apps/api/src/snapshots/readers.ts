@@ -24,6 +24,23 @@ export async function hostsWithAccess(db: Db, repositoryId: string): Promise<Set
   return hosts;
 }
 
+/**
+ * Several API replicas: the only hosts that could read are connected to another one. Questions
+ * can be relayed there (see Replicas.askElsewhere); what streams (a download) cannot.
+ */
+export class ReaderElsewhere extends AppError {
+  constructor(
+    readonly hostId: string,
+    readonly hostName: string,
+    repositoryName: string,
+  ) {
+    super(
+      "CONFLICT",
+      `${hostName} can read "${repositoryName}", but its agent is connected to another server replica: try again (the next request may reach that replica)`,
+    );
+  }
+}
+
 export interface Reader {
   hostId: string;
   hostName: string;
@@ -70,6 +87,8 @@ export async function chooseReader(
       repository: repositoryAccess(deps.keyring, row, endpoint),
     };
   }
+  const elsewhere = candidates.find((id) => names.has(id) && deps.agents.isOnline(id));
+  if (elsewhere) throw new ReaderElsewhere(elsewhere, names.get(elsewhere) ?? elsewhere, row.name);
   const listed = [...names.values()].sort().join(", ") || "none";
   throw new AppError(
     "CONFLICT",

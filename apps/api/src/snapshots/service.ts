@@ -5,16 +5,26 @@ import {
   type TSnapshot,
 } from "@restic-manager/contracts";
 import type { Db } from "../db.js";
+import { AppError } from "../errors.js";
 import type { AgentRegistry } from "../hosts/registry.js";
 import type { Keyring } from "../secrets/keyring.js";
 import type { AgentQueries } from "./queries.js";
-import { chooseReader } from "./readers.js";
+import { chooseReader, type Reader, ReaderElsewhere } from "./readers.js";
 
 export interface SnapshotDeps {
   db: Db;
   agents: AgentRegistry;
   keyring: Keyring;
   queries: AgentQueries;
+  /** Other API replicas, to ask an agent connected to one of them. */
+  replicas?: {
+    askElsewhere(
+      hostId: string,
+      repositoryId: string,
+      query: TAgentQuery,
+      timeoutMs: number,
+    ): Promise<TQueryAnswer>;
+  };
 }
 
 /** How long an agent may take: a first look at a big snapshot lists all of it. */
@@ -30,7 +40,25 @@ async function ask<K extends TAgentQuery["kind"]>(
   input: { repositoryId: string; preferHostId?: string | undefined },
   query: Extract<TAgentQuery, { kind: K }>,
 ) {
-  const reader = await chooseReader(deps, input.repositoryId, input.preferHostId);
+  let reader: Reader;
+  try {
+    reader = await chooseReader(deps, input.repositoryId, input.preferHostId);
+  } catch (error) {
+    if (!(error instanceof ReaderElsewhere) || !deps.replicas) throw error;
+    // Its agent is connected to another replica: asked there.
+    const answer = await deps.replicas.askElsewhere(
+      error.hostId,
+      input.repositoryId,
+      query,
+      TIMEOUTS[query.kind],
+    );
+    if (answer.kind !== query.kind)
+      throw new AppError("CONFLICT", "The answer was not to this question");
+    return {
+      reader: { hostId: error.hostId, hostName: error.hostName },
+      answer: answer as Extract<TQueryAnswer, { kind: K }>,
+    };
+  }
   const answer = (await deps.queries.ask(reader, query, TIMEOUTS[query.kind])) as Extract<
     TQueryAnswer,
     { kind: K }
