@@ -32,6 +32,8 @@ export async function startApi(options: {
   masterKey: string;
   logFile: string;
   cpuProfileDir?: string | undefined;
+  /** More settings (e.g. RM_DATABASE_URL). */
+  env?: Record<string, string>;
 }): Promise<ApiProcess> {
   const url = `http://127.0.0.1:${options.port}`;
   const log = openSync(options.logFile, "a");
@@ -51,6 +53,7 @@ export async function startApi(options: {
         RM_MASTER_KEY: options.masterKey,
         // No copy of its own database in the middle of a measurement.
         RM_DB_BACKUP_INTERVAL: "0",
+        ...options.env,
       },
       stdio: ["ignore", log, log],
     }),

@@ -69,16 +69,16 @@ function pick(table: Array<[string, number]>, r: number): string {
 }
 
 /** Prisma's driver adapter writes DateTime as ISO 8601 with an explicit offset. */
-function iso(date: Date | number): string {
+export function iso(date: Date | number): string {
   return new Date(date).toISOString().replace("Z", "+00:00");
 }
 
-function opaqueId(): string {
+export function opaqueId(): string {
   return `c${randomBytes(15).toString("hex").slice(0, 24)}`;
 }
 
 /** An opaque token as auth/opaqueToken.ts issues it: the id finds the row, the secret's hash is kept. */
-function token(prefix: "rma" | "rmt") {
+export function token(prefix: "rma" | "rmt") {
   const id = randomBytes(9).toString("base64url");
   const secret = randomBytes(32).toString("base64url");
   return {
