@@ -33,6 +33,8 @@ export interface ReplicaTargets {
   scheduleChanges: EventEmitter<{ changed: [] }>;
   /** Work the leader does at once when another replica asks. */
   wake(what: TWakeTarget): void;
+  /** Sends a host's schedules to its agent when it is connected here. */
+  pushSchedules(hostId: string): Promise<void>;
   /** Asks an agent connected here on another replica's behalf (see askElsewhere). */
   answerQuery(
     hostId: string,
@@ -125,6 +127,11 @@ export class Replicas {
   get shared(): boolean {
     return this.presence !== undefined;
   }
+
+  /** What ScheduleService tells the others (see ScheduleServiceOptions.replicas). */
+  readonly forSchedules = {
+    pushSchedules: (hostId: string) => this.send({ kind: "push-schedules", hostId }),
+  };
 
   /** What JobService tells the others (see JobServiceOptions.replicas). */
   readonly forJobs = {
@@ -258,6 +265,9 @@ export class Replicas {
       }
       case "wake":
         if (this.leadership.isLeader) targets.wake(message.what);
+        return;
+      case "push-schedules":
+        await targets.pushSchedules(message.hostId);
         return;
       case "agent-query":
         if (message.to === this.replicaId) await this.answer(message, targets);

@@ -163,6 +163,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     logger,
     lockWaitSeconds: config.lockWaitSeconds,
     graceMs: config.scheduleGraceSeconds * 1000,
+    ...(replicas.shared ? { replicas: replicas.forSchedules } : {}),
   });
   await refreshDisplayUrls({ db, keyring, logger });
   return {
@@ -346,6 +347,7 @@ export async function startServer(
     wake: (what) => {
       if (what === "deliveries") deps.deliveries.wake();
     },
+    pushSchedules: (hostId) => deps.schedules.pushTo(hostId, true),
     // Another replica's browser asks an agent connected here (the host's own, when it can).
     answerQuery: async (hostId, repositoryId, query, timeoutMs) =>
       deps.queries.ask(await chooseReader(deps, repositoryId, hostId), query, timeoutMs),

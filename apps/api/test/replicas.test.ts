@@ -70,6 +70,8 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
     }
     return latest?.server;
   };
+  /** A backup set of a host connected to B. */
+  let setOnB: { id: string; hostId: string } | undefined;
   /** A host revoked along the way: its agent is gone for good. */
   let revoked = "";
   const hostsOn = (server: ServerProcess) =>
@@ -206,7 +208,7 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
     const hostId = hostsOn(replicaB)[0] ?? "";
     const tree = trees.get(hostId) ?? "";
     // The host's set gives it (and only it) access to read the repository.
-    await admin.backupSets.create.mutate({
+    setOnB = await admin.backupSets.create.mutate({
       name: "replica-b-set",
       hostId,
       repositoryId,
@@ -233,6 +235,26 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
     });
     expect(browsed.entries.map((entry) => entry.name)).toContain("note.txt");
     expect(replicaOf(hostId)).toBe(replicaB);
+  });
+
+  it("sends a schedule made through replica A to its agent connected to B at once", async () => {
+    const set = setOnB;
+    if (!set) throw new Error("the previous case made no set");
+    const agent = agents[hostIds.indexOf(set.hostId)];
+    const updated = () => (agent?.output() ?? "").match(/"event":"schedules\.updated","count":1/g);
+    expect(updated()).toBeNull();
+    const viaA = await replicaA.signIn("admin");
+    await viaA.schedules.create.mutate({
+      kind: "backup",
+      backupSetId: set.id,
+      timing: { type: "cron", expression: "0 3 * * *" },
+      timeZone: "UTC",
+    });
+    await waitFor(() => updated(), {
+      timeoutMs: 10_000,
+      what: "the agent on B to get the schedule made through A",
+    });
+    expect(replicaOf(set.hostId)).toBe(replicaB);
   });
 
   it("revoked through replica A, a host whose agent is connected to B loses its socket there at once", async () => {
@@ -336,7 +358,7 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
       const others = await waitFor(
         async () => {
           const all = (await admin.jobs.list.query({ limit: 200 })).items;
-          const rest = all.filter((j) => j.hostId !== victim);
+          const rest = all.filter((j) => j.hostId !== victim && j.hostId !== revoked);
           return rest.every((j) => ["succeeded", "failed", "cancelled", "lost"].includes(j.state))
             ? rest
             : undefined;

@@ -95,6 +95,8 @@ export const ZClusterMessageBody = z.discriminatedUnion("kind", [
     parts: z.number().int().positive().max(10_000),
     data: z.base64().max(7000),
   }),
+  /** A host's schedules changed: the replica its agent is connected to sends them. */
+  z.object({ kind: z.literal("push-schedules"), hostId: z.string() }),
   /** The host was revoked or deleted: every replica closes its sockets and refuses it. */
   z.object({ kind: z.literal("host-ended"), hostId: z.string(), reason: z.string().max(200) }),
 ]);

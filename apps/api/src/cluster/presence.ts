@@ -203,6 +203,7 @@ export class ReplicaPresence {
       case "wake":
       case "fleet-event":
       case "host-ended":
+      case "push-schedules":
       case "agent-query":
       case "agent-answer":
         return;

@@ -46,6 +46,8 @@ export interface ScheduleServiceOptions {
   lockWaitSeconds: number;
   /** How late a run's report may be before its slot counts as missed. */
   graceMs: number;
+  /** Other API replicas: told to push a host's schedules when its agent is connected there. */
+  replicas?: { pushSchedules(hostId: string): void };
   now?: () => number;
 }
 
@@ -561,11 +563,19 @@ export class ScheduleService {
     return definitions;
   }
 
-  /** Sends a host's schedules to its agent, when it is connected and speaks schedules. */
-  async pushTo(hostId: string | null): Promise<void> {
+  /**
+   * Sends a host's schedules to its agent, when it is connected and speaks schedules; one
+   * connected to another replica is sent them by that replica (unless `here` says this is
+   * already that replica's push).
+   */
+  async pushTo(hostId: string | null, here = false): Promise<void> {
     if (!hostId) return;
     const connection = this.options.registry.get(hostId);
-    if (!connection || (connection.protocolVersion ?? 1) < SCHEDULES_PROTOCOL) return;
+    if (!connection) {
+      if (!here) this.options.replicas?.pushSchedules(hostId);
+      return;
+    }
+    if ((connection.protocolVersion ?? 1) < SCHEDULES_PROTOCOL) return;
     try {
       connection.send({ type: "schedules", schedules: await this.definitionsFor(hostId) });
     } catch (error) {
