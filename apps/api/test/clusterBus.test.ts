@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { connect, createServer, type Socket } from "node:net";
-import { Writable } from "node:stream";
 import { waitFor } from "@restic-manager/test-support";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_CHANNEL, LocalBus, PostgresBus } from "../src/cluster/bus.js";
 import {
   type ClusterJobEvent,
@@ -14,45 +11,17 @@ import {
   jobEventToWire,
   MAX_PAYLOAD_BYTES,
 } from "../src/cluster/messages.js";
-import { createLogger } from "../src/logger.js";
-import { type PostgresCluster, startPostgresCluster } from "./support/postgres.js";
+import { captureLogs, clusterTestBed, startPartitionProxy } from "./support/clusterTest.js";
+import { startPostgresCluster } from "./support/postgres.js";
 
 /*
  * The cluster bus over LISTEN/NOTIFY on a real PostgreSQL started for this file. Each test has a
  * database of its own: notifications do not cross databases, so tests cannot hear each other.
  */
 
-let cluster: PostgresCluster;
-const cleanups: (() => Promise<void>)[] = [];
-let databases = 0;
-
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: createLogger("debug", sink), lines };
-}
-
-async function newDatabase(): Promise<string> {
-  databases += 1;
-  return cluster.createDatabase(`bus_${databases}`);
-}
+const bed = clusterTestBed("bus");
+const { cleanups } = bed;
+const newDatabase = () => bed.newDatabase();
 
 /** A started bus whose received messages are kept in `received`. */
 async function startBus(url: string, replicaId: string, options: { checkMs?: number } = {}) {
@@ -99,59 +68,6 @@ async function terminate(url: string, applicationName: string): Promise<void> {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-/**
- * A TCP proxy in front of PostgreSQL that can cut its clients off the way a network partition
- * does: bytes stop flowing both ways but no connection is closed, and new ones are refused.
- */
-async function startPartitionProxy(port: number) {
-  const pairs: { client: Socket; server: Socket }[] = [];
-  let cut = false;
-  const server = createServer((client) => {
-    if (cut) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(port, "127.0.0.1");
-    const pair = { client, server: upstream };
-    pairs.push(pair);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", close);
-    upstream.on("error", close);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return {
-    url: (database: string) => `postgresql://postgres@127.0.0.1:${address.port}/${database}`,
-    cut() {
-      cut = true;
-      for (const pair of pairs) {
-        pair.client.unpipe(pair.server);
-        pair.server.unpipe(pair.client);
-        pair.client.pause();
-        pair.server.pause();
-      }
-    },
-    heal() {
-      cut = false;
-    },
-    async close() {
-      for (const pair of pairs) {
-        pair.client.destroy();
-        pair.server.destroy();
-      }
-      server.close();
-      await once(server, "close");
-    },
-  };
 }
 
 describe("PostgresBus", () => {
@@ -351,7 +267,7 @@ describe("PostgresBus", () => {
 
   it("finds a LISTEN connection cut off without an error by its check, and makes it again", async () => {
     const url = await newDatabase();
-    const proxy = await startPartitionProxy(cluster.port);
+    const proxy = await startPartitionProxy(bed.cluster().port);
     cleanups.push(() => proxy.close());
     const a = await startBus(url, "replica-a");
     const b = await startBus(proxy.url(new URL(url).pathname.slice(1)), "replica-b", {

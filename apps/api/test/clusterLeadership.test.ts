@@ -1,12 +1,9 @@
-import { once } from "node:events";
-import { connect, createServer, type Socket } from "node:net";
-import { Writable } from "node:stream";
 import { waitFor } from "@restic-manager/test-support";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PostgresLeadership, SoleLeadership } from "../src/cluster/leadership.js";
-import { createLogger } from "../src/logger.js";
-import { type PostgresCluster, startPostgresCluster } from "./support/postgres.js";
+import { captureLogs, clusterTestBed, startPartitionProxy } from "./support/clusterTest.js";
+import { startPostgresCluster } from "./support/postgres.js";
 
 /*
  * Leadership through an advisory lock, on a real PostgreSQL started for this file. Each test has
@@ -17,38 +14,10 @@ import { type PostgresCluster, startPostgresCluster } from "./support/postgres.j
  * "stops leading at once" can only come from its connection's own error, not from a later try.
  */
 
-let cluster: PostgresCluster;
-const cleanups: (() => Promise<void>)[] = [];
-let databases = 0;
+const bed = clusterTestBed("leader");
+const { cleanups } = bed;
+const newDatabase = () => bed.newDatabase();
 const TAKEOVER = { timeoutMs: 15_000 };
-
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: createLogger("debug", sink), lines };
-}
-
-async function newDatabase(): Promise<string> {
-  databases += 1;
-  return cluster.createDatabase(`leader_${databases}`);
-}
 
 function startLeadership(url: string, replicaId: string, intervalMs = 200) {
   const { logger, lines } = captureLogs();
@@ -76,59 +45,6 @@ async function lockHolders(client: pg.Client): Promise<string[]> {
        SELECT oid FROM pg_database WHERE datname = current_database())`,
   );
   return rows.map((row) => row.application_name);
-}
-
-/**
- * A TCP proxy in front of PostgreSQL that can cut its clients off the way a network partition
- * does: bytes stop flowing both ways but no connection is closed, and new ones are refused.
- */
-async function startPartitionProxy(port: number) {
-  const pairs: { client: Socket; server: Socket }[] = [];
-  let cut = false;
-  const server = createServer((client) => {
-    if (cut) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(port, "127.0.0.1");
-    const pair = { client, server: upstream };
-    pairs.push(pair);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", close);
-    upstream.on("error", close);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return {
-    url: (database: string) => `postgresql://postgres@127.0.0.1:${address.port}/${database}`,
-    cut() {
-      cut = true;
-      for (const pair of pairs) {
-        pair.client.unpipe(pair.server);
-        pair.server.unpipe(pair.client);
-        pair.client.pause();
-        pair.server.pause();
-      }
-    },
-    heal() {
-      cut = false;
-    },
-    async close() {
-      for (const pair of pairs) {
-        pair.client.destroy();
-        pair.server.destroy();
-      }
-      server.close();
-      await once(server, "close");
-    },
-  };
 }
 
 describe("PostgresLeadership", () => {
@@ -179,7 +95,7 @@ describe("PostgresLeadership", () => {
 
   it("stops leading when cut off without an error, and PostgreSQL ends its session so the other takes over", async () => {
     const url = await newDatabase();
-    const proxy = await startPartitionProxy(cluster.port);
+    const proxy = await startPartitionProxy(bed.cluster().port);
     cleanups.push(() => proxy.close());
     const database = new URL(url).pathname.slice(1);
     const a = startLeadership(proxy.url(database), "replica-a");

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
 import { waitFor } from "@restic-manager/test-support";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type ClusterBus, DEFAULT_CHANNEL, PostgresBus } from "../src/cluster/bus.js";
 import {
   type ClusterMessage,
@@ -10,8 +9,7 @@ import {
   MAX_PAYLOAD_BYTES,
 } from "../src/cluster/messages.js";
 import { ReplicaPresence } from "../src/cluster/presence.js";
-import { createLogger } from "../src/logger.js";
-import { type PostgresCluster, startPostgresCluster } from "./support/postgres.js";
+import { captureLogs, clusterTestBed } from "./support/clusterTest.js";
 
 /*
  * Which hosts are connected to which replica, with two or three replicas, each a ReplicaPresence
@@ -20,37 +18,9 @@ import { type PostgresCluster, startPostgresCluster } from "./support/postgres.j
  * default, so nothing but what the test does is announced.
  */
 
-let cluster: PostgresCluster;
-const cleanups: (() => Promise<void>)[] = [];
-let databases = 0;
-
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: createLogger("debug", sink), lines };
-}
-
-async function newDatabase(): Promise<string> {
-  databases += 1;
-  return cluster.createDatabase(`presence_${databases}`);
-}
+const bed = clusterTestBed("presence");
+const { cleanups } = bed;
+const newDatabase = () => bed.newDatabase();
 
 async function startReplica(
   url: string,
