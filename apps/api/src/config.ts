@@ -95,6 +95,10 @@ const ZEnv = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgresql:// URL")
     .optional(),
+  // Where the other API replicas reach this one (PostgreSQL), e.g. http://10.0.0.11:8080.
+  RM_REPLICA_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .optional(),
   // How often each API replica says it is alive (PostgreSQL): one silent for three is gone.
   RM_REPLICA_HEARTBEAT: z
     .string()
@@ -185,6 +189,8 @@ export interface Config {
   databasePoolSize: number;
   /** How often each API replica says it is alive and tries for the leadership (PostgreSQL). */
   replicaHeartbeatMs: number;
+  /** Where the other replicas reach this one; derived from the host name and port if unset. */
+  replicaUrl: string | undefined;
   publicUrl: string;
   /** Base64 master keys from the environment, newest first; when absent the key file is used. */
   masterKeysFromEnv: string[] | undefined;
@@ -251,6 +257,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseUrl: e.RM_DATABASE_URL,
     databasePoolSize: e.RM_DATABASE_POOL,
     replicaHeartbeatMs: e.RM_REPLICA_HEARTBEAT * 1000,
+    replicaUrl: e.RM_REPLICA_URL?.replace(/\/+$/, ""),
     publicUrl: (e.RM_PUBLIC_URL ?? `http://localhost:${e.RM_PORT}`).replace(/\/+$/, ""),
     masterKeysFromEnv: e.RM_MASTER_KEY?.split(",").map((key) => key.trim()),
     masterKeyFile: e.RM_MASTER_KEY_FILE

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { EventEmitter } from "node:events";
 import { type TAgentQuery, type TQueryAnswer, ZQueryAnswer } from "@restic-manager/contracts";
 import superjson from "superjson";
@@ -33,6 +33,8 @@ export interface ReplicaTargets {
   scheduleChanges: EventEmitter<{ changed: [] }>;
   /** Work the leader does at once when another replica asks. */
   wake(what: TWakeTarget): void;
+  /** A download link another replica spent. */
+  linkSpent(linkId: string): void;
   /** Sends a host's schedules to its agent when it is connected here. */
   pushSchedules(hostId: string): Promise<void>;
   /** Asks an agent connected here on another replica's behalf (see askElsewhere). */
@@ -123,6 +125,35 @@ export class Replicas {
     return new Replicas({ bus, leadership, presence, logger });
   }
 
+  /** A replica's short name in the ids it gives uploads (see Downloads). */
+  static tagOf(replicaId: string): string {
+    return createHash("sha256").update(replicaId).digest("base64url").slice(0, 8);
+  }
+
+  /** This replica's short name. */
+  get tag(): string {
+    return Replicas.tagOf(this.replicaId);
+  }
+
+  /** Where the replica the host's agent is connected to is reached; undefined when not known. */
+  urlOfHost(hostId: string): string | undefined {
+    const replicaId = this.presence?.replicaOf(hostId);
+    return replicaId && replicaId !== this.replicaId ? this.presence?.urlOf(replicaId) : undefined;
+  }
+
+  /** Where the replica that gave an upload its id is reached, when it is another one. */
+  urlOfUpload(uploadId: string): string | undefined {
+    const tag = /^u_([A-Za-z0-9_-]{8})\./.exec(uploadId)?.[1];
+    if (!tag || tag === this.tag || !this.presence) return undefined;
+    const replicaId = this.presence.knownReplicas().find((id) => Replicas.tagOf(id) === tag);
+    return replicaId ? this.presence.urlOf(replicaId) : undefined;
+  }
+
+  /** Tells the others a download link was spent here. */
+  linkSpent(linkId: string): void {
+    this.send({ kind: "link-spent", linkId });
+  }
+
   /** True when other replicas may share the database (PostgreSQL). */
   get shared(): boolean {
     return this.presence !== undefined;
@@ -175,10 +206,14 @@ export class Replicas {
     this.send({ kind: "wake", what });
   }
 
-  /** Starts listening and relaying; the leadership starts trying for the lock. */
-  async start(targets: ReplicaTargets): Promise<void> {
+  /**
+   * Starts listening and relaying, saying that the others reach this replica at `url`; the
+   * leadership starts trying for the lock.
+   */
+  async start(targets: ReplicaTargets, url: string): Promise<void> {
     const presence = this.presence;
     if (!presence) return;
+    presence.announceAt(url);
     const { agents, jobs, jobEvents } = targets;
     agents.useElsewhere(presence);
     this.unsubscribes.push(
@@ -268,6 +303,9 @@ export class Replicas {
         return;
       case "push-schedules":
         await targets.pushSchedules(message.hostId);
+        return;
+      case "link-spent":
+        targets.linkSpent(message.linkId);
         return;
       case "agent-query":
         if (message.to === this.replicaId) await this.answer(message, targets);

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { hostname } from "node:os";
 import path from "node:path";
 import { AGENT_LIMITS } from "@restic-manager/contracts";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
@@ -180,7 +181,13 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     alerts,
     deliveries,
     queries: new AgentQueries(agents),
-    downloads: new Downloads(agents),
+    downloads: new Downloads(
+      agents,
+      {},
+      replicas.shared
+        ? { keyring, uploadTag: replicas.tag, spent: (linkId) => replicas.linkSpent(linkId) }
+        : undefined,
+    ),
     refusals,
     credentialFailures,
     metrics,
@@ -194,6 +201,12 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
     }),
     replicas,
   };
+}
+
+/** Where the other replicas reach this one when RM_REPLICA_URL does not say: its address. */
+function replicaUrlOf(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" || host === "::" ? hostname() : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
 }
 
 export async function startServer(
@@ -338,20 +351,24 @@ export async function startServer(
     }
   };
   const stopLeading = deps.replicas.leadership.onChange((isLeader) => void lead(isLeader));
-  await deps.replicas.start({
-    agents: deps.agents,
-    jobs: deps.jobs,
-    jobEvents: deps.jobEvents,
-    alertChanges: deps.alerts.changes,
-    scheduleChanges: deps.schedules.changes,
-    wake: (what) => {
-      if (what === "deliveries") deps.deliveries.wake();
+  await deps.replicas.start(
+    {
+      agents: deps.agents,
+      jobs: deps.jobs,
+      jobEvents: deps.jobEvents,
+      alertChanges: deps.alerts.changes,
+      scheduleChanges: deps.schedules.changes,
+      wake: (what) => {
+        if (what === "deliveries") deps.deliveries.wake();
+      },
+      pushSchedules: (hostId) => deps.schedules.pushTo(hostId, true),
+      linkSpent: (linkId) => deps.downloads.forget(linkId),
+      // Another replica's browser asks an agent connected here (the host's own, when it can).
+      answerQuery: async (hostId, repositoryId, query, timeoutMs) =>
+        deps.queries.ask(await chooseReader(deps, repositoryId, hostId), query, timeoutMs),
     },
-    pushSchedules: (hostId) => deps.schedules.pushTo(hostId, true),
-    // Another replica's browser asks an agent connected here (the host's own, when it can).
-    answerQuery: async (hostId, repositoryId, query, timeoutMs) =>
-      deps.queries.ask(await chooseReader(deps, repositoryId, hostId), query, timeoutMs),
-  });
+    config.replicaUrl ?? replicaUrlOf(config.host, (server.address() as AddressInfo).port),
+  );
   if (leading()) await deps.deliveries.start();
   deps.serverBackups.start();
 

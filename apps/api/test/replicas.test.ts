@@ -6,6 +6,7 @@ import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { openPostgres } from "../src/db.js";
 import { applyPostgresMigrations } from "../src/postgresMigrations.js";
+import { Replicas } from "../src/replicas.js";
 import { createUser } from "../src/users/service.js";
 import { type AgentProcess, enrollAgent, startAgent } from "./support/agents.js";
 import { randomTree, resultOf, waitForJobEnd } from "./support/jobs.js";
@@ -70,6 +71,8 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
     }
     return latest?.server;
   };
+  /** A snapshot only the agent on B can read (the host of setOnB). */
+  let snapshotOnB = "";
   /** A backup set of a host connected to B. */
   let setOnB: { id: string; hostId: string } | undefined;
   /** A host revoked along the way: its agent is gone for good. */
@@ -234,7 +237,56 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
       path: tree,
     });
     expect(browsed.entries.map((entry) => entry.name)).toContain("note.txt");
+    snapshotOnB = snapshot?.id ?? "";
     expect(replicaOf(hostId)).toBe(replicaB);
+  });
+
+  it("downloads through either replica a file only an agent connected to B can read, byte for byte", async () => {
+    const set = setOnB;
+    if (!set || !snapshotOnB) throw new Error("the previous case made no snapshot");
+    const file = path.join(trees.get(set.hostId) ?? "", "note.txt");
+    // Asked of A four times (A passes the browser's request to B, and the agent's upload,
+    // sent through nginx, reaches whichever replica nginx picks), and of B once.
+    for (const replica of [replicaA, replicaA, replicaA, replicaA, replicaB]) {
+      const browser = await replica.signIn("admin");
+      const link = await browser.downloads.prepare.mutate({
+        repositoryId,
+        snapshotId: snapshotOnB,
+        path: file,
+      });
+      const response = await fetch(`${replica.url}${link.url}`, {
+        headers: { cookie: jarOf(browser).cookie ?? "" },
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(await response.text()).toBe(readFileSync(file, "utf8"));
+      // Spent once, wherever it was served: neither replica takes it again.
+      for (const again of [replicaA, replicaB]) {
+        const replay = await fetch(`${again.url}${link.url}`, {
+          headers: { cookie: jarOf(browser).cookie ?? "" },
+        });
+        expect(replay.status).toBe(404);
+      }
+    }
+    // Served by B, the replica the agent is connected to.
+    const sent = (server: ServerProcess) =>
+      logEvents(server).filter((e) => e.event === "download.sent").length;
+    // (logged once the agent's side is answered, just after the browser had the last byte)
+    await waitFor(() => sent(replicaB) === 5 || undefined, { what: "B to log the fifth download" });
+    expect(sent(replicaA)).toBe(0);
+    const relayed = (what: string) =>
+      logEvents(replicaA).filter((e) => e.event === "download.relayed" && e.what === what).length;
+    // Each browser request A had went to B.
+    expect(relayed("request")).toBe(4);
+    // An upload for B that reaches A (through a balancer) is passed on to B, which answers it:
+    // here B refuses it, since it carries no agent's credential.
+    const bId = String(logEvents(replicaB).find((e) => e.event === "replica.started")?.replicaId);
+    const before = relayed("upload");
+    const stray = await fetch(`${replicaA.url}/agent/uploads/u_${Replicas.tagOf(bId)}.stray`, {
+      method: "PUT",
+      body: "x",
+    });
+    expect(stray.status).toBe(401);
+    expect(relayed("upload")).toBe(before + 1);
   });
 
   it("sends a schedule made through replica A to its agent connected to B at once", async () => {

@@ -63,7 +63,14 @@ export const ZClusterMessageBody = z.discriminatedUnion("kind", [
   /** These hosts' agents left the sender. */
   z.object({ kind: z.literal("host-offline"), hostIds: ZHostIds }),
   /** The sender is alive (sent every few seconds). */
-  z.object({ kind: z.literal("replica-alive") }),
+  z.object({
+    kind: z.literal("replica-alive"),
+    /** Where the other replicas reach the sender (to pass it a download's request or upload). */
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(500)
+      .optional(),
+  }),
   /**
    * The sender started (or lost messages): every replica announces its hosts again, or only
    * `target` (a replica it had taken for dead and hears again).
@@ -95,6 +102,8 @@ export const ZClusterMessageBody = z.discriminatedUnion("kind", [
     parts: z.number().int().positive().max(10_000),
     data: z.base64().max(7000),
   }),
+  /** A download link was used here: no replica may take it again. */
+  z.object({ kind: z.literal("link-spent"), linkId: z.string().min(1).max(64) }),
   /** A host's schedules changed: the replica its agent is connected to sends them. */
   z.object({ kind: z.literal("push-schedules"), hostId: z.string() }),
   /** The host was revoked or deleted: every replica closes its sockets and refuses it. */

@@ -5,6 +5,8 @@ import type { ClusterMessage } from "./messages.js";
 export interface ReplicaPresenceOptions {
   bus: ClusterBus;
   logger: Logger;
+  /** Where the other replicas reach this one (said with every heartbeat). */
+  url?: string;
   /** How often this replica says it is alive; one not heard from for three times this is gone. */
   heartbeatMs?: number;
   /** Connects and disconnects are collected this long and announced together. */
@@ -18,6 +20,8 @@ export type ElsewhereChangeListener = (hostId: string, online: boolean) => void;
 interface Replica {
   hosts: Set<string>;
   lastHeardAt: number;
+  /** Where the others reach it, as it said. */
+  url?: string;
 }
 
 /** A replica not heard from for this many heartbeats has died. */
@@ -41,6 +45,7 @@ export class ReplicaPresence {
   private readonly heartbeatMs: number;
   private readonly batchMs: number;
   private readonly now: () => number;
+  private url: string | undefined;
   private readonly local = new Set<string>();
   /** Local changes not announced yet: host → online. */
   private readonly pending = new Map<string, boolean>();
@@ -62,10 +67,25 @@ export class ReplicaPresence {
     this.heartbeatMs = options.heartbeatMs ?? 5000;
     this.batchMs = options.batchMs ?? 75;
     this.now = options.now ?? Date.now;
+    this.url = options.url;
   }
 
   get replicaId(): string {
     return this.bus.replicaId;
+  }
+
+  /** Where the other replicas reach this one, from the next heartbeat on. */
+  announceAt(url: string): void {
+    this.url = url;
+  }
+
+  /** Where another replica said it is reached; undefined for one not heard or that said none. */
+  urlOf(replicaId: string): string | undefined {
+    return this.replicas.get(replicaId)?.url;
+  }
+
+  private alive(): { kind: "replica-alive"; url?: string } {
+    return this.url ? { kind: "replica-alive", url: this.url } : { kind: "replica-alive" };
   }
 
   /** Listens and asks the others to announce their hosts (which also says it is here). */
@@ -197,6 +217,8 @@ export class ReplicaPresence {
         }
         return;
       case "replica-alive":
+        if (message.url) replica.url = message.url;
+        return;
       case "dispatch":
       case "cancel":
       case "job-event":
@@ -204,6 +226,7 @@ export class ReplicaPresence {
       case "fleet-event":
       case "host-ended":
       case "push-schedules":
+      case "link-spent":
       case "agent-query":
       case "agent-answer":
         return;
@@ -268,7 +291,7 @@ export class ReplicaPresence {
    * in the next batch, behind this on the bus.
    */
   private async announceAll(): Promise<void> {
-    const sent = [this.bus.publish({ kind: "replica-alive" })];
+    const sent = [this.bus.publish(this.alive())];
     if (this.local.size > 0) {
       sent.push(this.bus.publish({ kind: "host-online", hostIds: [...this.local] }));
     }
@@ -276,7 +299,7 @@ export class ReplicaPresence {
   }
 
   private heartbeat(): void {
-    void this.bus.publish({ kind: "replica-alive" });
+    void this.bus.publish(this.alive());
     this.dropSilentReplicas();
   }
 

@@ -1,3 +1,5 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { roleAtLeast, UPLOAD_HEADERS, ZUploadFailure } from "@restic-manager/contracts";
@@ -7,15 +9,18 @@ import { parseToken, secretMatches } from "../auth/opaqueToken.js";
 import { SESSION_ENDED } from "../auth/service.js";
 import type { AppDeps } from "../deps.js";
 import { AppError, type AppErrorCode } from "../errors.js";
-import { chooseReader } from "../snapshots/readers.js";
+import { chooseReader, ReaderElsewhere } from "../snapshots/readers.js";
 import { readCookie, SESSION_COOKIE } from "../trpc/context.js";
 import { contentDisposition, contentTypeOf } from "./names.js";
-import { type AgentUpload, DownloadError } from "./service.js";
+import { type AgentUpload, DownloadError, type PreparedDownload } from "./service.js";
 
 /** The part of a download's URL that is its one-time token, hidden from the request log. */
 export const DOWNLOAD_PATH = /^\/api\/downloads\/[^/]+$/;
 
 const FAILURE_STATUS = { "not-found": 404, "bad-request": 400, failed: 502 } as const;
+const UNKNOWN_LINK = "This download link is unknown, used or expired: start it again";
+/** Set on a request one replica passes on to another, which then never passes it on again. */
+const RELAYED = "x-restic-manager-relayed";
 const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
@@ -34,7 +39,15 @@ const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
 export function downloadRoutes(deps: AppDeps): express.Router {
   const routes = express.Router();
   routes.get("/api/downloads/:token", (req, res) => serveDownload(deps, req, res));
-  routes.put("/agent/uploads/:id", async (req, res) => {
+  // An upload another replica waits for (the agent's PUT went through a load balancer).
+  const toItsReplica: express.RequestHandler = (req, res, next) => {
+    const id = String(req.params.id);
+    const elsewhere =
+      deps.downloads.isAwaited(id) || req.get(RELAYED) ? undefined : deps.replicas.urlOfUpload(id);
+    if (elsewhere) relay(deps, req, res, elsewhere);
+    else next();
+  };
+  routes.put("/agent/uploads/:id", toItsReplica, async (req, res) => {
     const upload = await claimUpload(deps, req, res);
     if (!upload) return;
     const size = Number(req.get(UPLOAD_HEADERS.size));
@@ -44,17 +57,22 @@ export function downloadRoutes(deps: AppDeps): express.Router {
       agentResponse: res,
     });
   });
-  routes.post("/agent/uploads/:id/failure", express.json({ limit: "16kb" }), async (req, res) => {
-    const failure = ZUploadFailure.safeParse(req.body);
-    if (!failure.success) {
-      refuse(res, 400, "The failure report must be JSON with a reason and a message");
-      return;
-    }
-    const upload = await claimUpload(deps, req, res);
-    if (!upload) return;
-    upload.reject(new DownloadError(FAILURE_STATUS[failure.data.reason], failure.data.message));
-    res.status(204).end();
-  });
+  routes.post(
+    "/agent/uploads/:id/failure",
+    toItsReplica,
+    express.json({ limit: "16kb" }),
+    async (req, res) => {
+      const failure = ZUploadFailure.safeParse(req.body);
+      if (!failure.success) {
+        refuse(res, 400, "The failure report must be JSON with a reason and a message");
+        return;
+      }
+      const upload = await claimUpload(deps, req, res);
+      if (!upload) return;
+      upload.reject(new DownloadError(FAILURE_STATUS[failure.data.reason], failure.data.message));
+      res.status(204).end();
+    },
+  );
   return routes;
 }
 
@@ -66,22 +84,31 @@ async function serveDownload(deps: AppDeps, req: Request, res: Response) {
   if (!roleAtLeast(who.role, "operator")) {
     return refuse(res, 403, `Downloads need the operator role; you are ${who.role}`);
   }
-  const prepared = deps.downloads.redeem(String(req.params.token), who.userId);
-  if (prepared === "unknown") {
-    return refuse(res, 404, "This download link is unknown, used or expired: start it again");
-  }
-  if (prepared === "not-yours") return refuse(res, 403, "This download link is another user's");
+  const token = String(req.params.token);
+  const peeked = deps.downloads.peek(token, who.userId);
+  if (peeked === "unknown") return refuse(res, 404, UNKNOWN_LINK);
+  if (peeked === "not-yours") return refuse(res, 403, "This download link is another user's");
 
   // The browser may leave while the agent is still being asked: the agent is then turned away.
   const left = new AbortController();
   res.once("close", () => left.abort());
   let upload: AgentUpload;
   let readerName: string;
+  let prepared: PreparedDownload;
   try {
-    const reader = await chooseReader(deps, prepared.repositoryId, prepared.readerHostId);
+    const reader = await chooseReader(deps, peeked.repositoryId, peeked.readerHostId);
+    const taken = deps.downloads.redeem(token, who.userId);
+    if (typeof taken === "string") return refuse(res, 404, UNKNOWN_LINK);
+    prepared = taken;
     readerName = reader.hostName;
     upload = await deps.downloads.request(reader, prepared, left.signal);
   } catch (error) {
+    // Its agent is connected to another replica: that one serves it (and spends the link).
+    const elsewhere =
+      error instanceof ReaderElsewhere && !req.get(RELAYED)
+        ? deps.replicas.urlOfHost(error.hostId)
+        : undefined;
+    if (elsewhere) return relay(deps, req, res, elsewhere);
     if (error instanceof AppError) return refuse(res, APP_ERROR_STATUS[error.code], error.message);
     if (error instanceof DownloadError) return refuse(res, error.status, error.message);
     throw error;
@@ -183,6 +210,37 @@ async function claimUpload(deps: AppDeps, req: Request, res: Response) {
   }
   res.removeHeader("Connection");
   return upload;
+}
+
+/**
+ * Passes a request on to the replica at `base` as it came (headers and streamed body) and its
+ * answer back as it comes: a download's browser request or agent upload that reached a replica
+ * other than the one the download belongs to.
+ */
+function relay(deps: AppDeps, req: Request, res: Response, base: string): void {
+  const target = new URL(req.originalUrl, base);
+  deps.logger.info({
+    event: "download.relayed",
+    what: req.method === "GET" ? "request" : "upload",
+    to: target.origin,
+  });
+  const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+  const outgoing = send(target, {
+    method: req.method,
+    headers: { ...req.headers, host: target.host, [RELAYED]: "1" },
+  });
+  outgoing.on("response", (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  outgoing.on("error", (error) => {
+    if (res.headersSent) res.destroy();
+    else refuse(res, 502, `The replica this download belongs to did not answer: ${error.message}`);
+  });
+  res.on("close", () => {
+    if (!res.writableFinished) outgoing.destroy();
+  });
+  req.pipe(outgoing);
 }
 
 function refuse(res: Response, status: number, message: string) {

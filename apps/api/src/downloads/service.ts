@@ -7,7 +7,8 @@ import type { Db } from "../db.js";
 import { AppError, found } from "../errors.js";
 import type { AgentRegistry } from "../hosts/registry.js";
 import type { Keyring } from "../secrets/keyring.js";
-import { chooseReader, type Reader } from "../snapshots/readers.js";
+import { openSecret, sealSecret } from "../secrets/seal.js";
+import { chooseReader, type Reader, ReaderElsewhere } from "../snapshots/readers.js";
 import { type Archive, downloadFileName } from "./names.js";
 
 /** A download the browser may fetch once, by the user who asked for it. */
@@ -50,6 +51,21 @@ interface Awaiting {
   timer: NodeJS.Timeout;
 }
 
+/**
+ * With several API replicas (see replicas.ts): links any replica can take (sealed with the
+ * master key they share), spent once across them, and uploads named after the replica that
+ * waits for them, so another that receives the agent's PUT can pass it on.
+ */
+export interface DownloadReplicas {
+  keyring: Keyring;
+  /** This replica's short name, put in its upload ids. */
+  uploadTag: string;
+  /** Tells the other replicas that a link was spent here. */
+  spent(linkId: string): void;
+}
+
+type SealedLink = PreparedDownload & { expiresAt: number };
+
 export interface DownloadTuning {
   /** How long a prepared link stays valid. */
   linkTtlMs?: number;
@@ -73,13 +89,20 @@ function hashOf(secret: string): Buffer {
  * it all, and the browser simply asks again.
  */
 export class Downloads {
+  /** Links issued here, by id (a sealed link's id is the part before its dot). */
   private readonly links = new Map<string, PreparedDownload & { expiresAt: number }>();
+  /** Sealed links spent here or elsewhere, until they expire: each is taken once. */
+  private readonly spentLinks = new Map<string, number>();
   private readonly awaiting = new Map<string, Awaiting>();
   private readonly linkTtlMs: number;
   private readonly uploadWaitMs: number;
   private readonly now: () => number;
 
-  constructor(registry: AgentRegistry, tuning: DownloadTuning = {}) {
+  constructor(
+    registry: AgentRegistry,
+    tuning: DownloadTuning = {},
+    private readonly replicas?: DownloadReplicas,
+  ) {
     this.linkTtlMs = tuning.linkTtlMs ?? LINK_TTL_MS;
     this.uploadWaitMs = tuning.uploadWaitMs ?? UPLOAD_WAIT_MS;
     this.now = tuning.now ?? Date.now;
@@ -102,9 +125,64 @@ export class Downloads {
       else if (link.userId === prepared.userId) held += 1;
     }
     if (held >= MAX_LINKS_PER_USER) return undefined;
-    const token = randomBytes(32).toString("base64url");
-    this.links.set(token, { ...prepared, expiresAt: now + this.linkTtlMs });
-    return token;
+    const expiresAt = now + this.linkTtlMs;
+    if (!this.replicas) {
+      const token = randomBytes(32).toString("base64url");
+      this.links.set(token, { ...prepared, expiresAt });
+      return token;
+    }
+    const linkId = randomBytes(16).toString("base64url");
+    this.links.set(linkId, { ...prepared, expiresAt });
+    const sealed = sealSecret(
+      this.replicas.keyring,
+      JSON.stringify({ ...prepared, expiresAt }),
+      `download-link:${linkId}`,
+    );
+    return `${linkId}.${Buffer.from(sealed).toString("base64url")}`;
+  }
+
+  /** What a link holds, without spending it (the replica that serves it spends it). */
+  peek(token: string, userId: string): PreparedDownload | "unknown" | "not-yours" {
+    const link = this.linkOf(token);
+    if (!link) return "unknown";
+    if (link.userId !== userId) return "not-yours";
+    const { expiresAt: _, ...prepared } = link;
+    return prepared;
+  }
+
+  /** A link another replica spent: not taken here either. */
+  forget(linkId: string): void {
+    const link = this.links.get(linkId);
+    this.links.delete(linkId);
+    this.spentLinks.set(linkId, link?.expiresAt ?? this.now() + this.linkTtlMs);
+  }
+
+  /** The link behind a token, if it is valid and not spent: issued here, or sealed elsewhere. */
+  private linkOf(token: string): SealedLink | undefined {
+    const now = this.now();
+    const key = this.replicas ? (token.split(".")[0] ?? "") : token;
+    const local = this.links.get(key);
+    if (local) {
+      if (local.expiresAt > now) return local;
+      this.links.delete(key);
+      return undefined;
+    }
+    if (!this.replicas) return undefined;
+    const [linkId = "", sealed = ""] = token.split(".");
+    for (const [id, expiresAt] of this.spentLinks) if (expiresAt <= now) this.spentLinks.delete(id);
+    if (this.spentLinks.has(linkId)) return undefined;
+    try {
+      const link = JSON.parse(
+        openSecret(
+          this.replicas.keyring,
+          Buffer.from(sealed, "base64url").toString(),
+          `download-link:${linkId}`,
+        ),
+      ) as SealedLink;
+      return link.expiresAt > now ? link : undefined;
+    } catch {
+      return undefined; // not sealed by any of our keys, or for another link id
+    }
   }
 
   /**
@@ -112,13 +190,17 @@ export class Downloads {
    * its owner: knowing a link is not enough to spend it.
    */
   redeem(token: string, userId: string): PreparedDownload | "unknown" | "not-yours" {
-    const link = this.links.get(token);
-    if (!link || link.expiresAt <= this.now()) {
-      this.links.delete(token);
-      return "unknown";
-    }
+    const link = this.linkOf(token);
+    if (!link) return "unknown";
     if (link.userId !== userId) return "not-yours";
-    this.links.delete(token);
+    if (this.replicas) {
+      const linkId = token.split(".")[0] ?? "";
+      this.links.delete(linkId);
+      this.spentLinks.set(linkId, link.expiresAt);
+      this.replicas.spent(linkId);
+    } else {
+      this.links.delete(token);
+    }
     const { expiresAt: _, ...prepared } = link;
     return prepared;
   }
@@ -129,7 +211,9 @@ export class Downloads {
    * comes later is refused, and the agent stops restic.
    */
   request(reader: Reader, prepared: PreparedDownload, signal: AbortSignal): Promise<AgentUpload> {
-    const id = `u_${randomBytes(12).toString("base64url")}`;
+    // With replicas, named after this one: another that receives the PUT passes it on here.
+    const tag = this.replicas ? `${this.replicas.uploadTag}.` : "";
+    const id = `u_${tag}${randomBytes(12).toString("base64url")}`;
     const secret = randomBytes(32).toString("base64url");
     return new Promise<AgentUpload>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -182,6 +266,11 @@ export class Downloads {
     return this.settle(id);
   }
 
+  /** Whether links and uploads may be served by another replica (see DownloadReplicas). */
+  get sharedAcrossReplicas(): boolean {
+    return this.replicas !== undefined;
+  }
+
   /** Whether an upload with this id is awaited (for the refusal's wording only). */
   isAwaited(id: string): boolean {
     return this.awaiting.has(id);
@@ -230,7 +319,15 @@ export async function prepareDownload(
     }),
     "No such repository",
   );
-  const reader = await chooseReader(deps, repository.id, request.preferHostId);
+  // A host whose agent is connected to another replica reads it there (see downloads/http.ts).
+  const reader = await chooseReader(deps, repository.id, request.preferHostId).catch(
+    (error: unknown) => {
+      if (error instanceof ReaderElsewhere && deps.downloads.sharedAcrossReplicas) {
+        return { hostId: error.hostId, hostName: error.hostName };
+      }
+      throw error;
+    },
+  );
   const fileName = downloadFileName(request.path, request.archive, request.snapshotId);
   const token = deps.downloads.issue({
     userId: actor.userId,
