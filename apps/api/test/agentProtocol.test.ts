@@ -55,6 +55,28 @@ describe("the agent link refuses bad input without disturbing anyone else", () =
     ).rejects.toThrow(/malformed/);
   });
 
+  it("enrollments at once: one token enrolls one host, and hosts of one hostname get names of their own", async () => {
+    const request = { hostname: "twin", os: "linux" as const, arch: "x64", agentVersion: "test" };
+    // One token, five enrollments at the same moment: exactly one host.
+    const { token } = await admin.hosts.createEnrollment.mutate({ expiresInHours: 1 });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, () => world.client().agent.enroll.mutate({ ...request, token })),
+    );
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    for (const outcome of outcomes) {
+      if (outcome.status === "rejected") expect(String(outcome.reason)).toMatch(/already used/);
+    }
+    // Five tokens of one hostname at once: five hosts, five names.
+    const tokens = await Promise.all(
+      Array.from({ length: 5 }, () => admin.hosts.createEnrollment.mutate({ expiresInHours: 1 })),
+    );
+    await Promise.all(
+      tokens.map((t) => world.client().agent.enroll.mutate({ ...request, token: t.token })),
+    );
+    const names = (await admin.hosts.list.query()).items.map((h) => h.name).sort();
+    expect(names).toEqual(["twin", "twin-2", "twin-3", "twin-4", "twin-5", "twin-6"]);
+  });
+
   it("an unsupported protocol version or a bad credential is refused with the reason", async () => {
     const { credential, hostId } = await enroll("web1");
     const tooNew = await rawConnect(world.server.url, {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZId } from "./ids.js";
+import { ZDate, ZId } from "./ids.js";
 import { ZJobResult, ZResticErrorCode, ZResticProgress } from "./job-results.js";
 import { JOB_KIND_TRAITS, ZJobKind, ZJobParams, ZJobState, ZSnapshotId } from "./jobs.js";
 import { ZMissReason, ZScheduleKind, ZScheduleOverlap, ZScheduleTiming } from "./schedules.js";
@@ -81,7 +81,7 @@ export const ZRepositoryAccess = z.object({
 export type TRepositoryAccess = z.infer<typeof ZRepositoryAccess>;
 
 export const ZLogLine = z.object({
-  at: z.coerce.date(),
+  at: ZDate,
   stream: z.enum(["stdout", "stderr", "agent"]),
   line: z.string().max(AGENT_LIMITS.maxLogLineChars),
 });
@@ -99,11 +99,11 @@ export const ZJobFinished = z.object({
   errorCode: ZResticErrorCode.nullable().optional(),
   /** The command's parsed result: a backup's summary, a snapshot list, … */
   result: ZJobResult.optional(),
-  finishedAt: z.coerce.date(),
+  finishedAt: ZDate,
 });
 export type TJobFinished = z.infer<typeof ZJobFinished>;
 
-export const ZJobStarted = z.object({ jobId: ZJobId, startedAt: z.coerce.date() });
+export const ZJobStarted = z.object({ jobId: ZJobId, startedAt: ZDate });
 export const ZJobProgress = z.object({ jobId: ZJobId, progress: ZResticProgress });
 export const ZJobLogBatch = z.object({
   jobId: ZJobId,
@@ -149,16 +149,16 @@ export const ZScheduledRun = z.object({
   scheduleId: z.string().min(1).max(64),
   revision: z.number().int().min(1),
   /** The slot it stands for. */
-  slot: z.coerce.date(),
+  slot: ZDate,
   params: ZJobParams,
-  startedAt: z.coerce.date(),
+  startedAt: ZDate,
 });
 export type TScheduledRun = z.infer<typeof ZScheduledRun>;
 
 /** A slot the agent did not run: skipped (the previous run still going) or missed (it was not running). */
 export const ZScheduleMissReport = z.object({
   scheduleId: z.string().min(1).max(64),
-  slot: z.coerce.date(),
+  slot: ZDate,
   reason: ZMissReason,
   detail: z.string().max(500),
 });
@@ -234,8 +234,8 @@ export const ZJobListInput = z.object({
   hostId: ZId.optional(),
   kind: ZJobKind.optional(),
   state: ZJobState.optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: ZDate.optional(),
+  to: ZDate.optional(),
   limit: z.number().int().min(1).max(200).default(50),
   /** The `nextCursor` of the previous page. */
   cursor: z.string().max(400).optional(),

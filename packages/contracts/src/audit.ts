@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZDate } from "./ids.js";
 
 /** Every action the audit log records. Later capabilities add theirs here. */
 export const AUDIT_ACTIONS = [
@@ -64,8 +65,8 @@ export const ZAuditListInput = z.object({
   /** A target's exact name or id. */
   target: z.string().trim().max(200).optional(),
   outcome: ZAuditOutcome.optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: ZDate.optional(),
+  to: ZDate.optional(),
   limit: z.number().int().min(1).max(200).default(50),
   /** The `nextCursor` of the previous page. */
   cursor: z.string().max(400).optional(),

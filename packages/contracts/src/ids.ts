@@ -15,3 +15,13 @@ export function narrow<const T extends string>(members: readonly T[], value: str
   }
   return value as T;
 }
+
+/**
+ * A time as the server stores it: from 1970 to the year 9999. Both databases keep times in that
+ * range (PostgreSQL cannot read an ISO time of a five-digit year back), and nothing later or
+ * earlier is a real time of a backup.
+ */
+export const ZDate = z.coerce
+  .date()
+  .min(new Date("1970-01-01T00:00:00.000Z"), "must be a time from 1970 on")
+  .max(new Date("9999-12-31T23:59:59.999Z"), "must be a time before the year 10000");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZId } from "./ids.js";
+import { ZDate, ZId } from "./ids.js";
 import { ZDiffResult, ZSnapshot } from "./job-results.js";
 import { ZSnapshotId, ZSnapshotPath, ZTagFilter } from "./jobs.js";
 
@@ -113,8 +113,8 @@ export const ZSnapshotListInput = ZReader.extend({
   hostId: ZId.optional(),
   backupSetId: ZId.optional(),
   tag: ZTagFilter.optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: ZDate.optional(),
+  to: ZDate.optional(),
 });
 
 export const ZBrowseInput = ZReader.extend({

@@ -6,7 +6,7 @@ import { issueToken, parseToken, secretMatches } from "../auth/opaqueToken.js";
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Db } from "../db.js";
 import { AppError, found } from "../errors.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import { Prisma } from "../generated/prisma/client.js";
 import { keysetOrder } from "../pagination.js";
 
 const HOUR_MS = 3_600_000;
@@ -78,6 +78,9 @@ export async function revokeEnrollmentToken(db: Db, id: string, actor: Actor, me
   });
 }
 
+/** How often an enrollment starts again when the name it chose was taken meanwhile. */
+const NAME_ATTEMPTS = 5;
+
 /** A unique display name: the hostname, or hostname-2, -3… when another host has it. */
 async function freeHostName(tx: Prisma.TransactionClient, hostname: string): Promise<string> {
   for (let n = 1; ; n++) {
@@ -125,36 +128,53 @@ export async function enrollHost(
   }
   if (!parsed) throw await refuse("the token is malformed");
   const credential = issueToken("rma");
-  const result = await db.$transaction(async (tx) => {
-    const token = await tx.enrollmentToken.findUnique({ where: { id: parsed.id } });
-    if (!token || !secretMatches(parsed.secret, token.secretHash)) return "the token is unknown";
-    if (token.revokedAt) return "the token was revoked";
-    if (token.usedAt) return "the token was already used";
-    if (token.expiresAt.getTime() <= Date.now()) return "the token has expired";
-    const host = await tx.host.create({
-      data: {
-        id: credential.id,
-        name: await freeHostName(tx, request.hostname),
-        hostname: request.hostname,
-        os: request.os,
-        arch: request.arch,
-        agentVersion: request.agentVersion,
-        credentialHash: credential.secretHash,
-      },
+  const enroll = () =>
+    db.$transaction(async (tx) => {
+      const token = await tx.enrollmentToken.findUnique({ where: { id: parsed.id } });
+      if (!token || !secretMatches(parsed.secret, token.secretHash)) return "the token is unknown";
+      if (token.revokedAt) return "the token was revoked";
+      if (token.usedAt) return "the token was already used";
+      if (token.expiresAt.getTime() <= Date.now()) return "the token has expired";
+      // Claimed before anything is written: of two enrollments with one token at once (on
+      // PostgreSQL they may run side by side), the second waits for the first and finds it used.
+      const claimed = await tx.enrollmentToken.updateMany({
+        where: { id: token.id, usedAt: null },
+        data: { usedAt: new Date() },
+      });
+      if (claimed.count !== 1) return "the token was already used";
+      const host = await tx.host.create({
+        data: {
+          id: credential.id,
+          name: await freeHostName(tx, request.hostname),
+          hostname: request.hostname,
+          os: request.os,
+          arch: request.arch,
+          agentVersion: request.agentVersion,
+          credentialHash: credential.secretHash,
+        },
+      });
+      await tx.enrollmentToken.update({ where: { id: token.id }, data: { hostId: host.id } });
+      await recordAudit(tx, {
+        action: "host.enrolled",
+        actor: { type: "anonymous", name: request.hostname },
+        target: { type: "host", id: host.id, name: host.name },
+        ip: meta.ip,
+        details: { enrollmentToken: token.id, os: request.os },
+      });
+      return host;
     });
-    await tx.enrollmentToken.update({
-      where: { id: token.id },
-      data: { usedAt: new Date(), hostId: host.id },
-    });
-    await recordAudit(tx, {
-      action: "host.enrolled",
-      actor: { type: "anonymous", name: request.hostname },
-      target: { type: "host", id: host.id, name: host.name },
-      ip: meta.ip,
-      details: { enrollmentToken: token.id, os: request.os },
-    });
-    return host;
-  });
+  // Two hosts of one hostname enrolling at once may both find the same name free: the one
+  // whose insert loses starts again (its transaction wrote nothing) and takes the next name.
+  let result: Awaited<ReturnType<typeof enroll>> | undefined;
+  for (let attempt = 1; result === undefined; attempt++) {
+    try {
+      result = await enroll();
+    } catch (error) {
+      const nameTaken =
+        error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+      if (!nameTaken || attempt >= NAME_ATTEMPTS) throw error;
+    }
+  }
   if (typeof result === "string") throw await refuse(result);
   return { hostId: result.id, hostName: result.name, credential: credential.token };
 }
