@@ -26,7 +26,13 @@ const RESTARTS = 10;
 const CREATE_EVERY_MS = 400;
 /** How long the server stays up once its agents are back, drawn from this range. */
 const UP_MS = [1_000, 7_000] as const;
-const SETTLE_MS = 180_000;
+/**
+ * How long the jobs may take to end once the restarts stop. The maintenance host runs its
+ * exclusive jobs (checks, forgets, health) one after another, and on a loaded two-core machine
+ * their backlog took over three minutes to clear (seen on PostgreSQL with another test run
+ * beside it); still ending, so the bound is wide.
+ */
+const SETTLE_MS = 300_000;
 /**
  * Longer than the server takes to start and its agents to reconnect on a loaded two-core
  * machine (measured up to 25 s and 20 s); the server drills show what happens past it.
