@@ -6,7 +6,7 @@ import { type IncomingMessage, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
+import { freePort, type RestServer, startRestServer, waitFor } from "@restic-manager/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { loadConfig, SETTING_NAMES } from "../src/config.js";
@@ -17,17 +17,6 @@ import { randomTree, resultOf, waitForJobEnd } from "./support/jobs.js";
 import { deriveSiteConfig, NGINX_SITE, type Nginx, startNginx } from "./support/nginx.js";
 import { readStream, subscriptionUrl } from "./support/sse.js";
 import { type Client, createWorld, makeClient, PASSWORD, type World } from "./support/world.js";
-
-/** A port nothing listens on: a replica that is down. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /**
  * A sign-in from a given loopback address (Linux answers on all of 127/8), as a browser on
@@ -75,7 +64,7 @@ describe("the server behind nginx, configured as docker/nginx/ ships it", () => 
     // nginx reaches the server from 127.0.0.1, and only that address is trusted to say who the
     // client is; the browsers below come from other loopback addresses.
     world = await createWorld({ RM_TRUST_PROXY: "127.0.0.1", RM_JOB_LOST_AFTER: "1m" });
-    deadUpstream = `127.0.0.1:${await closedPort()}`;
+    deadUpstream = `127.0.0.1:${await freePort()}`;
     nginx = await startNginx({
       upstreams: [deadUpstream, `127.0.0.1:${world.server.port}`],
     });

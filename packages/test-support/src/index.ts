@@ -2,6 +2,7 @@
 export { enrollAgentConfig, type SpawnedAgent, spawnAgent } from "./agents.js";
 export { applyEdit, pathsOf, type ValueEdit } from "./mutate.js";
 export { AGENT_DIR, REPO_ROOT, TOOLS_BIN, toolOrPath, toolsEnv } from "./paths.js";
+export { freePort } from "./ports.js";
 export { type RestServer, startRestServer } from "./restServer.js";
 export {
   changeTree,

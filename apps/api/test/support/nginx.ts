@@ -9,10 +9,9 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { REPO_ROOT } from "@restic-manager/test-support";
+import { freePort, REPO_ROOT } from "@restic-manager/test-support";
 
 /**
  * A real nginx in front of servers on loopback, configured by the files docker/ ships: the site
@@ -172,17 +171,6 @@ function unprivilegedUser(): { uid: number; gid: number } | null {
   const id = (flag: string) =>
     Number(execFileSync("id", [flag, "nobody"], { encoding: "utf8" }).trim());
   return { uid: id("-u"), gid: id("-g") };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 interface Started {
