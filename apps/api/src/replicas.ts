@@ -250,7 +250,7 @@ export class Replicas {
     this.relayChanges(targets.alertChanges, "alerts");
     this.relayChanges(targets.scheduleChanges, "schedules");
     await presence.start();
-    if (this.leadership instanceof PostgresLeadership) this.leadership.start();
+    if (this.leadership instanceof PostgresLeadership) await this.leadership.start();
     this.queueTimer = setInterval(() => void this.queuePass(jobs), QUEUE_PASS_MS);
     this.queueTimer.unref();
   }

@@ -62,6 +62,8 @@ export class DeliveryWorker {
   private pass: Promise<void> | undefined;
   private passAgain = false;
   private running = false;
+  /** The start under way or done, which a second caller waits for too. */
+  private starting: Promise<void> | undefined;
 
   constructor(options: DeliveryWorkerOptions) {
     this.db = options.db;
@@ -76,9 +78,15 @@ export class DeliveryWorker {
    * Takes back what a previous process left `sending`, then runs passes on a timer. Started
    * again after a stop (a replica that leads again), it starts afresh.
    */
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  start(): Promise<void> {
+    if (!this.running) {
+      this.running = true;
+      this.starting = this.begin();
+    }
+    return this.starting ?? Promise.resolve();
+  }
+
+  private async begin(): Promise<void> {
     if (this.stopping.signal.aborted) this.stopping = new AbortController();
     const recovered = await this.db.alertDelivery.updateMany({
       where: { state: "sending" },
@@ -90,6 +98,7 @@ export class DeliveryWorker {
         "deliveries interrupted by the last stop are queued again",
       );
     }
+    if (!this.running) return; // stopped meanwhile
     this.timer = setInterval(() => this.wake(), this.intervalMs);
     this.timer.unref();
     this.wake();
@@ -118,6 +127,7 @@ export class DeliveryWorker {
   /** Stops passes, cancels sends under way (queued again for the next start) and waits. */
   async stop(): Promise<void> {
     this.running = false;
+    this.starting = undefined;
     clearInterval(this.timer);
     this.stopping.abort();
     await this.pass;

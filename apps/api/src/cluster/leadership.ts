@@ -78,10 +78,15 @@ export class PostgresLeadership implements Leadership {
     return this.leading;
   }
 
-  /** Tries at once, then every interval. */
-  start(): void {
+  /**
+   * Tries at once, then every interval; resolves once the first try is over (and its
+   * listeners were told when it took the lock), so a replica knows whether it leads before it
+   * serves.
+   */
+  async start(): Promise<void> {
     if (this.closed || this.running || this.timer) return;
     this.tick();
+    await this.running;
   }
 
   onChange(listener: (isLeader: boolean) => void): () => void {
