@@ -2,12 +2,14 @@ import { createHash, randomBytes } from "node:crypto";
 import type { EventEmitter } from "node:events";
 import { type TAgentQuery, type TQueryAnswer, ZQueryAnswer } from "@restic-manager/contracts";
 import superjson from "superjson";
+import type { LoginThrottle } from "./auth/throttle.js";
 import { type ClusterBus, LocalBus, newReplicaId, PostgresBus } from "./cluster/bus.js";
 import { type Leadership, PostgresLeadership, SoleLeadership } from "./cluster/leadership.js";
 import {
   type ClusterMessage,
   jobEventFromWire,
   jobEventToWire,
+  type TThrottleName,
   type TWakeTarget,
 } from "./cluster/messages.js";
 import { ReplicaPresence } from "./cluster/presence.js";
@@ -37,6 +39,8 @@ export interface ReplicaTargets {
   linkSpent(linkId: string): void;
   /** Sends a host's schedules to its agent when it is connected here. */
   pushSchedules(hostId: string): Promise<void>;
+  /** The sign-in and credential throttles, which count failures made through any replica. */
+  throttles: Record<TThrottleName, LoginThrottle>;
   /** Asks an agent connected here on another replica's behalf (see askElsewhere). */
   answerQuery(
     hostId: string,
@@ -247,6 +251,13 @@ export class Replicas {
     this.unsubscribes.push(() => {
       jobEvents.relay = undefined;
     });
+    for (const [name, throttle] of Object.entries(targets.throttles)) {
+      throttle.relay = (change) =>
+        this.send({ kind: "throttle", throttle: name as TThrottleName, ...change });
+    }
+    this.unsubscribes.push(() => {
+      for (const throttle of Object.values(targets.throttles)) throttle.relay = undefined;
+    });
     this.relayChanges(targets.alertChanges, "alerts");
     this.relayChanges(targets.scheduleChanges, "schedules");
     await presence.start();
@@ -312,6 +323,9 @@ export class Replicas {
         return;
       case "agent-answer":
         if (message.to === this.replicaId) this.answerPart(message);
+        return;
+      case "throttle":
+        targets.throttles[message.throttle].apply(message);
         return;
       case "host-ended":
         this.relaying = true;

@@ -363,6 +363,11 @@ export async function startServer(
       },
       pushSchedules: (hostId) => deps.schedules.pushTo(hostId, true),
       linkSpent: (linkId) => deps.downloads.forget(linkId),
+      throttles: {
+        account: deps.auth.accountThrottle,
+        address: deps.auth.addressThrottle,
+        credential: deps.credentialFailures,
+      },
       // Another replica's browser asks an agent connected here (the host's own, when it can).
       answerQuery: async (hostId, repositoryId, query, timeoutMs) =>
         deps.queries.ask(await chooseReader(deps, repositoryId, hostId), query, timeoutMs),

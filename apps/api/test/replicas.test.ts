@@ -324,6 +324,33 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
     expect(await onlineThrough(await replicaB.signIn("admin"))).not.toContain(revoked);
   });
 
+  it("counts failed sign-ins made through either replica together, and refuses the account on both", async () => {
+    // Five failures are allowed (ACCOUNT_RULE), the sixth locks: three through each replica
+    // lock it only when each counts the other's.
+    const viaA = makeClient(replicaA.url);
+    const viaB = makeClient(replicaB.url);
+    const attempt = async (client: Client) => {
+      try {
+        await client.auth.login.mutate({ username: "mallory", password: "not the password" });
+        return "signed in";
+      } catch (error) {
+        return String((error as { data?: { code?: string } }).data?.code);
+      }
+    };
+    for (const client of [viaA, viaB, viaA, viaB, viaA, viaB]) {
+      expect(await attempt(client)).toBe("UNAUTHORIZED");
+    }
+    // Told over NOTIFY within milliseconds; a second try leaves room for a slow one. Alone,
+    // A would have counted four or five failures: still within the allowance.
+    let throughA = await attempt(viaA);
+    if (throughA !== "TOO_MANY_REQUESTS") {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      throughA = await attempt(viaA);
+    }
+    expect(throughA).toBe("TOO_MANY_REQUESTS");
+    expect(await attempt(viaB)).toBe("TOO_MANY_REQUESTS");
+  });
+
   it("loses replica A mid-backup: its agents come back through nginx to B, the result is recorded once, and B takes over the work that runs once", {
     timeout: 240_000,
   }, async () => {

@@ -1,8 +1,12 @@
+import { createHash } from "node:crypto";
+
 /**
  * Login throttling by account and by client address: a fixed allowance of failures in a
  * sliding window, then a lockout that doubles with each further failure (capped).
  * Held in memory: a restart forgets it, which costs an attacker nothing they could not
- * get by waiting, and keeps failed logins from writing to the database.
+ * get by waiting, and keeps failed logins from writing to the database. Replicas on one
+ * PostgreSQL tell each other every change (see `relay` and Replicas), so an address that
+ * spreads its attempts over them is counted once, not once per replica.
  */
 
 export interface ThrottleRule {
@@ -39,6 +43,16 @@ export const CREDENTIAL_ADDRESS_RULE: ThrottleRule = {
   maxLockMs: 5 * 60_000,
 };
 
+/**
+ * One change to a throttle, as replicas tell it each other. Keys travel as digests: the
+ * names people typed (sometimes a password, in the wrong field) stay out of the database's
+ * notifications.
+ */
+export interface ThrottleChange {
+  op: "failure" | "success" | "forgive";
+  keyDigest: string;
+}
+
 interface Entry {
   failures: number[];
   lockedUntil: number;
@@ -46,8 +60,15 @@ interface Entry {
 
 const MAX_ENTRIES = 100_000;
 
+/** Entries are kept by digest too: bounded size whatever the key's length. */
+export function throttleKeyDigest(key: string): string {
+  return createHash("sha256").update(key).digest("base64url").slice(0, 22);
+}
+
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
+  /** Told every change made through this process (not those applied from elsewhere). */
+  relay: ((change: ThrottleChange) => void) | undefined;
 
   constructor(
     private readonly rule: ThrottleRule,
@@ -56,27 +77,16 @@ export class LoginThrottle {
 
   /** Milliseconds until `key` may try again; 0 when it may try now. */
   retryAfterMs(key: string): number {
-    const entry = this.entries.get(key);
+    const entry = this.entries.get(throttleKeyDigest(key));
     return entry ? Math.max(0, entry.lockedUntil - this.now()) : 0;
   }
 
   recordFailure(key: string): void {
-    const now = this.now();
-    const entry = this.entries.get(key) ?? { failures: [], lockedUntil: 0 };
-    entry.failures = entry.failures.filter((t) => now - t < this.rule.windowMs);
-    entry.failures.push(now);
-    const over = entry.failures.length - this.rule.allowed;
-    if (over > 0) {
-      const lockMs = Math.min(this.rule.baseLockMs * 2 ** (over - 1), this.rule.maxLockMs);
-      entry.lockedUntil = now + lockMs;
-    }
-    this.entries.delete(key); // re-insert so the Map's order is least recently failed first
-    this.entries.set(key, entry);
-    this.evictOldest();
+    this.change({ op: "failure", keyDigest: throttleKeyDigest(key) });
   }
 
   recordSuccess(key: string): void {
-    this.entries.delete(key);
+    this.change({ op: "success", keyDigest: throttleKeyDigest(key) });
   }
 
   /**
@@ -85,7 +95,46 @@ export class LoginThrottle {
    * turns out to be right.
    */
   forgiveLatest(key: string): void {
-    const entry = this.entries.get(key);
+    this.change({ op: "forgive", keyDigest: throttleKeyDigest(key) });
+  }
+
+  /** A change another replica made: applied here, not told again. */
+  apply(change: ThrottleChange): void {
+    switch (change.op) {
+      case "failure":
+        this.failure(change.keyDigest);
+        return;
+      case "success":
+        this.entries.delete(change.keyDigest);
+        return;
+      case "forgive":
+        this.forgive(change.keyDigest);
+        return;
+    }
+  }
+
+  private change(change: ThrottleChange): void {
+    this.apply(change);
+    this.relay?.(change);
+  }
+
+  private failure(keyDigest: string): void {
+    const now = this.now();
+    const entry = this.entries.get(keyDigest) ?? { failures: [], lockedUntil: 0 };
+    entry.failures = entry.failures.filter((t) => now - t < this.rule.windowMs);
+    entry.failures.push(now);
+    const over = entry.failures.length - this.rule.allowed;
+    if (over > 0) {
+      const lockMs = Math.min(this.rule.baseLockMs * 2 ** (over - 1), this.rule.maxLockMs);
+      entry.lockedUntil = now + lockMs;
+    }
+    this.entries.delete(keyDigest); // re-insert so the Map's order is least recently failed first
+    this.entries.set(keyDigest, entry);
+    this.evictOldest();
+  }
+
+  private forgive(keyDigest: string): void {
+    const entry = this.entries.get(keyDigest);
     if (!entry) return;
     entry.failures.pop();
     const over = entry.failures.length - this.rule.allowed;

@@ -50,6 +50,10 @@ export type TWireJobEvent = z.infer<typeof ZWireJobEvent>;
 
 const ZHostIds = z.array(z.string().min(1).max(200));
 
+/** The sign-in and credential throttles replicas share (see auth/throttle.ts). */
+export const ZThrottleName = z.enum(["account", "address", "credential"]);
+export type TThrottleName = z.infer<typeof ZThrottleName>;
+
 /** A message's content; the bus adds who sent it. */
 export const ZClusterMessageBody = z.discriminatedUnion("kind", [
   /** A job for this host is queued: the replica its agent is connected to sends it now. */
@@ -106,6 +110,13 @@ export const ZClusterMessageBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("link-spent"), linkId: z.string().min(1).max(64) }),
   /** A host's schedules changed: the replica its agent is connected to sends them. */
   z.object({ kind: z.literal("push-schedules"), hostId: z.string() }),
+  /** A failed sign-in or credential (or a success that clears them) counted by the sender. */
+  z.object({
+    kind: z.literal("throttle"),
+    throttle: ZThrottleName,
+    op: z.enum(["failure", "success", "forgive"]),
+    keyDigest: z.string().min(1).max(64),
+  }),
   /** The host was revoked or deleted: every replica closes its sockets and refuses it. */
   z.object({ kind: z.literal("host-ended"), hostId: z.string(), reason: z.string().max(200) }),
 ]);

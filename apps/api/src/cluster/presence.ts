@@ -225,6 +225,7 @@ export class ReplicaPresence {
       case "wake":
       case "fleet-event":
       case "host-ended":
+      case "throttle":
       case "push-schedules":
       case "link-spent":
       case "agent-query":
