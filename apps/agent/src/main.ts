@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { arch, constants as osConstants, hostname as osHostname } from "node:os";
+import { arch, hostname as osHostname } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { AppRouter } from "@restic-manager/api/router";
@@ -17,7 +17,8 @@ import { Scheduler } from "./schedules/scheduler.js";
 import { ScheduleStateFile, ScheduleStore } from "./schedules/store.js";
 import { Spool } from "./spool.js";
 import { type AgentStatus, formatStatus, readStatus, writeStatus } from "./status.js";
-import { createUpdateExecutor, TRIAL_ENV, type TrialMessage } from "./update.js";
+import { becomeWaiter, TRIAL_ENV, type TrialMessage } from "./trial.js";
+import { createUpdateExecutor } from "./update.js";
 import { createUploadHandler } from "./upload.js";
 
 const USAGE = `usage: restic-manager-agent <command> [--config FILE] [--state-dir DIR]
@@ -86,11 +87,8 @@ async function run(configFile: string) {
   let trialJobId = startedByUpdate;
   const updatedFrom = process.env[TRIAL_ENV.from] ?? "?";
   const tellStarter = (message: TrialMessage) => {
-    try {
-      process.send?.(message);
-    } catch {
-      // the old agent is gone: nobody is waiting for the answer
-    }
+    // The old agent may be gone: nobody is waiting for the answer then.
+    if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
   };
   const recovered = spool.recoverInterrupted(new Date(), trialJobId ?? undefined);
   if (recovered.length > 0) log.warn("jobs.interrupted", { jobIds: recovered.map((r) => r.jobId) });
@@ -168,7 +166,7 @@ async function run(configFile: string) {
       link = connect();
       scheduler.start();
     },
-    handOver: (child) => becomeWaiter(child),
+    becomeWaiter: (child) => waitFor(child),
   });
   const runner = new JobRunner(
     (job, hooks) =>
@@ -314,27 +312,17 @@ async function run(configFile: string) {
   process.once("SIGINT", onSigint);
 
   /**
-   * After an update the new agent runs as this process's child, and this process stays as a
-   * small waiter: it forwards SIGTERM/SIGINT and exits with the child's code. Node.js cannot
-   * exec(), and a waiter keeps every way the agent is run working the same: systemd's main PID
-   * and Restart=on-failure, the Windows task, and a terminal (where an exit with a "restart me"
-   * code would simply end the agent). Only the child is connected: this process's link, schedules
-   * and timers are stopped before the child starts, and its status file is the child's now.
-   * The price: the waiter keeps its memory (about 75 MB RSS measured) until the service
-   * restarts, and a second update before then adds a second waiter.
+   * The new agent this process started was accepted: this process only waits for it from now
+   * on (see trial.ts). Its link, schedules and timers are stopped already or here, and its
+   * status file is the new agent's now.
    */
-  const becomeWaiter = (child: ChildProcess) => {
+  const waitFor = (child: ChildProcess) => {
     stopping = true;
     clearInterval(heartbeat);
     clearInterval(redetect);
     process.off("SIGTERM", onSigterm);
     process.off("SIGINT", onSigint);
-    for (const signal of ["SIGTERM", "SIGINT"] as const) {
-      process.on(signal, () => child.kill(signal));
-    }
-    child.once("exit", (code, signal) => {
-      process.exit(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1));
-    });
+    becomeWaiter(child);
   };
 }
 

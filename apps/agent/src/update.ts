@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   accessSync,
@@ -16,21 +16,14 @@ import path from "node:path";
 import type { TAgentUpdateParams } from "@restic-manager/contracts";
 import type { Log } from "./log.js";
 import type { AgentJob, ExecutionHooks, ExecutionResult } from "./runner.js";
+import { startTrial, TRIAL_ENV } from "./trial.js";
 
 /**
  * The agent's self-update (an `agent-update` job): download the bundle the server offers, check
- * it, put it in place with the old one kept as `<bundle>.previous`, and try it. The old process
- * hands its connection to the new one and waits; if the new one does not connect in time, it is
- * stopped, the old file goes back and the old agent connects again.
+ * it, put it in place with the old one kept as `<bundle>.previous`, and try it (trial.ts). The
+ * old process hands its connection to the new one; if the new one does not connect in time, it
+ * is stopped, the old file goes back and the old agent connects again.
  */
-
-/** What a new agent on trial says to the process that started it (over the IPC channel). */
-export type TrialMessage =
-  | { type: "agent-update.connected" }
-  | { type: "agent-update.refused"; reason: string };
-
-/** Set in a new agent's environment while it is on trial: the update job it finishes. */
-export const TRIAL_ENV = { job: "RM_AGENT_UPDATE_JOB", from: "RM_AGENT_UPDATE_FROM" } as const;
 
 export interface UpdateSeams {
   /** The server the agent is connected to now: the bundle is downloaded from it. */
@@ -50,8 +43,11 @@ export interface UpdateSeams {
   suspend(): Promise<void>;
   /** Starts them again (the trial failed). */
   resume(): void;
-  /** The new agent connected: this process only waits for it from now on. */
-  handOver(child: ChildProcess): void;
+  /**
+   * The new agent connected, started by this process: this process only waits for it from
+   * now on (see trial.ts; under a waiter already, this process exits instead).
+   */
+  becomeWaiter(child: ChildProcess): void;
 }
 
 class UpdateRefused extends Error {}
@@ -236,15 +232,14 @@ async function trial(
     seams.resume();
     return failed(`${others} other job(s) started meanwhile; update when the agent is idle`);
   }
-  const child = spawn(process.execPath, [...process.execArgv, staged.bundle, ...seams.args], {
-    env: { ...process.env, [TRIAL_ENV.job]: job.id, [TRIAL_ENV.from]: seams.version },
-    stdio: ["ignore", "inherit", "pipe", "ipc"],
+  const child = startTrial(staged.bundle, seams.args, {
+    [TRIAL_ENV.job]: job.id,
+    [TRIAL_ENV.from]: seams.version,
   });
-  // Its log goes on to ours (journald keeps it) and its last lines explain a failure.
+  // Its last lines of stderr explain a failure.
   let stderrTail = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    process.stderr.write(chunk);
-    stderrTail = (stderrTail + chunk.toString()).slice(-8000);
+  child.onStderr((chunk) => {
+    stderrTail = (stderrTail + chunk).slice(-8000);
   });
   const outcome = await new Promise<{ connected: true } | { connected: false; reason: string }>(
     (resolve) => {
@@ -260,13 +255,13 @@ async function trial(
         clearTimeout(timer);
         resolve(value);
       };
-      child.on("message", (message: TrialMessage) => {
+      child.onMessage((message) => {
         if (message.type === "agent-update.connected") settle({ connected: true });
         if (message.type === "agent-update.refused") {
           settle({ connected: false, reason: `the server refused it: ${message.reason}` });
         }
       });
-      child.once("exit", (code, sig) =>
+      child.onExit((code, sig) =>
         settle({ connected: false, reason: `it exited (${sig ?? `code ${code}`})` }),
       );
       signal.addEventListener("abort", () => settle({ connected: false, reason: "cancelled" }), {
@@ -275,12 +270,12 @@ async function trial(
     },
   );
   if (outcome.connected) {
-    seams.log.info("update.handed_over", { jobId: job.id, pid: child.pid ?? null });
-    seams.handOver(child);
-    // The new agent reports this job; this process stays as its waiter (see main.ts).
+    seams.log.info("update.handed_over", { jobId: job.id });
+    child.handOver(seams.becomeWaiter);
+    // The new agent reports this job; this process is its waiter or exits (see trial.ts).
     return new Promise<ExecutionResult>(() => undefined);
   }
-  await stopChild(child);
+  await child.stop();
   renameSync(staged.previous, staged.bundle);
   seams.log.warn("update.rolled_back", { jobId: job.id, reason: outcome.reason });
   seams.resume();
@@ -289,14 +284,4 @@ async function trial(
     `agent ${(job.params as TAgentUpdateParams).version} was rolled back: ${outcome.reason}` +
       (tail ? `\n${tail}` : ""),
   );
-}
-
-/** SIGTERM, then SIGKILL after 10 s: the old agent connects again only once it is gone. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(killer);
 }

@@ -42,7 +42,7 @@ function seams(overrides: Partial<UpdateSeams> = {}): UpdateSeams & { suspended:
       result.suspended += 1;
     },
     resume: () => undefined,
-    handOver: () => undefined,
+    becomeWaiter: () => undefined,
     ...overrides,
   };
   return result;

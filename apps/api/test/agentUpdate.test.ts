@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   writeFileSync,
 } from "node:fs";
@@ -38,6 +39,23 @@ function buildAgent(name: string, version: string, protocol?: number): string {
     },
   });
   return path.join(outdir, "agent.mjs");
+}
+
+/** The processes whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid …: comm may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
 }
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -87,7 +105,7 @@ describe("agent self-update", () => {
   let admin: Client;
   let operator: Client;
   const served = path.join(scratch, "served");
-  const builds = { old: "", next: "", refused: "", ancient: "", protocol3: "" };
+  const builds = { old: "", next: "", third: "", refused: "", ancient: "", protocol3: "" };
   const running: InstalledAgent[] = [];
 
   /** What the server offers from now on (a new mtime: it reads the banner again). */
@@ -97,6 +115,7 @@ describe("agent self-update", () => {
     mkdirSync(served, { recursive: true });
     builds.old = buildAgent("old", "1.0.0");
     builds.next = buildAgent("next", "1.1.0");
+    builds.third = buildAgent("third", "1.3.0");
     // A broken release: its banner says it speaks this server's protocol, its hello says 99.
     builds.refused = buildAgent("refused", "1.2.0", 99);
     writeFileSync(
@@ -219,6 +238,57 @@ describe("agent self-update", () => {
     await versionJobSucceeds(hostId);
     expect(agent.child.exitCode).toBeNull();
   }, 120_000);
+
+  it("updates again under the waiter without adding one: one waiter and one agent, however many updates", async () => {
+    serve(builds.next);
+    const { hostId, agent } = await connectedHost();
+    const waiter = agent.child.pid ?? 0;
+    const runsVersion = (version: string) =>
+      waitFor(
+        async () => {
+          const found = await admin.hosts.get.query({ id: hostId });
+          return found.online && found.agentVersion === version;
+        },
+        { timeoutMs: 30_000, what: `the host to show agent ${version}` },
+      );
+    const update = async () =>
+      finished((await admin.hosts.updateAgent.mutate({ id: hostId })).jobId);
+
+    expect((await update()).state).toBe("succeeded");
+    await runsVersion("1.1.0");
+    const [second] = childrenOf(waiter);
+    expect(childrenOf(waiter)).toHaveLength(1);
+
+    // A failed trial under the waiter: the waiter stops the new agent, the 1.1.0 one goes on.
+    serve(builds.refused);
+    const refused = await update();
+    expect(refused.state).toBe("failed");
+    expect(refused.error).toContain("agent 1.2.0 was rolled back");
+    expect(refused.error).toContain("agent protocol 99 is not supported");
+    expect(sha256(agent.bundle)).toBe(sha256(builds.next));
+    await runsVersion("1.1.0");
+    expect(childrenOf(waiter)).toEqual([second]);
+
+    serve(builds.third);
+    expect((await update()).state).toBe("succeeded");
+    await runsVersion("1.3.0");
+    expect(sha256(agent.bundle)).toBe(sha256(builds.third));
+    expect(sha256(`${agent.bundle}.previous`)).toBe(sha256(builds.next));
+    // The 1.1.0 agent handed over and left; the service's process waits for the 1.3.0 one.
+    await waitFor(() => !childrenOf(waiter).includes(second ?? -1) || undefined, {
+      what: "the 1.1.0 agent to exit",
+    });
+    const [third] = childrenOf(waiter);
+    expect(childrenOf(waiter)).toHaveLength(1);
+    expect(third).not.toBe(second);
+    expect(childrenOf(third ?? -1)).toEqual([]);
+    expect(agent.output()).toContain('"from":"1.1.0","to":"1.3.0"');
+    await versionJobSucceeds(hostId);
+
+    // Signals reach the adopted agent, and the waiter ends with its code.
+    expect(await agent.stop()).toBe(0);
+    expect(existsSync(`/proc/${third}`)).toBe(false);
+  }, 180_000);
 
   it("changes nothing when the download does not match the job's sha256", async () => {
     serve(builds.next);
