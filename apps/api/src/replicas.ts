@@ -158,6 +158,11 @@ export class Replicas {
     this.send({ kind: "link-spent", linkId });
   }
 
+  /** The replicas this one hears from, itself included. */
+  get replicasAlive(): number {
+    return 1 + (this.presence?.knownReplicas().length ?? 0);
+  }
+
   /** True when other replicas may share the database (PostgreSQL). */
   get shared(): boolean {
     return this.presence !== undefined;

@@ -124,7 +124,11 @@ export async function buildDeps(config: Config, logger: Logger): Promise<AppDeps
   const agents = new AgentRegistry();
   const presence = new AgentPresence({ db, logger });
   const jobEvents = new JobEventBus();
-  const metrics = new FleetMetrics({ db, agents });
+  const metrics = new FleetMetrics({
+    db,
+    agents,
+    replica: () => ({ leader: replicas.leadership.isLeader, replicas: replicas.replicasAlive }),
+  });
   const deliveries = new DeliveryWorker({ db, keyring, logger, publicUrl: config.publicUrl });
   const alerts = new AlertService({
     db,

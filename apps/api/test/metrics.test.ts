@@ -177,6 +177,10 @@ describe("/metrics", () => {
 
     expect(sampleValue(metrics, "restic_manager_hosts", { state: "online" })).toBe(1);
     expect(sampleValue(metrics, "restic_manager_hosts", { state: "offline" })).toBe(2);
+    // One process: it leads, hears only itself, and holds the one connected agent.
+    expect(sampleValue(metrics, "restic_manager_replica_leader")).toBe(1);
+    expect(sampleValue(metrics, "restic_manager_replicas")).toBe(1);
+    expect(sampleValue(metrics, "restic_manager_agents_connected")).toBe(1);
 
     const lastSuccess = "restic_manager_backup_set_last_success_timestamp_seconds";
     const sinceSuccess = "restic_manager_backup_set_seconds_since_last_success";

@@ -39,6 +39,14 @@ function logEvents(server: ServerProcess): Array<Record<string, unknown>> {
     });
 }
 
+/** The value of an unlabelled gauge in a replica's /metrics. */
+async function gauge(server: ServerProcess, name: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`restic_manager_${name} `));
+  if (!line) throw new Error(`no restic_manager_${name} in ${server.url}/metrics`);
+  return Number(line.split(" ")[1]);
+}
+
 /**
  * Two API replicas (real server processes) on one real PostgreSQL, behind a real nginx
  * configured as docker/nginx/ ships it; real agents, restic and rest-server reach the servers
@@ -112,6 +120,7 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
       // Both replicas open the same sealed secrets.
       RM_MASTER_KEY: randomBytes(32).toString("base64"),
       RM_JOB_LOST_AFTER: "15s",
+      RM_METRICS_PUBLIC: "true",
     };
     // A starts first and leads; B follows.
     replicaA = await startServerProcess(env, { database });
@@ -175,6 +184,15 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
       },
       { timeoutMs: 15_000, what: "every host online through both replicas" },
     );
+    // Each replica's metrics say who leads, how many replicas it hears and which agents it holds.
+    expect([
+      await gauge(replicaA, "replica_leader"),
+      await gauge(replicaB, "replica_leader"),
+    ]).toEqual([1, 0]);
+    expect(await gauge(replicaA, "replicas")).toBe(2);
+    expect(await gauge(replicaB, "replicas")).toBe(2);
+    expect(await gauge(replicaA, "agents_connected")).toBe(hostsOn(replicaA).length);
+    expect(await gauge(replicaB, "agents_connected")).toBe(hostsOn(replicaB).length);
   });
 
   it("runs a job made through replica A on an agent connected to B, and a browser watching through A sees its progress live", async () => {
@@ -401,6 +419,11 @@ describe("two API replicas on one PostgreSQL behind nginx", () => {
           ) || undefined,
         { timeoutMs: 20_000, what: "B to take the leadership" },
       );
+      expect(await gauge(replicaB, "replica_leader")).toBe(1);
+      await waitFor(async () => (await gauge(replicaB, "replicas")) === 1 || undefined, {
+        timeoutMs: 20_000,
+        what: "B to count A out",
+      });
       const job = await waitForJobEnd(admin, id, 120_000);
       expect(job.state, job.error ?? "").toBe("succeeded");
       const snapshotId = resultOf(job, "backup").snapshotId;

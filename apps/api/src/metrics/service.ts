@@ -98,7 +98,31 @@ export class FleetMetrics {
     REPOSITORY_LABELS,
   );
 
-  constructor(private readonly deps: { db: Db; agents: AgentRegistry; now?: () => number }) {
+  private readonly replicaLeader = this.gauge(
+    "replica_leader",
+    "1 on the replica that does the work done once (lost-job sweeper, health refreshes, schedule and alert evaluation, deliveries), 0 on the others: across replicas the sum should be 1.",
+    [],
+  );
+  private readonly replicasAlive = this.gauge(
+    "replicas",
+    "API replicas this one hears from on the shared database, itself included (1 on SQLite).",
+    [],
+  );
+  private readonly agentsHere = this.gauge(
+    "agents_connected",
+    "Agents whose socket is connected to this replica.",
+    [],
+  );
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      agents: AgentRegistry;
+      /** This process among the replicas; one process that leads when absent. */
+      replica?: () => { leader: boolean; replicas: number };
+      now?: () => number;
+    },
+  ) {
     this.recency = new BackupRecency(deps.db);
     this.now = deps.now ?? Date.now;
     collectDefaultMetrics({ register: this.registry });
@@ -141,6 +165,10 @@ export class FleetMetrics {
   /** Replaces every fleet gauge at once, so deleted sets and repositories disappear. */
   private show(state: FleetState): void {
     const nowSeconds = this.now() / 1000;
+    const replica = this.deps.replica?.() ?? { leader: true, replicas: 1 };
+    this.replicaLeader.set(replica.leader ? 1 : 0);
+    this.replicasAlive.set(replica.replicas);
+    this.agentsHere.set(this.deps.agents.localSize);
     this.hosts.reset();
     this.hosts.set({ state: "online" }, state.hosts.online);
     this.hosts.set({ state: "offline" }, state.hosts.offline);
