@@ -46,7 +46,6 @@ type WaiterRequest = z.infer<typeof ZWaiterRequest>;
 
 /** What the waiter tells the agent about the one on trial. */
 const ZWaiterEvent = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("waiter.started"), pid: z.number().int().nullable() }),
   /** The new agent is the waiter's now: the asking agent may exit. */
   z.object({ type: z.literal("waiter.adopted") }),
   z.object({ type: z.literal("waiter.said"), message: ZTrialMessage }),
@@ -143,7 +142,6 @@ function startThroughWaiter(
         process.off("message", fromWaiter);
         for (const listener of exits) listener(event.code, event.signal);
         return;
-      case "waiter.started":
       case "waiter.adopted":
         return;
     }
@@ -238,7 +236,6 @@ export function becomeWaiter(agent: ChildProcess): void {
           next = undefined;
           tell({ type: "waiter.exited", code: null, signal: null });
         });
-        tell({ type: "waiter.started", pid: started.pid ?? null });
         started.stderr?.on("data", (chunk: Buffer) => {
           process.stderr.write(chunk);
           if (started === next) tell({ type: "waiter.stderr", data: String(chunk) });

@@ -4,6 +4,7 @@ import {
   ZAlertOverrideInput,
   ZAlertRuleInput,
   ZById,
+  ZDate,
   ZId,
 } from "@restic-manager/contracts";
 import { z } from "zod";
@@ -34,7 +35,7 @@ export const alertsRouter = router({
     .mutation(({ ctx, input }) => ctx.deps.alerts.resolveByHand(input.ids, ctx.actor, ctx.meta)),
 
   snooze: operatorProcedure
-    .input(z.object({ id: ZId, until: z.coerce.date() }))
+    .input(z.object({ id: ZId, until: ZDate }))
     .mutation(async ({ ctx, input }) => {
       await ctx.deps.alerts.snooze(input.id, input.until, ctx.actor, ctx.meta);
       return { ok: true };
@@ -67,7 +68,7 @@ export const alertsRouter = router({
       z.object({
         hostId: ZId,
         maintenanceWindows: z.array(ZMaintenanceWindow).max(20),
-        snoozedUntil: z.coerce.date().nullable(),
+        snoozedUntil: ZDate.nullable(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
